@@ -1,0 +1,48 @@
+# safeguarding-pipeline: `make all` sets up .venv and runs the pipeline on data/raw;
+# `make test` runs the tests. `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SGPIPE := $(VENV)/bin/sgpipe
+RAW ?= data/raw
+OUT ?= data/processed
+JOBS ?=
+JOBS_OPT := $(if $(JOBS),--jobs $(JOBS),)
+
+.PHONY: help setup all extract test lint bench clean demo-corpus
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed ## create .venv and install the package with its dev tools
+
+all: setup ## run the whole pipeline on the demo corpus (data/raw -> data/processed)
+	$(SGPIPE) run --input $(RAW) --output $(OUT) $(JOBS_OPT)
+
+extract: setup ## read documents into documents.parquet and passages.parquet
+	$(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT)
+
+test: setup ## run the tests (end-to-end tests read ../shared/corpus when present)
+	$(PY) -m pytest -q
+
+lint: setup ## check the code with ruff
+	$(VENV)/bin/ruff check pipeline tests scripts
+
+bench: setup ## measure extraction speed and memory on ../shared/corpus
+	$(PY) scripts/bench.py
+
+demo-corpus: setup ## regenerate the demo PDF and DOCX in data/raw from scripts/demo_corpus
+	$(PY) scripts/make_demo_corpus.py --out $(RAW)
+
+clean: ## remove outputs and caches (keeps .venv)
+	rm -rf $(OUT) .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,282 @@
+"""Document-level facts: stable ids, title, date and document type.
+
+Rules (documented in the README):
+
+* ``doc_id`` is the input-relative path, lower-cased, with every run of characters
+  other than letters and digits turned into ``-``; it is stable across runs.
+* ``title``: the manifest's title; else the file's own title metadata when it is a
+  real title (not "Microsoft Word - ..." or a file name); else the largest-font
+  heading on the first two pages (PDF); else the first heading that is not a
+  generic label ("Agenda item", "Minutes:"); else the file name.
+* ``date``: the manifest's date; else a date next to "published", "date of
+  meeting", "meeting held on", "dated"; else the first full date in the opening
+  text; else (month precision) the first "Month YYYY". ``date_source`` says which.
+* ``doc_type``: the manifest's type; else the first rule that fires, in this order,
+  on the title and the opening text: minutes, response, action plan, review,
+  guidance, report; else ``other``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+from pipeline.structure import Passage, is_generic_heading
+
+MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_MONTH = (
+    r"(?P<month>january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
+)
+_DAY_MONTH_YEAR = re.compile(
+    rf"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b",
+    re.I,
+)
+_MONTH_DAY_YEAR = re.compile(
+    rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,\s+(?P<year>(?:19|20)\d\d)\b", re.I
+)
+_ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
+_NUMERIC = re.compile(r"\b(?P<day>\d{1,2})[/.](?P<month>\d{1,2})[/.](?P<year>(?:19|20)\d\d)\b")
+_MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+_DATE_CUE = re.compile(
+    r"(published|date of (?:the )?meeting|meeting (?:held )?on|held on|dated|date:|issued|"
+    r"meeting date|report date)",
+    re.I,
+)
+
+#: Document type rules, tried in order: (type, title pattern, opening-text pattern).
+DOC_TYPE_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
+    (
+        "minutes",
+        re.compile(r"\bminutes\b|\bagenda item\b", re.I),
+        re.compile(
+            r"^\s*minutes\b|\bminutes of (?:the )?meeting|\bagenda item\b|"
+            r"\bmeeting (?:was )?held\b|\bapologies for absence\b",
+            re.I | re.M,
+        ),
+    ),
+    (
+        "response",
+        re.compile(r"\bresponse\b", re.I),
+        re.compile(
+            r"\b(?:government|council|partnership)(?:'s)? response to\b|"
+            r"\bresponse to the\b.{0,80}\breport\b",
+            re.I,
+        ),
+    ),
+    (
+        "action_plan",
+        re.compile(r"\baction plan\b", re.I),
+        re.compile(r"^\s*action plan\b", re.I | re.M),
+    ),
+    (
+        "review",
+        re.compile(
+            r"\b(?:practice review|case review|serious case|safeguarding review|"
+            r"LCSPR|CSPR|SCR|inquiry|thematic review|rapid review)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:local child safeguarding practice review|serious case review|"
+            r"child safeguarding practice review|safeguarding adults review|"
+            r"report of the (?:independent )?inquiry)\b",
+            re.I,
+        ),
+    ),
+    (
+        "guidance",
+        re.compile(
+            r"\bguidance\b|\bframework\b|\bkeeping children safe\b|\bworking together\b", re.I
+        ),
+        re.compile(r"\bstatutory guidance\b|\bthis guidance\b|\bnon-statutory guidance\b", re.I),
+    ),
+    (
+        "report",
+        re.compile(r"\breport\b|\bresearch\b|\bevaluation\b|\bprogress\b|\bupdate\b", re.I),
+        re.compile(
+            r"\breport of session\b|\bprogress report\b|\bannual report\b|"
+            r"\bthis report\b",
+            re.I,
+        ),
+    ),
+]
+
+
+def make_doc_id(relpath: str) -> str:
+    """Stable document id from the input-relative path.
+
+    >>> make_doc_id("Minutes/2022 Jan.txt")
+    'minutes-2022-jan-txt'
+    """
+    slug = re.sub(r"[^0-9a-z]+", "-", PurePosixPath(relpath).as_posix().lower()).strip("-")
+    return slug or "document"
+
+
+def infer_doc_type(title: str, opening: str) -> str:
+    """Apply :data:`DOC_TYPE_RULES` to the title first, then to the opening text.
+
+    Minutes come first on either: an agenda item's title ("Child Q Safeguarding
+    Report") says what was discussed, not what the document is.
+    """
+    minutes = DOC_TYPE_RULES[0]
+    if minutes[1].search(title) or minutes[2].search(opening):
+        return "minutes"
+    for kind, title_rx, _ in DOC_TYPE_RULES:
+        if title and title_rx.search(title):
+            return kind
+    for kind, _, text_rx in DOC_TYPE_RULES:
+        if text_rx.search(opening):
+            return kind
+    return "other"
+
+
+def _iso(year: int, month: int, day: int) -> str:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return ""
+
+
+def find_date(text: str) -> tuple[str, str]:
+    """Return ``(iso_date, source)`` for the document's own date, or ``("", "")``.
+
+    ``source`` is ``text:cue`` (a date next to "published", "meeting held on", ...),
+    ``text:first`` (the first full date) or ``text:month`` (only a month and year,
+    given as the first of that month).
+    """
+    candidates: list[tuple[int, str]] = []
+    for rx in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _ISO, _NUMERIC):
+        for m in rx.finditer(text):
+            month = m.group("month")
+            mon = MONTHS.get(month.lower().rstrip(".")) if not month.isdigit() else int(month)
+            if not mon:
+                continue
+            iso = _iso(int(m.group("year")), mon, int(m.group("day")))
+            if iso:
+                candidates.append((m.start(), iso))
+    candidates.sort()
+    for pos, iso in candidates:
+        if _DATE_CUE.search(text[max(0, pos - 60) : pos]):
+            return iso, "text:cue"
+    if candidates:
+        return candidates[0][1], "text:first"
+    m = _MONTH_YEAR.search(text)
+    if m:
+        mon = MONTHS[m.group("month").lower().rstrip(".")]
+        return _iso(int(m.group("year")), mon, 1), "text:month"
+    return "", ""
+
+
+_JUNK_TITLE = re.compile(
+    r"^(microsoft word|untitled|document\d*|title|slide \d+)|\.(docx?|pdf|rtf|txt|html?)$", re.I
+)
+
+
+def clean_meta_title(title: str, opening: str = "") -> str:
+    """A file's title metadata when it is a real title; ``""`` for junk.
+
+    Template names ("Committee Report 4.3") are common in PDF metadata, so when the
+    ``opening`` text is given the title is kept only if it is printed there too.
+    """
+    title = re.sub(r"^microsoft word\s*-\s*", "", (title or "").strip(), flags=re.I)
+    title = re.sub(r"\.(docx?|pdf|rtf)$", "", title, flags=re.I).strip()
+    if len(title) < 4 or _JUNK_TITLE.search(title) or re.fullmatch(r"[\w\-]+", title):
+        return ""
+    if opening and _squash(title) not in _squash(opening):
+        return ""
+    return title
+
+
+def _wordy(text: str) -> bool:
+    return len(re.findall(r"[^\W\d_]{2,}", text)) >= 2
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def find_title(passages: list[Passage], fallback: str) -> str:
+    """Pick a title: the largest-font text on the first pages, else the first real heading."""
+    early = [p for p in passages if p.page <= 2 and p.kind in ("heading", "paragraph")][:40]
+    # a title has words: "CP 1478" or "2025" on a cover is a reference, not a title
+    sized = [(p.size, p) for p in early if len(p.text) <= 300 and _wordy(p.text)]
+    if sized and max(s for s, _ in sized) > 0:
+        biggest = max(s for s, _ in sized)
+        body = sorted(s for s, _ in sized)[len(sized) // 2]
+        if biggest >= body + 2:
+            parts = [p.text for s, p in sized if s == biggest and not is_generic_heading(p.text)]
+            if parts:
+                return " ".join(parts[:3])[:300]
+    for p in passages[:40]:
+        if p.kind == "heading" and not is_generic_heading(p.text) and _wordy(p.text):
+            return p.text[:300]
+    return fallback
+
+
+class ManifestError(ValueError):
+    """The manifest file is malformed; the message names the file, row and problem."""
+
+
+MANIFEST_COLUMNS = ("path", "doc_type", "title", "date", "review")
+DOC_TYPES = ("review", "minutes", "response", "action_plan", "report", "guidance", "other")
+
+
+def load_manifest(input_dir: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
+    """Read the optional ``manifest.csv`` of an input folder: path -> overrides.
+
+    Columns: ``path`` (relative to the input folder; required), and any of
+    ``doc_type``, ``title``, ``date`` (yyyy-mm-dd) and ``review``. Empty cells
+    leave the inferred value in place. Raises :class:`ManifestError` naming the file,
+    the row and the problem.
+    """
+    path = Path(input_dir) / "manifest.csv"
+    if not path.exists():
+        return {}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        cols = [c.strip() for c in reader.fieldnames or []]
+        if "path" not in cols:
+            raise ManifestError(f"{path}: the header must have a 'path' column (found {cols})")
+        unknown = [c for c in cols if c not in MANIFEST_COLUMNS]
+        if unknown:
+            raise ManifestError(
+                f"{path}: unknown column(s) {unknown}; allowed: {', '.join(MANIFEST_COLUMNS)}"
+            )
+        out: dict[str, dict[str, str]] = {}
+        for n, raw in enumerate(reader, start=2):
+            row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+            rel = row.get("path", "").replace("\\", "/")
+            if not rel:
+                raise ManifestError(f"{path}, line {n}: empty 'path'")
+            if row.get("doc_type") and row["doc_type"] not in DOC_TYPES:
+                raise ManifestError(
+                    f"{path}, line {n}: doc_type {row['doc_type']!r} is not one of "
+                    f"{', '.join(DOC_TYPES)}"
+                )
+            if row.get("date") and not re.fullmatch(r"\d{4}-\d\d-\d\d", row["date"]):
+                raise ManifestError(f"{path}, line {n}: date {row['date']!r} is not yyyy-mm-dd")
+            out[rel] = row
+    return out

@@ -1,0 +1,208 @@
+"""One file -> its documents.parquet row and its passages, whatever its format.
+
+:func:`extract_document` reads one file and returns its ``documents.parquet`` row
+and its passages; it never raises for a bad file: the failure is recorded in the
+row's ``status`` and ``error``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.documents import clean_meta_title, find_date, find_title, infer_doc_type, make_doc_id
+from pipeline.extract.lines import RawDocument, ReadError
+from pipeline.speakers import assign_speakers
+from pipeline.structure import Passage, structure
+
+log = logging.getLogger(__name__)
+
+#: Characters per page below which a PDF is taken to have no text layer.
+MIN_CHARS_PER_PAGE = 20
+
+FORMATS: dict[str, str] = {
+    ".pdf": "pdf",
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "txt",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+}
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """Settings that change what extraction produces (part of the cache key)."""
+
+    pdf_backend: str = "pdfplumber"
+    ocr: bool = False
+
+    def key(self) -> str:
+        """A string that changes whenever an option that affects the output changes."""
+        return f"pdf={self.pdf_backend};ocr={int(self.ocr)}"
+
+
+def reader_for(fmt: str, options: ExtractOptions) -> Callable[[Path], RawDocument]:
+    """Return the reader function for a format name."""
+    if fmt == "pdf":
+        from pipeline.extract.pdf import read_pdf
+
+        return read_pdf
+    if fmt == "txt":
+        from pipeline.extract.text import read_text
+
+        return read_text
+    if fmt == "docx":
+        from pipeline.extract.docx import read_docx
+
+        return read_docx
+    if fmt == "html":
+        from pipeline.extract.html import read_html
+
+        return read_html
+    raise ReadError(f"unsupported format {fmt!r}", status="unsupported")
+
+
+def document_row(relpath: str, sha256: str, fmt: str, **values: Any) -> dict[str, Any]:
+    """A ``documents.parquet`` row with defaults for every contract column."""
+    row: dict[str, Any] = {
+        "doc_id": make_doc_id(relpath),
+        "path": relpath,
+        "sha256": sha256,
+        "format": fmt,
+        "doc_type": "other",
+        "title": "",
+        "date": "",
+        "pages": 0,
+        "words": 0,
+        "status": "ok",
+        "error": "",
+        "date_source": "",
+        "duplicate_of": "",
+        "warnings": "",
+    }
+    row.update(values)
+    return row
+
+
+def extract_document(
+    path: Path, relpath: str, sha256: str, options: ExtractOptions | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Read and structure one file; return its document row and passage rows.
+
+    Never raises for a bad file: unreadable, empty, encrypted or scanned files get a
+    row with ``status`` and a human-readable ``error`` and no passages.
+    """
+    options = options or ExtractOptions()
+    fmt = FORMATS.get(path.suffix.lower(), path.suffix.lower().lstrip(".") or "unknown")
+    if fmt not in FORMATS.values():
+        return document_row(
+            relpath,
+            sha256,
+            fmt,
+            status="unsupported",
+            error=f"unsupported file type '{path.suffix or '(none)'}': "
+            f"supported are {', '.join(sorted(set(FORMATS)))}",
+        ), []
+    try:
+        if path.stat().st_size == 0:
+            raise ReadError("the file is empty (0 bytes)", status="empty")
+        raw = reader_for(fmt, options)(path)
+    except ReadError as exc:
+        return document_row(relpath, sha256, fmt, status=exc.status, error=str(exc)), []
+    except PermissionError as exc:
+        return document_row(
+            relpath, sha256, fmt, status="error", error=f"permission denied: {exc.strerror}"
+        ), []
+    except Exception as exc:  # a reader bug or a file no reader expected: report, go on
+        log.debug("reader failed on %s", relpath, exc_info=True)
+        return document_row(
+            relpath,
+            sha256,
+            fmt,
+            status="error",
+            error=f"could not be read ({type(exc).__name__}: {exc})",
+        ), []
+    return _structured(raw, relpath, sha256, fmt)
+
+
+def _structured(
+    raw: RawDocument, relpath: str, sha256: str, fmt: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    pages = len(raw.pages)
+    n_chars = sum(len(line.text) for line in raw.lines)
+    warnings = "; ".join(raw.warnings)
+    if (
+        fmt == "pdf"
+        and n_chars < MIN_CHARS_PER_PAGE * max(pages, 1)
+        and not any(line.ocr for line in raw.lines)
+    ):
+        return document_row(
+            relpath,
+            sha256,
+            fmt,
+            pages=pages,
+            status="no_text_layer",
+            warnings=warnings,
+            error="the PDF has no text layer (it is probably a scan); "
+            "install tesseract-ocr and run with --ocr to read it",
+        ), []
+    if not raw.lines:
+        return document_row(
+            relpath,
+            sha256,
+            fmt,
+            pages=pages,
+            status="empty",
+            error="no text found in the file",
+            warnings=warnings,
+        ), []
+    passages = structure(raw)
+    doc_id = make_doc_id(relpath)
+    opening = "\n".join(p.text for p in passages[:60])
+    fallback = Path(relpath).stem.replace("_", " ")
+    meta_title = clean_meta_title(raw.meta.get("title", ""), opening)
+    if fmt == "html":  # a page's <title> carries the site's name: prefer its own heading
+        title = find_title(passages, fallback="") or meta_title or fallback
+    else:
+        title = meta_title or find_title(passages, fallback=fallback)
+    doc_type = infer_doc_type(title, opening)
+    if doc_type == "minutes":
+        assign_speakers(passages)
+    iso, source = find_date(opening[:6000])
+    if not iso and raw.meta.get("date"):
+        iso, source = find_date(raw.meta["date"])[0], "metadata"
+    row = document_row(
+        relpath,
+        sha256,
+        fmt,
+        doc_type=doc_type,
+        title=title,
+        date=iso,
+        date_source=source,
+        pages=pages,
+        words=sum(len(p.text.split()) for p in passages),
+        warnings=warnings,
+    )
+    return row, [_passage_row(doc_id, p) for p in passages]
+
+
+def _passage_row(doc_id: str, p: Passage) -> dict[str, Any]:
+    return {
+        "passage_id": f"{doc_id}:{p.seq:05d}",
+        "doc_id": doc_id,
+        "seq": p.seq,
+        "page": p.page,
+        "ref": p.ref,
+        "parent_ref": p.parent_ref,
+        "kind": p.kind,
+        "speaker": p.speaker,
+        "text": p.text,
+        "page_end": p.page_end,
+        "ocr": p.ocr,
+    }

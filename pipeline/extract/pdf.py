@@ -1,0 +1,100 @@
+"""PDF reader on pdfplumber: characters and ruled tables -> backend-neutral lines."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pipeline.extract.layout import Char, TableBlock, chars_to_lines, is_bold_font
+from pipeline.extract.lines import Line, Page, RawDocument, ReadError
+
+log = logging.getLogger(__name__)
+
+#: A page needs at least this many ruling lines/rectangle edges before table
+#: detection is attempted (it is the expensive part of pdfplumber).
+MIN_EDGES_FOR_TABLES = 8
+
+_TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+
+
+def _open(path: Path):
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        return pdfplumber.open(path)
+    except PDFPasswordIncorrect as exc:
+        raise ReadError("the PDF is encrypted and needs a password", status="error") from exc
+    except PDFSyntaxError as exc:
+        raise ReadError(f"not a readable PDF ({exc})", status="error") from exc
+    except Exception as exc:  # pdfminer raises many kinds of errors on broken files
+        name = type(exc).__name__
+        if "Password" in name or "Encrypt" in name:
+            raise ReadError("the PDF is encrypted and needs a password") from exc
+        raise ReadError(f"not a readable PDF ({name}: {exc})") from exc
+
+
+def _page_chars(page) -> list[Char]:
+    out = []
+    for c in page.chars:
+        if not c.get("upright", True):
+            continue
+        out.append(
+            Char(
+                c["text"],
+                float(c["x0"]),
+                float(c["top"]),
+                float(c["x1"]),
+                float(c["bottom"]),
+                float(c.get("size") or 0.0),
+                is_bold_font(c.get("fontname") or ""),
+            )
+        )
+    return out
+
+
+def _page_tables(page) -> list[TableBlock]:
+    edges = len(page.lines) + len(page.rects)
+    if edges < MIN_EDGES_FOR_TABLES:
+        return []
+    blocks = []
+    for table in page.find_tables(_TABLE_SETTINGS):
+        rows = [r for r in table.extract() if any((c or "").strip() for c in r)]
+        # a ruled box around a single cell is a text frame, not a table
+        if len(rows) < 2 or max(len(r) for r in rows) < 2:
+            continue
+        x0, top, x1, bottom = table.bbox
+        blocks.append(TableBlock(float(x0), float(top), float(x1), float(bottom), rows))
+    return blocks
+
+
+def read_pdf(path: str | Path, *, tables: bool = True) -> RawDocument:
+    """Read a PDF with pdfplumber into lines (one per printed line) in reading order.
+
+    Raises :class:`ReadError` for files that are not PDFs, are broken or encrypted.
+    A PDF whose pages carry no characters is returned with no lines; the caller
+    reports it as ``no_text_layer``.
+    """
+    path = Path(path)
+    lines: list[Line] = []
+    pages: list[Page] = []
+    warnings: list[str] = []
+    with _open(path) as pdf:
+        meta = {k.lower(): str(v) for k, v in (pdf.metadata or {}).items() if isinstance(v, str)}
+        for number, page in enumerate(pdf.pages, start=1):
+            try:
+                width, height = float(page.width), float(page.height)
+                pages.append(Page(number, width, height))
+                blocks = _page_tables(page) if tables else []
+                lines.extend(
+                    chars_to_lines(
+                        _page_chars(page), page=number, width=width, height=height, tables=blocks
+                    )
+                )
+            except Exception as exc:  # one bad page must not lose the document
+                warnings.append(f"page {number}: {type(exc).__name__}: {exc}")
+                log.warning("%s: page %d could not be read: %s", path.name, number, exc)
+            finally:
+                page.close()
+    return RawDocument(lines=lines, pages=pages, paged=True, meta=meta, warnings=warnings)

@@ -1,0 +1,286 @@
+"""The stage graph: which stage reads and writes what, with incremental re-runs.
+
+``extract`` reads ``data/raw/`` and writes ``documents.parquet`` and
+``passages.parquet``. Each document is processed in its own task (``--jobs``
+processes); a document whose bytes, extraction options and extraction code are
+unchanged since the last run is taken from the cache in ``<output>/.cache/``
+instead of being read again. Later stages read the stage outputs only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import schema, store
+from pipeline.documents import load_manifest, make_doc_id
+from pipeline.extract.extractor import ExtractOptions, extract_document
+
+log = logging.getLogger(__name__)
+
+#: Files in the input folder that configure the run rather than being documents.
+CONFIG_FILES = {"manifest.csv", "recommendations.csv"}
+_PKG = Path(__file__).resolve().parent
+#: Source files whose code decides what extraction produces (part of the cache key).
+EXTRACT_CODE = [
+    *sorted((_PKG / "extract").glob("*.py")),
+    _PKG / "structure.py",
+    _PKG / "speakers.py",
+    _PKG / "documents.py",
+    _PKG / "textnorm.py",
+]
+
+
+@dataclass
+class RunConfig:
+    """Options of a pipeline run."""
+
+    input_dir: Path
+    output_dir: Path
+    jobs: int | None = None
+    options: ExtractOptions = field(default_factory=ExtractOptions)
+    progress: bool = True
+
+    @property
+    def n_jobs(self) -> int:
+        """Worker processes to use (default: all cores)."""
+        return max(1, self.jobs or os.cpu_count() or 1)
+
+
+@dataclass
+class ExtractResult:
+    """What the extract stage did."""
+
+    documents: pd.DataFrame
+    passages: pd.DataFrame
+    extracted: int = 0
+    cached: int = 0
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """Documents that could not be read (not ``ok`` and not a recognised duplicate)."""
+        return self.documents[~self.documents["status"].isin(["ok", "duplicate"])]
+
+
+def list_inputs(input_dir: Path) -> list[str]:
+    """Input-relative POSIX paths of every document file, sorted.
+
+    Hidden files and the run's configuration files (manifest, curated
+    recommendations) are skipped.
+    """
+    out = []
+    for path in sorted(input_dir.rglob("*")):
+        rel = path.relative_to(input_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_dir():
+            continue
+        if len(rel.parts) == 1 and rel.name.lower() in CONFIG_FILES:
+            continue
+        out.append(rel.as_posix())
+    return out
+
+
+def code_hash(files: Iterable[Path]) -> str:
+    """Hash of source files, so a cached result is dropped when the code that made it changes."""
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _hash_or_error(path: Path) -> tuple[str, str]:
+    try:
+        return store.sha256_file(path), ""
+    except PermissionError as exc:
+        return "", f"permission denied: {exc.strerror}"
+    except OSError as exc:
+        return "", f"could not be opened: {exc.strerror or exc}"
+
+
+def _extract_task(
+    path: str, relpath: str, sha: str, options: ExtractOptions
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    return extract_document(Path(path), relpath, sha, options)
+
+
+def run_extract(cfg: RunConfig) -> ExtractResult:
+    """Extract every document of ``cfg.input_dir``; write documents and passages tables."""
+    from pipeline.extract.extractor import document_row
+
+    input_dir, out = Path(cfg.input_dir), Path(cfg.output_dir)
+    if not input_dir.is_dir():
+        raise FileNotFoundError(f"input folder not found: {input_dir}")
+    manifest = load_manifest(input_dir)
+    cache_dir = out / ".cache" / "extract"
+    key_suffix = f"{cfg.options.key()};code={code_hash(EXTRACT_CODE)}"
+    relpaths = list_inputs(input_dir)
+    rows: dict[str, dict[str, Any]] = {}
+    passages: dict[str, list[dict[str, Any]]] = {}
+    todo: list[tuple[str, str]] = []
+    first_by_hash: dict[str, str] = {}
+    cached = 0
+    for rel in relpaths:
+        sha, err = _hash_or_error(input_dir / rel)
+        if err:
+            rows[rel] = document_row(
+                rel, "", Path(rel).suffix.lstrip(".").lower(), status="error", error=err
+            )
+            continue
+        if sha in first_by_hash:
+            rows[rel] = document_row(
+                rel,
+                sha,
+                Path(rel).suffix.lstrip(".").lower(),
+                status="duplicate",
+                duplicate_of=first_by_hash[sha],
+                error=f"same content as {first_by_hash[sha]}; counted once",
+            )
+            continue
+        first_by_hash[sha] = rel
+        hit = _read_cache(cache_dir, rel, f"{sha};{key_suffix}")
+        if hit is not None:
+            rows[rel], passages[rel] = hit
+            cached += 1
+        else:
+            todo.append((rel, sha))
+    for rel, sha, (row, plist) in _run_tasks(cfg, todo):
+        rows[rel], passages[rel] = row, plist
+        _write_cache(cache_dir, rel, f"{sha};{key_suffix}", row, plist)
+    _prune_cache(cache_dir, {make_doc_id(r) for r in relpaths})
+    docs = pd.DataFrame([_apply_manifest(rows[r], manifest.get(r)) for r in relpaths])
+    if docs.empty:
+        docs = schema.DOCUMENTS.empty()
+    all_passages = [p for r in relpaths for p in passages.get(r, [])]
+    pdf = pd.DataFrame(all_passages) if all_passages else schema.PASSAGES.empty()
+    for _, row in docs.iterrows():
+        if row["status"] not in ("ok",):
+            log.warning("%s: %s: %s", input_dir / row["path"], row["status"], row["error"])
+    store.write_table(docs, schema.DOCUMENTS, out)
+    store.write_table(pdf, schema.PASSAGES, out)
+    return ExtractResult(docs, pdf, extracted=len(todo), cached=cached)
+
+
+def _apply_manifest(row: dict[str, Any], entry: dict[str, str] | None) -> dict[str, Any]:
+    row = dict(row)
+    row.setdefault("review", "")
+    if not entry:
+        return row
+    for col in ("doc_type", "title", "date", "review"):
+        if entry.get(col):
+            row[col] = entry[col]
+            if col == "date":
+                row["date_source"] = "manifest"
+    return row
+
+
+def _run_tasks(
+    cfg: RunConfig, todo: list[tuple[str, str]]
+) -> Iterable[tuple[str, str, tuple[dict[str, Any], list[dict[str, Any]]]]]:
+    """Extract documents in parallel processes (one document per task), with progress."""
+    if not todo:
+        return []
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=len(todo),
+        desc="extract",
+        unit="doc",
+        file=sys.stderr,
+        disable=not cfg.progress or len(todo) < 4,
+        mininterval=0.5,
+    )
+    results = []
+    jobs = min(cfg.n_jobs, len(todo))
+    if jobs == 1:
+        for rel, sha in todo:
+            results.append(
+                (rel, sha, _extract_task(str(cfg.input_dir / rel), rel, sha, cfg.options))
+            )
+            bar.update()
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {
+                pool.submit(_extract_task, str(cfg.input_dir / rel), rel, sha, cfg.options): (
+                    rel,
+                    sha,
+                )
+                for rel, sha in todo
+            }
+            for fut in as_completed(futures):
+                rel, sha = futures[fut]
+                try:
+                    results.append((rel, sha, fut.result()))
+                except Exception as exc:  # a worker crash must not lose the other documents
+                    from pipeline.extract.extractor import document_row
+
+                    row = document_row(
+                        rel,
+                        sha,
+                        Path(rel).suffix.lstrip(".").lower(),
+                        status="error",
+                        error=f"extraction crashed ({type(exc).__name__}: {exc})",
+                    )
+                    results.append((rel, sha, (row, [])))
+                bar.update()
+    bar.close()
+    return results
+
+
+def _cache_file(cache_dir: Path, rel: str) -> Path:
+    return cache_dir / f"{make_doc_id(rel)}.json"
+
+
+def _read_cache(
+    cache_dir: Path, rel: str, key: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    path = _cache_file(cache_dir, rel)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("key") != key or data.get("path") != rel:
+        return None
+    return data["document"], data["passages"]
+
+
+def _write_cache(
+    cache_dir: Path, rel: str, key: str, row: dict[str, Any], plist: list[dict[str, Any]]
+) -> None:
+    store.write_json(
+        {"key": key, "path": rel, "document": row, "passages": plist}, _cache_file(cache_dir, rel)
+    )
+
+
+def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
+    if not cache_dir.is_dir():
+        return
+    for f in cache_dir.glob("*.json"):
+        if f.stem not in keep:
+            f.unlink(missing_ok=True)
+
+
+#: The stages after extraction, in order: name -> function(cfg). Later issues add
+#: themes, recommendations, links, tables and report here.
+Stage = Callable[[RunConfig], Any]
+STAGES: dict[str, Stage] = {}
+
+
+def run_all(cfg: RunConfig) -> ExtractResult:
+    """Run extraction and then every registered stage, in order."""
+    result = run_extract(cfg)
+    for name, stage in STAGES.items():
+        log.info("stage %s", name)
+        stage(cfg)
+    return result

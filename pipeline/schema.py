@@ -1,0 +1,158 @@
+"""The output contract as code: the tables every stage writes, their columns and dtypes.
+
+Other tools, notebooks and evaluations read these files, so each table is checked
+on write: the contract columns must be present (in this order, first), extra
+columns are allowed after them, and dtypes are coerced so that an empty table
+still has the right schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+STRING = "string"
+INT = "int64"
+FLOAT = "float64"
+BOOL = "bool"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One output table: its file name and its ordered contract columns."""
+
+    name: str
+    filename: str
+    columns: dict[str, str]
+    key: tuple[str, ...]
+
+    def empty(self) -> pd.DataFrame:
+        """Return an empty frame with the contract columns and dtypes."""
+        return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in self.columns.items()})
+
+
+DOCUMENTS = Table(
+    "documents",
+    "documents.parquet",
+    {
+        "doc_id": STRING,
+        "path": STRING,
+        "sha256": STRING,
+        "format": STRING,
+        "doc_type": STRING,
+        "title": STRING,
+        "date": STRING,
+        "pages": INT,
+        "words": INT,
+        "status": STRING,
+        "error": STRING,
+    },
+    key=("doc_id",),
+)
+
+PASSAGES = Table(
+    "passages",
+    "passages.parquet",
+    {
+        "passage_id": STRING,
+        "doc_id": STRING,
+        "seq": INT,
+        "page": INT,
+        "ref": STRING,
+        "parent_ref": STRING,
+        "kind": STRING,
+        "speaker": STRING,
+        "text": STRING,
+    },
+    key=("doc_id", "seq"),
+)
+
+THEMES = Table(
+    "themes",
+    "themes.parquet",
+    {
+        "passage_id": STRING,
+        "doc_id": STRING,
+        "theme": STRING,
+        "method": STRING,
+        "score": FLOAT,
+        "evidence": STRING,
+    },
+    key=("doc_id", "passage_id", "theme"),
+)
+
+RECOMMENDATIONS = Table(
+    "recommendations",
+    "recommendations.parquet",
+    {
+        "rec_id": STRING,
+        "doc_id": STRING,
+        "review": STRING,
+        "number": STRING,
+        "text": STRING,
+        "addressees": STRING,
+        "themes": STRING,
+    },
+    key=("rec_id",),
+)
+
+LINKS = Table(
+    "links",
+    "links.parquet",
+    {
+        "passage_id": STRING,
+        "doc_id": STRING,
+        "rec_id": STRING,
+        "score": FLOAT,
+        "method": STRING,
+        "status": STRING,
+        "evidence": STRING,
+    },
+    key=("doc_id", "passage_id", "rec_id"),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (DOCUMENTS, PASSAGES, THEMES, RECOMMENDATIONS, LINKS)
+}
+
+DOC_STATUSES = ("ok", "error", "empty", "no_text_layer", "duplicate", "unsupported")
+DOC_TYPES = ("review", "minutes", "response", "action_plan", "report", "guidance", "other")
+PASSAGE_KINDS = (
+    "heading",
+    "paragraph",
+    "bullet",
+    "action",
+    "recommendation",
+    "table",
+    "footnote",
+    "other",
+)
+
+
+class SchemaError(ValueError):
+    """A frame does not satisfy the output contract."""
+
+
+def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Return ``df`` with the contract columns first, coerced to their dtypes.
+
+    Raises :class:`SchemaError` naming the missing columns. Extra columns are kept
+    after the contract columns, in their original order. Missing values in string
+    columns become empty strings, so readers never meet a mix of ``None`` and ``""``.
+    """
+    missing = [c for c in table.columns if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{table.filename}: missing columns {missing}")
+    extras = [c for c in df.columns if c not in table.columns]
+    out = df[list(table.columns) + extras].copy()
+    for col, dtype in table.columns.items():
+        if dtype == STRING:
+            out[col] = out[col].astype("string").fillna("")
+        elif dtype == INT:
+            out[col] = pd.to_numeric(out[col], errors="raise").fillna(0).astype(INT)
+        elif dtype == FLOAT:
+            out[col] = pd.to_numeric(out[col], errors="raise").astype(FLOAT)
+        elif dtype == BOOL:
+            out[col] = out[col].fillna(False).astype(BOOL)
+    return out.reset_index(drop=True)

@@ -1,0 +1,119 @@
+"""Atomic, deterministic writing of outputs, and content hashes.
+
+Every output is written to a temporary file in the destination folder and then
+renamed into place (``os.replace`` is atomic on POSIX), so an interrupted run
+never leaves a half-written file under the final name. Parquet files are written
+without timestamps and with rows in a stable order, so two runs on the same input
+give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.schema import Table, conform
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Return the hex SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    """Return the hex SHA-256 of a string's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it into place on success.
+
+    On an exception the temporary file is removed and the old file (if any) is left
+    untouched.
+    """
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, dest)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_table(df: pd.DataFrame, table: Table, folder: str | os.PathLike[str]) -> Path:
+    """Check ``df`` against ``table``'s contract, sort it by the table key and write it.
+
+    Returns the path written.
+    """
+    out = conform(df, table)
+    sort_cols = [c for c in table.key if c in out.columns]
+    if sort_cols and len(out):
+        out = out.sort_values(sort_cols, kind="stable").reset_index(drop=True)
+    return write_parquet(out, Path(folder) / table.filename)
+
+
+def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a frame to Parquet atomically and deterministically (no index, no timestamps)."""
+    arrow = pa.Table.from_pandas(df, preserve_index=False)
+    # pandas metadata carries no timestamps, but drop it anyway: readers rebuild dtypes
+    arrow = arrow.replace_schema_metadata(None)
+    with atomic_path(path) as tmp:
+        pq.write_table(arrow, tmp, compression="zstd", write_statistics=False)
+    return Path(path)
+
+
+def read_table(table: Table, folder: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read one contract table from ``folder``; an absent file reads as an empty table."""
+    path = Path(folder) / table.filename
+    if not path.exists():
+        return table.empty()
+    df = pd.read_parquet(path)
+    return conform(df, table)
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a frame to UTF-8 CSV atomically (no index, ``\\n`` line ends)."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n")
+    return Path(path)
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write a UTF-8 text file atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
+    """Write a binary file atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
+    """Write JSON atomically with sorted keys, so equal objects give equal bytes."""
+    return write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", path)

@@ -1,0 +1,606 @@
+"""Lines -> passages: furniture removal, paragraphs, numbering, bullets, headings, actions.
+
+This module reads only the backend-neutral lines of
+:mod:`pipeline.extract.lines`, whatever format they came from. The steps:
+
+1. :func:`strip_furniture` drops running headers/footers (lines in the top or bottom
+   margin that repeat, digits aside, on many pages) and bare page numbers;
+2. :func:`mark_footnotes` finds footnote bodies: small-font lines at the foot of a
+   page that start with a number;
+3. :func:`build_blocks` groups lines into blocks (paragraphs) from layout evidence:
+   vertical gaps, font changes, bullets and numbers at the start of a line, short
+   lines that end a sentence, page and column breaks (a paragraph that runs over a
+   page break stays one block), and the reader's own block marks;
+4. :func:`blocks_to_passages` classifies each block (heading, paragraph, bullet,
+   action, recommendation, table, footnote), strips its printed label into ``ref``,
+   links bullets and sub-items to their paragraph with ``parent_ref``, and joins
+   the lines, rejoining words hyphenated at a line end.
+
+Speakers (in minutes) are added by :mod:`pipeline.speakers`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipeline.extract.lines import (
+    ROLE_BULLET,
+    ROLE_FOOTNOTE,
+    ROLE_HEADING,
+    ROLE_TABLE,
+    Line,
+    RawDocument,
+)
+from pipeline.textnorm import normalize_whitespace
+
+# --- labels printed at the start of a block ------------------------------------------
+
+_BULLET_GLYPHS = "•●▪■◦○‣⁃∙·▫□➢➤►▶✓✔§"
+_BULLET = re.compile(rf"^(?:[{_BULLET_GLYPHS}]|[-–—*>](?=\s))\s*")
+_O_BULLET = re.compile(r"^o\s+(?=\S)")  # Courier "o" sub-bullets in Word-made PDFs
+_REC_LABEL = re.compile(
+    r"^(?:Recommendation|Rec\.)\s+(?P<num>\d{1,3}(?:\.\d{1,3})?)(?P<sub>[a-z])?\b\s*[:.\-–—)]?\s*",
+    re.I,
+)
+_R_LABEL = re.compile(r"^R(?P<num>\d{1,3})(?P<sub>[a-z])?\s*[:.\-–—)]\s*")
+_NUM_LABEL = re.compile(
+    r"^(?P<num>\d{1,3}(?:\.\d{1,3}){0,3})(?P<sub>[a-z])?(?:\.|\))?(?:\s+|(?=[\"'(]))(?=[\"'(\[A-Z])"
+)
+_SUB_LABEL = re.compile(
+    r"^\(?(?P<sub>[a-z]|[ivx]{1,5}|[A-Z])\)\s+(?=\S)|^(?P<sub2>[a-z]|[ivx]{1,5})\.\s+(?=[A-Za-z\"'(])"
+)
+_ACTION = re.compile(r"^(?:Agreed\s+)?Actions?\b\s*(?:\([^)]{0,40}\))?\s*[:\-–—]\s*(?=\S)", re.I)
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-–—]\s*)?(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?(?:\s*[-–—])?$",
+    re.I,
+)
+_FOOTNOTE_START = re.compile(r"^(?:\d{1,3}|[*†‡§])\s*(?=\S)")
+_TERMINAL = re.compile(r"[.!?:;][\"')\]]*$")
+_GENERIC_HEADINGS = re.compile(
+    r"^(agenda item|item \d+|minutes:?|contents|official(?: sensitive)?|public|draft|"
+    r"supporting documents:?|appendix|annex)$",
+    re.I,
+)
+
+
+@dataclass(slots=True)
+class Block:
+    """A run of lines that belong together (one paragraph, bullet, heading or table row)."""
+
+    lines: list[Line]
+    kind: str = "paragraph"
+    ref: str = ""
+    sub: str = ""
+    text: str = ""
+    continued: bool = False  # joined across a page or column break
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def page(self) -> int:
+        """The page where the block starts."""
+        return self.lines[0].page
+
+
+@dataclass(slots=True)
+class Passage:
+    """One structural unit of a document, as written to ``passages.parquet``."""
+
+    seq: int
+    page: int
+    ref: str
+    parent_ref: str
+    kind: str
+    text: str
+    speaker: str = ""
+    page_end: int = 0
+    ocr: bool = False
+    size: float = 0.0
+
+
+# --- 1. running headers, footers and page numbers ----------------------------------
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", normalize_whitespace(text).lower())
+
+
+def strip_furniture(doc: RawDocument) -> list[Line]:
+    """Drop running headers/footers and page-number lines of a paged document.
+
+    A line is a running header or footer when it stands among the top or bottom three
+    lines of its page, in the outer 15% of the page, and the same text (digits
+    ignored) stands there on at least three pages (or on every page of a two- or
+    three-page document). A bare page number ("12", "Page 3 of 9", "iv") in those
+    positions is dropped too.
+    """
+    if not doc.paged or not doc.lines:
+        return list(doc.lines)
+    heights = {p.number: p.height for p in doc.pages}
+    by_page: dict[int, list[int]] = {}
+    for i, line in enumerate(doc.lines):
+        by_page.setdefault(line.page, []).append(i)
+    candidates: dict[int, str] = {}
+    for page, idx in by_page.items():
+        height = heights.get(page, 842.0)
+        ordered = sorted(idx, key=lambda i: doc.lines[i].top)
+        for i in ordered[:3] + ordered[-3:]:
+            line = doc.lines[i]
+            if line.role == ROLE_TABLE:
+                continue
+            if line.top < 0.15 * height or line.bottom > 0.85 * height:
+                candidates[i] = _furniture_key(line.text)
+    counts = Counter()
+    for key, pages in _pages_per_key(candidates, doc.lines).items():
+        counts[key] = len(pages)
+    n_pages = len(doc.pages)
+    min_repeat = 3 if n_pages > 3 else max(2, n_pages)
+    drop = set()
+    for i, key in candidates.items():
+        text = doc.lines[i].text.strip()
+        if (
+            counts[key] >= min_repeat
+            or _PAGE_NUMBER.match(text)
+            or (n_pages > 1 and counts[key] >= 2 and len(key) <= 3)
+        ):
+            drop.add(i)
+    return [line for i, line in enumerate(doc.lines) if i not in drop]
+
+
+def _pages_per_key(candidates: dict[int, str], lines: list[Line]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for i, key in candidates.items():
+        out.setdefault(key, set()).add(lines[i].page)
+    return out
+
+
+# --- 2. footnotes --------------------------------------------------------------------
+
+
+def body_size(lines: list[Line]) -> float:
+    """The document's body font size: the size that carries the most characters."""
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        if line.size:
+            sizes[round(line.size, 1)] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def mark_footnotes(lines: list[Line], heights: dict[int, float]) -> list[Line]:
+    """Mark footnote bodies (small text at the foot of a page starting with a number).
+
+    Working up from the bottom of each page, lines in a smaller font than the body
+    and in the lower 40% of the page are footnote lines, provided the topmost of
+    them starts with a footnote number or symbol.
+    """
+    size = body_size(lines)
+    if not size:
+        return lines
+    by_page: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        by_page.setdefault(line.page, []).append(i)
+    for page, idx in by_page.items():
+        height = heights.get(page, 842.0)
+        zone: list[int] = []
+        for i in sorted(idx, key=lambda i: lines[i].top, reverse=True):
+            line = lines[i]
+            small = 0 < line.size <= size - 0.9
+            if small and line.top > 0.6 * height and line.role != ROLE_TABLE:
+                zone.append(i)
+            else:
+                break
+        # the zone must begin (at its top) with a numbered footnote
+        while zone and not _FOOTNOTE_START.match(lines[zone[-1]].text):
+            zone.pop()
+        for i in zone:
+            lines[i].role = ROLE_FOOTNOTE
+    return lines
+
+
+# --- 3. blocks -----------------------------------------------------------------------
+
+
+def _label_kind(text: str, line: Line, *, paged: bool, left: float) -> str:
+    """What kind of label, if any, starts this line: bullet, number, rec, sub, action, ''."""
+    if line.role == ROLE_BULLET or _BULLET.match(text):
+        return "bullet"
+    if paged and _O_BULLET.match(text) and line.x0 > left + 10:
+        return "bullet"
+    if _REC_LABEL.match(text) or _R_LABEL.match(text):
+        return "rec"
+    if _ACTION.match(text):
+        return "action"
+    if _NUM_LABEL.match(text):
+        return "number"
+    if _SUB_LABEL.match(text):
+        return "sub"
+    return ""
+
+
+@dataclass(slots=True)
+class _PageGeometry:
+    left: float
+    right: float
+    pitch: float
+
+
+def _geometry(lines: list[Line], size: float) -> dict[int, _PageGeometry]:
+    """Per page: body text's left edge, right edge and typical line pitch."""
+    out: dict[int, _PageGeometry] = {}
+    by_page: dict[int, list[Line]] = {}
+    for line in lines:
+        by_page.setdefault(line.page, []).append(line)
+    pitches: list[float] = []
+    for page_lines in by_page.values():
+        body = [ln for ln in page_lines if not size or abs(ln.size - size) < 0.6]
+        for a, b in itertools.pairwise(body):
+            d = b.top - a.top
+            if 0 < d < 3 * max(a.height, 1):
+                pitches.append(d)
+    default_pitch = sorted(pitches)[len(pitches) // 2] if pitches else 14.0
+    for page, page_lines in by_page.items():
+        body = [ln for ln in page_lines if not size or abs(ln.size - size) < 0.6] or page_lines
+        xs0 = sorted(ln.x0 for ln in body)
+        xs1 = sorted(ln.x1 for ln in body)
+        out[page] = _PageGeometry(
+            left=xs0[len(xs0) // 10], right=xs1[int(len(xs1) * 0.9)], pitch=default_pitch
+        )
+    return out
+
+
+def build_blocks(lines: list[Line], *, paged: bool) -> list[Block]:
+    """Group lines into blocks using the layout evidence described in the module doc.
+
+    Footnote lines are set aside as their own blocks, placed after the body block
+    that was open where they stand, so that a paragraph running over the page break
+    (past the page's footnotes) stays one block.
+    """
+    size = body_size(lines)
+    geom = _geometry(lines, size) if paged else {}
+    blocks: list[Block] = []
+    notes: list[tuple[int, Block]] = []  # (insert after body block index, footnote block)
+    prev: Line | None = None
+    prev_note: Line | None = None
+    for line in lines:
+        if line.role == ROLE_FOOTNOTE:
+            if (
+                prev_note is not None
+                and notes
+                and not (
+                    _FOOTNOTE_START.match(line.text) and not _continues_footnote(prev_note, line)
+                )
+            ):
+                notes[-1][1].lines.append(line)
+            else:
+                notes.append((len(blocks), Block([line])))
+            prev_note = line
+            continue
+        prev_note = None
+        if prev is None or not blocks:
+            blocks.append(Block([line]))
+            prev = line
+            continue
+        label = _label_kind(
+            text=line.text, line=line, paged=paged, left=geom[line.page].left if paged else 0
+        )
+        if _starts_block(prev, line, label, blocks[-1], geom, size, paged=paged):
+            blocks.append(Block([line]))
+        else:
+            if line.page != prev.page or line.top < prev.top - 1:
+                blocks[-1].continued = True
+            blocks[-1].lines.append(line)
+        prev = line
+    if not notes:
+        return blocks
+    out: list[Block] = []
+    pending = list(notes)
+    for i, block in enumerate(blocks):
+        out.append(block)
+        while pending and pending[0][0] <= i + 1:
+            out.append(pending.pop(0)[1])
+    out.extend(b for _, b in pending)
+    return out
+
+
+def _is_heading_line(line: Line, size: float) -> bool:
+    if line.role == ROLE_HEADING:
+        return True
+    if not size or not line.size:
+        return False
+    words = len(line.text.split())
+    bigger = line.size >= size + 1.2
+    return words <= 20 and (bigger or (line.bold and not _TERMINAL.search(line.text)))
+
+
+def _starts_block(
+    prev: Line,
+    line: Line,
+    label: str,
+    block: Block,
+    geom: dict[int, _PageGeometry],
+    size: float,
+    *,
+    paged: bool,
+) -> bool:
+    """Decide whether ``line`` starts a new block after ``prev``."""
+    if line.role in (ROLE_TABLE, ROLE_HEADING) or prev.role in (ROLE_TABLE, ROLE_HEADING):
+        return True
+    if (line.role == ROLE_FOOTNOTE) != (prev.role == ROLE_FOOTNOTE):
+        return True
+    prev_ends = bool(_TERMINAL.search(prev.text))
+    if not paged:
+        if line.block_start:
+            return True
+        # a soft line break (a <br>, a wrapped line): only a label starts a new block
+        return label in ("bullet", "rec", "action") or (label in ("number", "sub") and prev_ends)
+    if label == "bullet":
+        return True
+    # heading lines: a change of font size or weight starts and ends a heading
+    h_prev, h_line = _is_heading_line(prev, size), _is_heading_line(line, size)
+    if h_prev != h_line:
+        return True
+    if h_prev and h_line and (abs(prev.size - line.size) > 0.5 or line.page != prev.page):
+        return True
+    g = geom[line.page]
+    same_flow = line.page == prev.page and line.top > prev.top - 1
+    if same_flow:
+        gap = line.top - prev.top
+        if gap > 1.45 * g.pitch and not h_line:
+            return True
+        if label in ("number", "rec", "action", "sub"):
+            prev_short = prev.x1 < g.right - 0.12 * (g.right - g.left)
+            return prev_ends or prev_short or gap > 1.2 * g.pitch
+        if prev_ends and prev.x1 < g.right - 0.15 * (g.right - g.left):
+            return True  # a short line that ends a sentence closes its paragraph
+        if line.x0 < prev.x0 - 10 and prev is not block.lines[0]:
+            return True  # back out of a hanging indent (after a bullet or numbered item)
+        if line.x0 > prev.x0 + 12 and prev_ends:
+            return True  # first-line indent
+        return bool(line.size and prev.size and abs(line.size - prev.size) > 1.0)
+    # a page or column break: continue the paragraph when it reads on
+    if label:
+        return True
+    if line.size and prev.size and abs(line.size - prev.size) > 1.0:
+        return True
+    starts_lower = line.text[:1].islower()
+    return prev_ends and not starts_lower
+
+
+def _continues_footnote(prev: Line, line: Line) -> bool:
+    """A footnote line starting with a number may still continue the previous footnote."""
+    return line.page == prev.page and line.x0 > prev.x0 + 6
+
+
+# --- 4. passages ---------------------------------------------------------------------
+
+
+def join_lines(texts: list[str], vocabulary: set[str] | None = None) -> str:
+    """Join a block's lines into one string, rejoining words hyphenated at a line end.
+
+    ``safe-`` + ``guarding`` becomes ``safeguarding``; a hyphen is kept when the
+    hyphenated form is the usual one in this document (``vocabulary``) or the first
+    part is a prefix usually written with a hyphen (``anti-``, ``multi-``, ``child-``).
+    """
+    out = ""
+    for t in texts:
+        t = t.strip()
+        if not out:
+            out = t
+            continue
+        m = re.search(r"(\w+)-$", out)
+        if m and t[:1].islower() and not out.endswith("--"):
+            first = m.group(1)
+            second = re.match(r"[\w']+", t)
+            whole = first + (second.group(0) if second else "")
+            keep = first.lower() in _HYPHEN_PREFIXES or (
+                vocabulary is not None
+                and f"{first}-{second.group(0) if second else ''}".lower() in vocabulary
+                and whole.lower() not in vocabulary
+            )
+            out = out + t if keep else out[:-1] + t
+        else:
+            out = out + " " + t
+    return normalize_whitespace(out)
+
+
+_HYPHEN_PREFIXES = {
+    "anti",
+    "non",
+    "multi",
+    "self",
+    "co",
+    "cross",
+    "pre",
+    "post",
+    "inter",
+    "semi",
+    "well",
+    "child",
+    "long",
+    "short",
+    "high",
+    "low",
+    "sub",
+    "ex",
+    "socio",
+    "cyber",
+    "online",
+    "re",
+    "full",
+    "part",
+    "face",
+    "follow",
+    "on",
+    "off",
+    "up",
+    "one",
+    "two",
+    "three",
+    "under",
+    "over",
+    "decision",
+    "evidence",
+    "trauma",
+    "community",
+    "family",
+    "school",
+    "age",
+    "co-",
+}
+
+
+def _hyphen_vocabulary(lines: list[Line]) -> set[str]:
+    vocab: set[str] = set()
+    for line in lines:
+        for w in re.findall(r"\w+(?:-\w+)*", line.text.lower()):
+            vocab.add(w)
+    return vocab
+
+
+def _strip_label(block: Block) -> None:
+    """Classify the block and move its printed label (number, bullet) into ``ref``."""
+    first = block.lines[0]
+    text = block.text
+    if first.role == ROLE_TABLE:
+        block.kind = "table"
+        return
+    if first.role == ROLE_FOOTNOTE:
+        block.kind = "footnote"
+        m = re.match(r"^(\d{1,3}|[*†‡§])\s*", text)
+        if m:
+            block.ref, block.text = m.group(1), text[m.end() :]
+        return
+    if first.role == ROLE_BULLET:
+        block.kind = "bullet"
+        block.text = _BULLET.sub("", text, count=1)
+        return
+    if m := _BULLET.match(text):
+        block.kind, block.text = "bullet", text[m.end() :]
+        return
+    if first.role != ROLE_HEADING and (m := _O_BULLET.match(text)) and block.notes == ["o"]:
+        block.kind, block.text = "bullet", text[m.end() :]
+        return
+    if m := _ACTION.match(text):
+        block.kind = "action"
+        return
+    if (m := _REC_LABEL.match(text)) or (m := _R_LABEL.match(text)):
+        block.kind, block.ref, block.sub = "recommendation", m.group("num"), m.group("sub") or ""
+        block.text = text[m.end() :] or text
+        return
+    if m := _NUM_LABEL.match(text):
+        block.ref, block.sub = m.group("num"), m.group("sub") or ""
+        block.text = text[m.end() :]
+    elif m := _SUB_LABEL.match(text):
+        block.sub = m.group("sub") or m.group("sub2")
+        block.text = text[m.end() :]
+
+
+def _is_heading_block(block: Block, size: float) -> bool:
+    first = block.lines[0]
+    if first.role == ROLE_HEADING:
+        return True
+    text = block.text
+    words = len(text.split())
+    if words == 0 or words > 20 or (_TERMINAL.search(text) and not text.endswith(":")):
+        return False
+    if first.size:
+        return first.size >= size + 1.2 or all(ln.bold for ln in block.lines)
+    # plain text and flowing formats: a short standalone unnumbered line without a full
+    # stop ("Agenda item", "Minutes:"); a longer line ending in a colon introduces a list
+    if block.ref or block.sub or len(block.lines) > 1 or text.endswith(","):
+        return False
+    return words <= (4 if text.endswith(":") else 10)
+
+
+def _merge_soft_breaks(blocks: list[Block], size: float) -> list[Block]:
+    """Rejoin paragraphs broken in the middle of a sentence (blank lines in pasted text).
+
+    A block that is not a heading and does not end a sentence is continued by the
+    next block when that one carries no label of its own (the seed minutes break
+    "On 14th" / "March 2022 City and Hackney ..." over blank lines).
+    """
+    out: list[Block] = []
+    for block in blocks:
+        if out and _reads_on(out[-1], block, size):
+            out[-1].lines.extend(block.lines)
+            out[-1].text = out[-1].text + " " + block.text
+            continue
+        out.append(block)
+    return out
+
+
+def _reads_on(prev: Block, block: Block, size: float) -> bool:
+    if prev.kind not in ("paragraph", "bullet", "recommendation") or block.kind != "paragraph":
+        return False
+    if block.ref or block.sub or block.lines[0].role or prev.lines[-1].role:
+        return False
+    if block.lines[0].size or prev.lines[0].size:
+        return False  # paged layouts were joined from geometry already
+    if _TERMINAL.search(prev.text) or prev.text.endswith(","):
+        return block.text[:1].islower()
+    return len(prev.text.split()) >= 8 or bool(prev.ref) or block.text[:1].islower()
+
+
+def blocks_to_passages(blocks: list[Block], lines: list[Line]) -> list[Passage]:
+    """Classify blocks, strip labels into refs, link bullets to paragraphs."""
+    size = body_size(lines)
+    vocab = _hyphen_vocabulary(lines)
+    for block in blocks:
+        raw = [ln.text for ln in block.lines]
+        if raw and _O_BULLET.match(raw[0]):
+            block.notes = ["o"]
+        block.text = join_lines(raw, vocab)
+        _strip_label(block)
+    blocks = _merge_soft_breaks([b for b in blocks if b.text.strip()], size)
+    for block in blocks:
+        if block.kind == "paragraph" and _is_heading_block(block, size):
+            block.kind = "heading"
+    passages: list[Passage] = []
+    para_ref = ""
+    for block in blocks:
+        kind = block.kind
+        ref = block.ref
+        parent = ""
+        if kind == "heading":
+            para_ref = ""
+        elif kind in ("paragraph", "recommendation") and ref:
+            para_ref = ref
+        elif kind == "paragraph" and block.sub:
+            ref, parent = f"({block.sub})", para_ref
+        elif kind in ("bullet", "action"):
+            parent = para_ref
+        if kind == "recommendation" and block.sub:
+            parent = ""
+        text = normalize_whitespace(block.text)
+        if not text:
+            continue
+        passages.append(
+            Passage(
+                seq=len(passages),
+                page=block.page,
+                ref=ref,
+                parent_ref=parent,
+                kind=kind,
+                text=text,
+                page_end=block.lines[-1].page,
+                ocr=any(ln.ocr for ln in block.lines),
+                size=block.lines[0].size,
+            )
+        )
+    return passages
+
+
+def structure(doc: RawDocument) -> list[Passage]:
+    """Run every structure step on one document's lines; return its passages in order."""
+    lines = strip_furniture(doc)
+    if doc.paged:
+        lines = mark_footnotes(lines, {p.number: p.height for p in doc.pages})
+    blocks = build_blocks(lines, paged=doc.paged)
+    return blocks_to_passages(blocks, lines)
+
+
+def is_generic_heading(text: str) -> bool:
+    """True for headings such as "Agenda item" or "Minutes:" that are not a title."""
+    return bool(_GENERIC_HEADINGS.match(text.strip()))
