@@ -73,8 +73,8 @@ DOC_TYPE_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
         "minutes",
         re.compile(r"\bminutes\b|\bagenda item\b", re.I),
         re.compile(
-            r"^\s*minutes\b|\bminutes of (?:the )?meeting|\bagenda item\b|"
-            r"\bmeeting (?:was )?held\b|\bapologies for absence\b",
+            r"^\s*minutes:?\s*$|\bminutes of (?:the )?(?:\w+ )?meeting\b|^\s*agenda item\b|"
+            r"\bapologies for absence\b|^\s*present:",
             re.I | re.M,
         ),
     ),

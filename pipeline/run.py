@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipeline import schema, store
 from pipeline.documents import load_manifest, make_doc_id
-from pipeline.extract.extractor import ExtractOptions, extract_document
+from pipeline.extract.extractor import ExtractOptions, document_row, extract_document
 
 log = logging.getLogger(__name__)
 
@@ -110,14 +110,13 @@ def _hash_or_error(path: Path) -> tuple[str, str]:
 
 
 def _extract_task(
-    path: str, relpath: str, sha: str, options: ExtractOptions
+    path: str, relpath: str, sha: str, options: ExtractOptions, doc_type: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    return extract_document(Path(path), relpath, sha, options)
+    return extract_document(Path(path), relpath, sha, options, doc_type=doc_type)
 
 
 def run_extract(cfg: RunConfig) -> ExtractResult:
     """Extract every document of ``cfg.input_dir``; write documents and passages tables."""
-    from pipeline.extract.extractor import document_row
 
     input_dir, out = Path(cfg.input_dir), Path(cfg.output_dir)
     if not input_dir.is_dir():
@@ -149,15 +148,15 @@ def run_extract(cfg: RunConfig) -> ExtractResult:
             )
             continue
         first_by_hash[sha] = rel
-        hit = _read_cache(cache_dir, rel, f"{sha};{key_suffix}")
+        hit = _read_cache(cache_dir, rel, _cache_key(sha, key_suffix, manifest.get(rel)))
         if hit is not None:
             rows[rel], passages[rel] = hit
             cached += 1
         else:
             todo.append((rel, sha))
-    for rel, sha, (row, plist) in _run_tasks(cfg, todo):
+    for rel, sha, (row, plist) in _run_tasks(cfg, todo, manifest):
         rows[rel], passages[rel] = row, plist
-        _write_cache(cache_dir, rel, f"{sha};{key_suffix}", row, plist)
+        _write_cache(cache_dir, rel, _cache_key(sha, key_suffix, manifest.get(rel)), row, plist)
     _prune_cache(cache_dir, {make_doc_id(r) for r in relpaths})
     docs = pd.DataFrame([_apply_manifest(rows[r], manifest.get(r)) for r in relpaths])
     if docs.empty:
@@ -170,6 +169,10 @@ def run_extract(cfg: RunConfig) -> ExtractResult:
     store.write_table(docs, schema.DOCUMENTS, out)
     store.write_table(pdf, schema.PASSAGES, out)
     return ExtractResult(docs, pdf, extracted=len(todo), cached=cached)
+
+
+def _cache_key(sha: str, suffix: str, entry: dict[str, str] | None) -> str:
+    return f"{sha};{suffix};type={(entry or {}).get('doc_type', '')}"
 
 
 def _apply_manifest(row: dict[str, Any], entry: dict[str, str] | None) -> dict[str, Any]:
@@ -186,7 +189,7 @@ def _apply_manifest(row: dict[str, Any], entry: dict[str, str] | None) -> dict[s
 
 
 def _run_tasks(
-    cfg: RunConfig, todo: list[tuple[str, str]]
+    cfg: RunConfig, todo: list[tuple[str, str]], manifest: dict[str, dict[str, str]]
 ) -> Iterable[tuple[str, str, tuple[dict[str, Any], list[dict[str, Any]]]]]:
     """Extract documents in parallel processes (one document per task), with progress."""
     if not todo:
@@ -203,28 +206,23 @@ def _run_tasks(
     )
     results = []
     jobs = min(cfg.n_jobs, len(todo))
+
+    def args(rel: str, sha: str) -> tuple[str, str, str, ExtractOptions, str]:
+        doc_type = (manifest.get(rel) or {}).get("doc_type", "")
+        return str(cfg.input_dir / rel), rel, sha, cfg.options, doc_type
+
     if jobs == 1:
         for rel, sha in todo:
-            results.append(
-                (rel, sha, _extract_task(str(cfg.input_dir / rel), rel, sha, cfg.options))
-            )
+            results.append((rel, sha, _extract_task(*args(rel, sha))))
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {
-                pool.submit(_extract_task, str(cfg.input_dir / rel), rel, sha, cfg.options): (
-                    rel,
-                    sha,
-                )
-                for rel, sha in todo
-            }
+            futures = {pool.submit(_extract_task, *args(rel, sha)): (rel, sha) for rel, sha in todo}
             for fut in as_completed(futures):
                 rel, sha = futures[fut]
                 try:
                     results.append((rel, sha, fut.result()))
                 except Exception as exc:  # a worker crash must not lose the other documents
-                    from pipeline.extract.extractor import document_row
-
                     row = document_row(
                         rel,
                         sha,

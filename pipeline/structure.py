@@ -356,8 +356,8 @@ def _starts_block(
             return True  # a short line that ends a sentence closes its paragraph
         if line.x0 < prev.x0 - 10 and prev is not block.lines[0]:
             return True  # back out of a hanging indent (after a bullet or numbered item)
-        if line.x0 > prev.x0 + 12 and prev_ends:
-            return True  # first-line indent
+        if line.x0 > prev.x0 + 12 and prev_ends and prev is not block.lines[0]:
+            return True  # first-line indent (after a block's first line it is a hanging indent)
         return bool(line.size and prev.size and abs(line.size - prev.size) > 1.0)
     # a page or column break: continue the paragraph when it reads on
     if label:
@@ -487,7 +487,9 @@ def _strip_label(block: Block) -> None:
         return
     if (m := _REC_LABEL.match(text)) or (m := _R_LABEL.match(text)):
         block.kind, block.ref, block.sub = "recommendation", m.group("num"), m.group("sub") or ""
-        block.text = text[m.end() :] or text
+        block.text = text[m.end() :]
+        if not block.text.strip():  # "Recommendation 4" as a heading, its text below
+            block.kind, block.text, block.notes = "heading", text, ["rec-label"]
         return
     if m := _NUM_LABEL.match(text):
         block.ref, block.sub = m.group("num"), m.group("sub") or ""
@@ -559,12 +561,16 @@ def blocks_to_passages(blocks: list[Block], lines: list[Line]) -> list[Passage]:
             block.kind = "heading"
     passages: list[Passage] = []
     para_ref = ""
+    rec_heading = ""  # the number of a "Recommendation N" heading awaiting its text
     for block in blocks:
         kind = block.kind
         ref = block.ref
         parent = ""
+        if rec_heading and kind == "paragraph" and not ref and not block.sub:
+            kind, ref = "recommendation", rec_heading
+        rec_heading = block.ref if block.notes == ["rec-label"] else ""
         if kind == "heading":
-            para_ref = ""
+            para_ref = ref if rec_heading else ""
         elif kind in ("paragraph", "recommendation") and ref:
             para_ref = ref
         elif kind == "paragraph" and block.sub:

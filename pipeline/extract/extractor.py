@@ -8,6 +8,7 @@ row's ``status`` and ``error``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,6 @@ FORMATS: dict[str, str] = {
     ".pdf": "pdf",
     ".txt": "txt",
     ".text": "txt",
-    ".md": "txt",
     ".docx": "docx",
     ".html": "html",
     ".htm": "html",
@@ -91,9 +91,17 @@ def document_row(relpath: str, sha256: str, fmt: str, **values: Any) -> dict[str
 
 
 def extract_document(
-    path: Path, relpath: str, sha256: str, options: ExtractOptions | None = None
+    path: Path,
+    relpath: str,
+    sha256: str,
+    options: ExtractOptions | None = None,
+    *,
+    doc_type: str = "",
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Read and structure one file; return its document row and passage rows.
+
+    ``doc_type`` (from the manifest) replaces the inferred type; it decides whether
+    minutes speakers are looked for.
 
     Never raises for a bad file: unreadable, empty, encrypted or scanned files get a
     row with ``status`` and a human-readable ``error`` and no passages.
@@ -128,11 +136,11 @@ def extract_document(
             status="error",
             error=f"could not be read ({type(exc).__name__}: {exc})",
         ), []
-    return _structured(raw, relpath, sha256, fmt)
+    return _structured(raw, relpath, sha256, fmt, doc_type)
 
 
 def _structured(
-    raw: RawDocument, relpath: str, sha256: str, fmt: str
+    raw: RawDocument, relpath: str, sha256: str, fmt: str, doc_type: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     pages = len(raw.pages)
     n_chars = sum(len(line.text) for line in raw.lines)
@@ -167,11 +175,10 @@ def _structured(
     opening = "\n".join(p.text for p in passages[:60])
     fallback = Path(relpath).stem.replace("_", " ")
     meta_title = clean_meta_title(raw.meta.get("title", ""), opening)
-    if fmt == "html":  # a page's <title> carries the site's name: prefer its own heading
-        title = find_title(passages, fallback="") or meta_title or fallback
-    else:
-        title = meta_title or find_title(passages, fallback=fallback)
-    doc_type = infer_doc_type(title, opening)
+    if fmt == "html":  # a page's <title> ends with the site's name: "Minutes ... | Council"
+        meta_title = clean_meta_title(re.split(r"\s+[|–—]\s+", raw.meta.get("title", ""))[0])
+    title = meta_title or find_title(passages, fallback=fallback)
+    doc_type = doc_type or infer_doc_type(title, opening)
     if doc_type == "minutes":
         assign_speakers(passages)
     iso, source = find_date(opening[:6000])

@@ -1,0 +1,50 @@
+"""Shared test fixtures: paths to the shared corpus and gold labels, and one pipeline
+run over the shared corpus that every end-to-end test reuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+LABELS = SHARED / "labels"
+DEMO = ROOT / "data" / "raw"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The shared corpus of real documents; tests that need it skip where it is absent."""
+    if not (CORPUS / "Keeping_children_safe_in_education_2025.pdf").exists():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def labels_dir() -> Path:
+    """The shared gold labels."""
+    if not (LABELS / "themes_dev.csv").exists():
+        pytest.skip(f"shared labels not found at {LABELS}")
+    return LABELS
+
+
+@pytest.fixture(scope="session")
+def corpus_run(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run the whole pipeline once over the shared corpus; return the output folder."""
+    from pipeline.run import RunConfig, run_all
+
+    out = tmp_path_factory.mktemp("corpus_out")
+    run_all(RunConfig(input_dir=corpus_dir, output_dir=out, jobs=2, progress=False))
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run the whole pipeline once over the shipped demo corpus; return the output folder."""
+    from pipeline.run import RunConfig, run_all
+
+    out = tmp_path_factory.mktemp("demo_out")
+    run_all(RunConfig(input_dir=DEMO, output_dir=out, jobs=1, progress=False))
+    return out
