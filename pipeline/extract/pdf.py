@@ -61,8 +61,9 @@ def _page_tables(page) -> list[TableBlock]:
     blocks = []
     for table in page.find_tables(_TABLE_SETTINGS):
         rows = [r for r in table.extract() if any((c or "").strip() for c in r)]
-        # a ruled box around a single cell is a text frame, not a table
-        if len(rows) < 2 or max(len(r) for r in rows) < 2:
+        # a ruled box whose rows hold one cell of text each is a text frame (a boxed
+        # quotation), not a table: its lines are read as ordinary text
+        if len(rows) < 2 or max(sum(1 for c in r if (c or "").strip()) for r in rows) < 2:
             continue
         x0, top, x1, bottom = table.bbox
         blocks.append(TableBlock(float(x0), float(top), float(x1), float(bottom), rows))
