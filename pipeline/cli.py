@@ -15,6 +15,7 @@ import click
 from pipeline.documents import ManifestError
 from pipeline.extract.extractor import ExtractOptions
 from pipeline.run import ExtractResult, RunConfig, run_all, run_extract
+from pipeline.themes import DEFAULT_MODEL_THRESHOLD, DEFAULT_REVIEWS_PATH, ThemeOptions
 
 EXIT_STRICT = 3
 
@@ -85,7 +86,87 @@ def main(verbose: int, quiet: bool) -> None:
     _setup_logging(verbose, quiet)
 
 
-def _config(input_dir: Path, output_dir: Path, jobs: int | None, pdf_backend: str) -> RunConfig:
+codebook_option = click.option(
+    "--codebook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Theme codebook (YAML) [default: the one shipped in the package].",
+)
+model_option = click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Theme model from `sgpipe train` [default: models/themes.skops when it exists].",
+)
+no_model_option = click.option(
+    "--no-model", is_flag=True, help="Tag with the rules alone, even when a model exists."
+)
+reviews_option = click.option(
+    "--reviews",
+    "reviews_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_REVIEWS_PATH,
+    show_default=True,
+    help="Analysts' decisions from `sgpipe review import` (used when the file exists).",
+)
+threshold_option = click.option(
+    "--model-threshold",
+    type=click.FloatRange(0.0, 1.0),
+    default=DEFAULT_MODEL_THRESHOLD,
+    show_default=True,
+    help="Probability a model-only theme tag needs.",
+)
+
+
+def _theme_options(
+    codebook: Path | None,
+    model_path: Path | None,
+    no_model: bool,
+    reviews_path: Path | None,
+    model_threshold: float = DEFAULT_MODEL_THRESHOLD,
+    include_negated: bool = True,
+) -> ThemeOptions:
+    """Resolve the theme options of a command: an explicit model must exist."""
+    from pipeline.themes.model import DEFAULT_MODEL_PATH
+
+    if codebook is not None and not codebook.is_file():
+        raise click.ClickException(f"codebook not found: {codebook}")
+    if no_model:
+        model = None
+    elif model_path is not None:
+        if not model_path.is_file():
+            raise click.ClickException(f"model not found: {model_path}")
+        model = model_path
+    else:
+        model = DEFAULT_MODEL_PATH if DEFAULT_MODEL_PATH.is_file() else None
+    if model is None:
+        log.info("themes: rules only (no model)")
+    reviews = reviews_path if reviews_path is not None and reviews_path.is_file() else None
+    return ThemeOptions(
+        codebook=codebook,
+        model=model,
+        reviews=reviews,
+        model_threshold=model_threshold,
+        include_negated=include_negated,
+    )
+
+
+def _theme_errors() -> tuple[type[Exception], ...]:
+    from pipeline.themes.codebook import CodebookError
+    from pipeline.themes.labels import LabelError
+    from pipeline.themes.model import ModelError
+
+    return (CodebookError, LabelError, ModelError, FileNotFoundError)
+
+
+def _config(
+    input_dir: Path,
+    output_dir: Path,
+    jobs: int | None,
+    pdf_backend: str,
+    themes: ThemeOptions | None = None,
+) -> RunConfig:
     if not input_dir.is_dir():
         raise click.ClickException(f"input folder not found: {input_dir}")
     return RunConfig(
@@ -93,6 +174,7 @@ def _config(input_dir: Path, output_dir: Path, jobs: int | None, pdf_backend: st
         output_dir=output_dir,
         jobs=jobs,
         options=ExtractOptions(pdf_backend=pdf_backend),
+        themes=themes or ThemeOptions(),
     )
 
 
@@ -116,14 +198,27 @@ def _report(result: ExtractResult, output_dir: Path, strict: bool) -> None:
 @jobs_option
 @pdf_backend_option
 @strict_option
+@codebook_option
+@model_option
+@no_model_option
+@reviews_option
 def run(
-    input_dir: Path, output_dir: Path, jobs: int | None, pdf_backend: str, strict: bool
+    input_dir: Path,
+    output_dir: Path,
+    jobs: int | None,
+    pdf_backend: str,
+    strict: bool,
+    codebook: Path | None,
+    model_path: Path | None,
+    no_model: bool,
+    reviews_path: Path,
 ) -> None:
     """Run every stage on INPUT and write all outputs to OUTPUT."""
-    cfg = _config(input_dir, output_dir, jobs, pdf_backend)
+    themes = _theme_options(codebook, model_path, no_model, reviews_path)
+    cfg = _config(input_dir, output_dir, jobs, pdf_backend, themes)
     try:
         result = run_all(cfg)
-    except ManifestError as exc:
+    except (ManifestError, *_theme_errors()) as exc:
         raise click.ClickException(str(exc)) from exc
     _report(result, output_dir, strict)
 
@@ -149,6 +244,299 @@ def extract(
     except ManifestError as exc:
         raise click.ClickException(str(exc)) from exc
     _report(result, output_dir, strict)
+
+
+@main.command()
+@output_option
+@codebook_option
+@model_option
+@no_model_option
+@reviews_option
+@threshold_option
+@click.option(
+    "--drop-negated",
+    is_flag=True,
+    help="Leave out themes whose every mention is negated (kept and marked by default).",
+)
+def tag(
+    output_dir: Path,
+    codebook: Path | None,
+    model_path: Path | None,
+    no_model: bool,
+    reviews_path: Path,
+    model_threshold: float,
+    drop_negated: bool,
+) -> None:
+    """Tag the themes of every passage: passages.parquet -> themes.parquet.
+
+    Rules from the codebook tag every passage; a model from `sgpipe train`, when
+    there is one, adds the themes it is confident about; analysts' review
+    decisions override both.
+    """
+    from pipeline.themes.tagger import counted, tag_stage
+
+    options = _theme_options(
+        codebook, model_path, no_model, reviews_path, model_threshold, not drop_negated
+    )
+    if not (output_dir / "passages.parquet").is_file():
+        raise click.ClickException(
+            f"{output_dir}: no passages.parquet (run `sgpipe extract` or `sgpipe run` first)"
+        )
+    cfg = RunConfig(input_dir=Path("."), output_dir=output_dir, themes=options)
+    try:
+        themes = tag_stage(cfg)
+    except _theme_errors() as exc:
+        raise click.ClickException(str(exc)) from exc
+    n = len(counted(themes))
+    click.echo(
+        f"{n} theme tags ({len(themes) - n} negated) on {themes['passage_id'].nunique()} "
+        f"passages ({'rules + model' if options.model else 'rules only'}) "
+        f"-> {output_dir / 'themes.parquet'}",
+        err=True,
+    )
+
+
+@main.command()
+@output_option
+@codebook_option
+@click.option(
+    "--labels",
+    "label_paths",
+    type=click.Path(exists=True, path_type=Path),
+    multiple=True,
+    help="Gold-format label CSV, or folder of themes_*.csv (repeatable) [default: data/labels].",
+)
+@reviews_option
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("models/themes.skops"),
+    show_default=True,
+    help="Where to save the model (its metadata goes beside it as .json).",
+)
+@click.option("--weak/--no-weak", default=True, show_default=True, help="Use weak labels.")
+@click.option(
+    "--weak-weight",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=0.3,
+    show_default=True,
+    help="Sample weight of a weak label (labels people made weigh 1).",
+)
+@click.option(
+    "--max-weak",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Use at most this many weakly labelled passages (a seeded sample).",
+)
+@click.option(
+    "--cv/--no-cv",
+    default=True,
+    show_default=True,
+    help="Cross-validate by document first and store the scores in the metadata.",
+)
+@threshold_option
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+def train(
+    output_dir: Path,
+    codebook: Path | None,
+    label_paths: tuple[Path, ...],
+    reviews_path: Path,
+    model_path: Path,
+    weak: bool,
+    weak_weight: float,
+    max_weak: int | None,
+    cv: bool,
+    model_threshold: float,
+    seed: int,
+) -> None:
+    """Fit the theme model from labelled passages and save it with its metadata.
+
+    Training passages: the gold-format label files (--labels), the analysts'
+    review decisions (--reviews), and weak labels (the rule tags of every other
+    passage of OUTPUT, weighted --weak-weight). Passages are those of OUTPUT
+    (run `sgpipe run` first); label rows whose quote is not found there are skipped.
+    """
+    from pipeline.themes.labels import gold_files
+    from pipeline.themes.training import train as train_model
+
+    if not label_paths and Path("data/labels").is_dir():
+        label_paths = (Path("data/labels"),)
+    options = _theme_options(codebook, None, True, None, model_threshold)
+    try:
+        files = gold_files(label_paths)
+        result = train_model(
+            output_dir,
+            gold_files=files,
+            reviews_path=reviews_path if reviews_path.is_file() else None,
+            options=options,
+            model_path=model_path,
+            weak=weak,
+            weak_weight=weak_weight,
+            max_weak=max_weak,
+            cv=cv,
+            seed=seed,
+        )
+    except (*_theme_errors(), ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    meta = result.model.metadata
+    sources = ", ".join(f"{k} {v}" for k, v in meta["training_passages"].items())
+    click.echo(f"trained on {len(result.data)} passages ({sources})", err=True)
+    click.echo(f"themes modelled: {', '.join(result.model.classes) or 'none'}", err=True)
+    cvm = meta.get("cross_validation")
+    if cvm:
+        for system in ("rules", "model", "combined"):
+            r = cvm[system]
+            click.echo(
+                f"cross-validated {system:9s} P {r['precision']:.3f}  R {r['recall']:.3f}  "
+                f"F1 {r['f1']:.3f}  ({cvm['passages']} labelled passages, folds by document)",
+                err=True,
+            )
+    click.echo(f"model -> {result.path} (metadata: {result.path}.json)", err=True)
+
+
+@main.group()
+def eval() -> None:
+    """Measure a stage against gold labels (precision, recall, F1 with bootstrap intervals)."""
+
+
+@eval.command("themes")
+@click.option(
+    "--gold",
+    "gold_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Gold CSV (doc, quote, page, themes), e.g. ../shared/labels/themes_dev.csv.",
+)
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/processed"),
+    show_default=True,
+    help="Output folder of a run over the gold's documents; scores go to OUTPUT/eval/.",
+)
+@codebook_option
+@click.option(
+    "--labels",
+    "label_paths",
+    type=click.Path(exists=True, path_type=Path),
+    multiple=True,
+    help="Extra training labels for the model's cross-validation [default: data/labels].",
+)
+@reviews_option
+@threshold_option
+@click.option(
+    "--rules-only", is_flag=True, help="Score the rules alone (no model cross-validation)."
+)
+@click.option("--max-weak", type=click.IntRange(min=0), default=None, help="Cap weak labels.")
+@click.option(
+    "--resamples",
+    type=click.IntRange(min=10),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for the 95% intervals.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+def eval_themes(
+    gold_path: Path,
+    output_dir: Path,
+    codebook: Path | None,
+    label_paths: tuple[Path, ...],
+    reviews_path: Path,
+    model_threshold: float,
+    rules_only: bool,
+    max_weak: int | None,
+    resamples: int,
+    seed: int,
+) -> None:
+    """Score theme tagging on a gold file: rules, model (grouped CV), and combined."""
+    from pipeline.evaluate.themes import evaluate_themes, format_table, write_evaluation
+
+    if not label_paths and Path("data/labels").is_dir():
+        label_paths = (Path("data/labels"),)
+    options = _theme_options(codebook, None, True, None, model_threshold)
+    try:
+        result = evaluate_themes(
+            output_dir,
+            gold_path,
+            options=options,
+            label_paths=label_paths,
+            reviews_path=reviews_path if reviews_path.is_file() else None,
+            systems=("rules",) if rules_only else ("rules", "model", "combined"),
+            max_weak=max_weak,
+            n_resamples=resamples,
+            seed=seed,
+        )
+    except (*_theme_errors(), ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_table(result.table))
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    path = write_evaluation(result, output_dir / "eval", f"themes_{gold_path.stem}")
+    click.echo(f"scores -> {path} (per-item predictions beside it)", err=True)
+
+
+@main.group()
+def review() -> None:
+    """Check theme tags by hand: export them, mark accept/reject, import the decisions."""
+
+
+@review.command("export")
+@output_option
+@click.option(
+    "--file",
+    "file_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV to write [default: OUTPUT/review/themes_review.csv].",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many rows.")
+def review_export(output_dir: Path, file_path: Path | None, limit: int | None) -> None:
+    """Write the tags to check, lowest score first, with passage text and evidence.
+
+    Fill `decision` with accept or reject; list missing themes in `add_themes`
+    (ids separated by ';'); then run `sgpipe review import FILE`.
+    """
+    from pipeline.themes.review import export_review
+
+    path = file_path or output_dir / "review" / "themes_review.csv"
+    try:
+        n = export_review(output_dir, path, limit=limit)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{n} tags to review -> {path}", err=True)
+
+
+@review.command("import")
+@click.argument("file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@output_option
+@codebook_option
+@click.option(
+    "--reviews",
+    "reviews_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_REVIEWS_PATH,
+    show_default=True,
+    help="Labels file the decisions are merged into.",
+)
+def review_import(
+    file_path: Path, output_dir: Path, codebook: Path | None, reviews_path: Path
+) -> None:
+    """Store the decisions of a reviewed CSV as labels (used by `sgpipe tag` and `train`)."""
+    from pipeline.themes.codebook import load_codebook
+    from pipeline.themes.review import import_review
+
+    try:
+        known = set(load_codebook(codebook).ids)
+        res = import_review(file_path, output_dir, reviews_path=reviews_path, known_themes=known)
+    except _theme_errors() as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{res.accepted} accepted, {res.rejected} rejected, {res.added} added, "
+        f"{res.skipped} rows without a decision -> {res.path}",
+        err=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

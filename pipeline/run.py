@@ -25,6 +25,7 @@ import pandas as pd
 from pipeline import schema, store
 from pipeline.documents import load_manifest, make_doc_id
 from pipeline.extract.extractor import ExtractOptions, document_row, extract_document
+from pipeline.themes import ThemeOptions
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class RunConfig:
     jobs: int | None = None
     options: ExtractOptions = field(default_factory=ExtractOptions)
     progress: bool = True
+    themes: ThemeOptions = field(default_factory=ThemeOptions)
 
     @property
     def n_jobs(self) -> int:
@@ -269,10 +271,17 @@ def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
             f.unlink(missing_ok=True)
 
 
+def run_themes(cfg: RunConfig) -> Any:
+    """Tag the themes of every passage: ``passages.parquet`` -> ``themes.parquet``."""
+    from pipeline.themes.tagger import tag_stage
+
+    return tag_stage(cfg)
+
+
 #: The stages after extraction, in order: name -> function(cfg). Later issues add
-#: themes, recommendations, links, tables and report here.
+#: recommendations, links, tables and report here.
 Stage = Callable[[RunConfig], Any]
-STAGES: dict[str, Stage] = {}
+STAGES: dict[str, Stage] = {"themes": run_themes}
 
 
 def run_all(cfg: RunConfig) -> ExtractResult:
