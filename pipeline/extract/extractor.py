@@ -35,6 +35,10 @@ FORMATS: dict[str, str] = {
 }
 
 
+#: PDF backends: ``pdfium`` (fast, the default) and ``pdfplumber`` (pure Python).
+PDF_BACKENDS = ("pdfium", "pdfplumber")
+
+
 @dataclass(frozen=True)
 class ExtractOptions:
     """Settings that change what extraction produces (part of the cache key)."""
@@ -50,9 +54,7 @@ class ExtractOptions:
 def reader_for(fmt: str, options: ExtractOptions) -> Callable[[Path], RawDocument]:
     """Return the reader function for a format name."""
     if fmt == "pdf":
-        from pipeline.extract.pdf import read_pdf
-
-        return read_pdf
+        return _pdf_reader(options)
     if fmt == "txt":
         from pipeline.extract.text import read_text
 
@@ -66,6 +68,28 @@ def reader_for(fmt: str, options: ExtractOptions) -> Callable[[Path], RawDocumen
 
         return read_html
     raise ReadError(f"unsupported format {fmt!r}", status="unsupported")
+
+
+def _pdf_reader(options: ExtractOptions) -> Callable[[Path], RawDocument]:
+    if options.pdf_backend == "pdfplumber":
+        from pipeline.extract.pdf import read_pdf
+
+        read = read_pdf
+    elif options.pdf_backend == "pdfium":
+        from pipeline.extract.pdfium import read_pdf_pdfium
+
+        read = read_pdf_pdfium
+    else:
+        raise ValueError(f"unknown PDF backend {options.pdf_backend!r}: use one of {PDF_BACKENDS}")
+    if not options.ocr:
+        return read
+
+    def read_with_ocr(path: Path) -> RawDocument:
+        from pipeline.extract.ocr import ocr_missing_pages
+
+        return ocr_missing_pages(path, read(path))
+
+    return read_with_ocr
 
 
 def document_row(relpath: str, sha256: str, fmt: str, **values: Any) -> dict[str, Any]:
