@@ -204,15 +204,25 @@ def segment_to_line(chars: list[Char], page: int) -> Line | None:
     baseline = sorted(c.bottom for c in full)[len(full) // 2]
     parts: list[str] = []
     pending_space = False
+    pending_start = 0.0
     last_x1: float | None = None
     seen_word = False  # a full-size character has been kept (markers at the start stay)
+    in_marker = False  # the last kept character is a raised marker: its run stays whole
     kept: list[Char] = []
     for ch in chars:
-        if not ch.text.strip():
-            pending_space = last_x1 is not None
-            continue
         raised = ch.size < 0.85 * size and ch.bottom < baseline - 0.2 * size
-        if raised and _is_marker(ch.text) and seen_word and not pending_space:
+        if not ch.text.strip():
+            # a space overprinted by a neighbour (inside the previous glyph's box, or
+            # with the next glyph starting where it starts) is no word gap; a raised
+            # space belongs to the footnote marker after it
+            if last_x1 is not None and ch.x1 > last_x1 + 0.1 and not raised:
+                pending_space = True
+                pending_start = ch.x0 + 0.25 * (ch.x1 - ch.x0)
+            continue
+        if pending_space and ch.x0 < pending_start:
+            pending_space = False
+        marker = raised and _is_marker(ch.text)
+        if marker and seen_word and not pending_space and not in_marker:
             # a footnote reference glued to the preceding word: drop it; the gap to
             # the next character is measured from the marker's right edge
             last_x1 = max(last_x1, ch.x1)
@@ -224,6 +234,7 @@ def segment_to_line(chars: list[Char], page: int) -> Line | None:
         last_x1 = ch.x1
         pending_space = False
         seen_word = seen_word or not raised
+        in_marker = marker
     text = normalize_chars("".join(parts)).strip()
     if not text:
         return None

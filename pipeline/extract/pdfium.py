@@ -27,7 +27,7 @@ import logging
 import re
 from pathlib import Path
 
-from pipeline.extract.layout import Char, TableBlock, chars_to_lines, is_bold_font
+from pipeline.extract.layout import SPACE_GAP, Char, TableBlock, chars_to_lines, is_bold_font
 from pipeline.extract.lines import Line, Page, RawDocument, ReadError
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 BOLD_WEIGHT = 600
 
 _WORD = re.compile(r"[^\s\ufffe\x02]+|[\ufffe\x02]")
+_GLUED = re.compile(r"[.,;:)](?=[A-Z])")
 #: PDFium marks a hyphen at a line end (a soft break) as U+0002 / U+FFFE in its text.
 _HYPHEN_MARKS = ("\x02", "\ufffe")
 
@@ -168,12 +169,12 @@ def page_chars(tp, page_top: float, page_left: float = 0.0) -> list[Char]:
     infos: dict[int, _ObjectInfo] = {}
     out: list[Char] = []
 
-    def emit(a: int, b: int, obj: int) -> None:
+    def make(a: int, b: int, obj: int) -> Char | None:
         info = infos.get(obj)
         if info is None:
             info = infos[obj] = _object_info(tp, a, obj)
         if not info.upright:
-            return
+            return None
         # pdfminer's box: from the baseline's descent up by the font size; across,
         # from the first character's origin to the last one's advance
         origin(tp, a, x_ref, y_ref)
@@ -182,33 +183,96 @@ def page_chars(tp, page_top: float, page_left: float = 0.0) -> list[Char]:
         word = text[a : b + 1]
         if word[-1] in _HYPHEN_MARKS:
             word = word[:-1] + "-"
-        out.append(
-            Char(
-                word,
-                x.value - page_left,
-                bottom - info.size,
-                rect.right - page_left,
-                bottom,
-                info.size,
-                info.bold,
-            )
+        return Char(
+            word,
+            x.value - page_left,
+            bottom - info.size,
+            rect.right - page_left,
+            bottom,
+            info.size,
+            info.bold,
         )
 
-    for m in _WORD.finditer(text):
-        a, b = m.start(), m.end() - 1
+    def emit(a: int, b: int, obj: int) -> None:
+        ch = make(a, b, obj)
+        if ch is not None:
+            out.append(ch)
+
+    for a, b, sep in _words(tp, text):
+        before = len(out)
         obj_a = text_object(tp_ptr, a) or 0
         if a == b or obj_a == (text_object(tp_ptr, b) or 0):
             emit(a, b, obj_a)
+        else:
+            # the word spans text objects: split it at every change of object
+            start, current = a, obj_a
+            for i in range(a + 1, b + 1):
+                obj = text_object(tp_ptr, i) or 0
+                if obj != current:
+                    emit(start, i - 1, current)
+                    start, current = i, obj
+            emit(start, b, current)
+        if not before or len(out) == before or not sep:
             continue
-        # the word spans text objects: split it at every change of object
-        start, current = a, obj_a
-        for i in range(a + 1, b + 1):
-            obj = text_object(tp_ptr, i) or 0
-            if obj != current:
-                emit(start, i - 1, current)
-                start, current = i, obj
-        emit(start, b, current)
+        prev, new = out[before - 1], out[before]
+        if sep == " " and new.x0 - prev.x1 > 2 * SPACE_GAP * max(prev.size, new.size):
+            continue  # the gap shows the space
+        # a space between two words on one line where the gap alone might not show it
+        # (tight setting; PDFium's boxes include a glyph's overhang, pdfminer's do
+        # not): keep it as a character, as pdfplumber does. A space from the PDF
+        # gets its own box; one PDFium generated or dropped (no text object) spans
+        # the gap.
+        obj = text_object(tp_ptr, a - 1) or 0 if sep == " " else 0
+        space = make(a - 1, a - 1, obj) if obj else None
+        if space is None:
+            x1 = max(new.x0, prev.x1 + 0.5)
+            space = Char(" ", prev.x1, prev.top, x1, prev.bottom, prev.size, prev.bold)
+        out.insert(before, space)
     return out
+
+
+def _dropped_spaces(tp, text: str) -> set[int]:
+    """Indices where PDFium dropped a space after punctuation: "2.10.Many" for "2.10. Many".
+
+    PDFium leaves out a space character that overlaps the next glyph (a paragraph
+    number followed by a tab-like space), gluing a number to the first word of its
+    paragraph. Where punctuation is followed by a capital letter inside a word and
+    the glyphs stand apart (a tenth of an em or more: "GOV.UK" does not), the word is
+    cut there and the space put back.
+    """
+    api = _api()
+    raw = api.raw
+    out = set()
+    for m in _GLUED.finditer(text):
+        i = m.start()
+        raw.FPDFText_GetLooseCharBox(tp, i, api.rect_ref)
+        right = api.rect.right
+        raw.FPDFText_GetCharOrigin(tp, i + 1, api.x_ref, api.y_ref)
+        size = raw.FPDFText_GetFontSize(tp, i + 1)
+        if raw.FPDFText_GetMatrix(tp, i + 1, api.matrix_ref):
+            size *= (api.matrix.c**2 + api.matrix.d**2) ** 0.5
+        if api.x.value - right >= 0.1 * size:
+            out.add(i + 1)
+    return out
+
+
+def _words(tp, text: str):
+    """(first, last, separator) of each word of the page text, in text order.
+
+    The separator is what stood before the word: ``" "`` for a single space,
+    ``"glued"`` where :func:`_dropped_spaces` found a space PDFium dropped, else
+    ``""`` (line ends, several spaces, the start of the page).
+    """
+    cuts = _dropped_spaces(tp, text) if _GLUED.search(text) else set()
+    prev_end = 0
+    for m in _WORD.finditer(text):
+        a, end = m.start(), m.end()
+        sep = " " if text[prev_end:a] == " " else ""
+        prev_end = end
+        for cut in sorted(c for c in cuts if a < c < end):
+            yield a, cut - 1, sep
+            a, sep = cut, "glued"
+        yield a, end - 1, sep
 
 
 def _page_box(page) -> tuple[float, float, float, float]:
