@@ -43,7 +43,7 @@ PDF_BACKENDS = ("pdfium", "pdfplumber")
 class ExtractOptions:
     """Settings that change what extraction produces (part of the cache key)."""
 
-    pdf_backend: str = "pdfplumber"
+    pdf_backend: str = "pdfium"
     ocr: bool = False
 
     def key(self) -> str:
@@ -181,8 +181,7 @@ def _structured(
             pages=pages,
             status="no_text_layer",
             warnings=warnings,
-            error="the PDF has no text layer (it is probably a scan); "
-            "install tesseract-ocr and run with --ocr to read it",
+            error=_no_text_layer_message(raw),
         ), []
     if not raw.lines:
         return document_row(
@@ -221,6 +220,17 @@ def _structured(
         warnings=warnings,
     )
     return row, [_passage_row(doc_id, p) for p in passages]
+
+
+def _no_text_layer_message(raw: RawDocument) -> str:
+    from pipeline.extract.ocr import HOW_TO_ENABLE
+
+    if raw.meta.get("ocr_missing") == "tesseract":
+        return (
+            "the PDF has no text layer (it is probably a scan) and --ocr needs tesseract, "
+            "which is not installed: apt-get install tesseract-ocr (Debian/Ubuntu)"
+        )
+    return f"the PDF has no text layer (it is probably a scan); to read it, {HOW_TO_ENABLE}"
 
 
 def _passage_row(doc_id: str, p: Passage) -> dict[str, Any]:
