@@ -276,8 +276,12 @@ def _words(tp, text: str):
 
 
 def _page_box(page) -> tuple[float, float, float, float]:
-    """The page's media box (left, bottom, right, top) in PDF coordinates."""
-    left, bottom, right, top = page.get_mediabox()
+    """The page's visible box (left, bottom, right, top) in PDF coordinates.
+
+    ``FPDF_GetPageBoundingBox`` resolves a media box inherited from the page tree
+    (``FPDFPage_GetMediaBox`` reads only the page's own and falls back to Letter).
+    """
+    left, bottom, right, top = page.get_bbox()
     return float(left), float(bottom), float(right), float(top)
 
 

@@ -168,7 +168,7 @@ def page_tables(
     edges = page_edges(handle, page_top=page_top, page_left=page_left)
     if len(edges) < 6:
         return []
-    left, bottom, right, top = page.get_mediabox()
+    left, bottom, right, top = page.get_bbox()
     blocks = []
     for table in find_tables(edges, chars, width=right - left, height=top - bottom):
         rows = []
