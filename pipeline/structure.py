@@ -600,22 +600,46 @@ def blocks_to_passages(blocks: list[Block], lines: list[Line]) -> list[Passage]:
         if kind == "recommendation" and block.sub:
             parent = ""
         text = normalize_whitespace(block.text)
-        if not text:
-            continue
-        passages.append(
-            Passage(
-                seq=len(passages),
-                page=block.page,
-                ref=ref,
-                parent_ref=parent,
-                kind=kind,
-                text=text,
-                page_end=block.lines[-1].page,
-                ocr=any(ln.ocr for ln in block.lines),
-                size=block.lines[0].size,
+        for piece in split_long_text(text):
+            passages.append(
+                Passage(
+                    seq=len(passages),
+                    page=block.page,
+                    ref=ref,
+                    parent_ref=parent,
+                    kind=kind,
+                    text=piece,
+                    page_end=block.lines[-1].page,
+                    ocr=any(ln.ocr for ln in block.lines),
+                    size=block.lines[0].size,
+                )
             )
-        )
     return passages
+
+
+#: Longer blocks (a text file that is one 5 MB line, a table dumped as prose) are
+#: split into passages of at most this many characters, at sentence ends if possible.
+MAX_PASSAGE_CHARS = 10_000
+
+
+def split_long_text(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
+    """Split ``text`` into pieces of at most ``limit`` characters.
+
+    Cuts at the last sentence end before the limit, else the last space, else hard.
+    Short texts come back as a one-item list (an empty text as an empty list).
+    """
+    pieces: list[str] = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+        cut = cut + 1 if cut > limit // 2 else window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        pieces.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        pieces.append(text)
+    return pieces
 
 
 def structure(doc: RawDocument) -> list[Passage]:
