@@ -21,6 +21,7 @@ Speakers (in minutes) are added by :mod:`pipeline.speakers`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -415,8 +416,10 @@ def join_lines(texts: list[str], vocabulary: set[str] | None = None) -> str:
 def _keep_hyphen(first: str, rest: str, vocabulary: set[str] | None) -> bool:
     """Whether ``first-`` + ``rest`` at a line end is a real hyphen, not hyphenation.
 
-    The document's own usage decides when it has only one of the two spellings;
-    otherwise a prefix usually written with a hyphen (``anti-``, ``child-``) keeps it.
+    The document's own usage decides when it has only one of the two spellings.
+    Otherwise an English word list decides: a known joined word ("safe-" +
+    "guarding") is joined; two known words ("middle-" + "management") keep the
+    hyphen; a prefix usually written with a hyphen (``anti-``, ``non-``) keeps it.
     """
     joined, hyphened = f"{first}{rest}".lower(), f"{first}-{rest}".lower()
     if vocabulary is not None:
@@ -424,7 +427,27 @@ def _keep_hyphen(first: str, rest: str, vocabulary: set[str] | None) -> bool:
             return False
         if hyphened in vocabulary and joined not in vocabulary:
             return True
-    return first.lower() in _HYPHEN_PREFIXES
+    words = english_words()
+    if joined in words:
+        return False
+    if first.lower() in _HYPHEN_PREFIXES:
+        return True
+    return len(first) > 2 and len(rest) > 2 and first.lower() in words and rest.lower() in words
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """English word forms from spacy-lookups-data's lemma table (offline, loaded once)."""
+    import gzip
+    import json
+    from importlib import resources
+
+    try:
+        path = resources.files("spacy_lookups_data") / "data" / "en_lemma_lookup.json.gz"
+        table = json.loads(gzip.decompress(path.read_bytes()))
+    except (ModuleNotFoundError, OSError, ValueError):
+        return frozenset()
+    return frozenset(k.lower() for k in table) | frozenset(v.lower() for v in table.values())
 
 
 _HYPHEN_PREFIXES = {

@@ -142,6 +142,8 @@ def test_hyphenated_line_ends_are_rejoined() -> None:
     assert join_lines(["children's well-", "being"], {"wellbeing"}) == "children's wellbeing"
     assert join_lines(["a multi-", "agency team"], {"multi-agency"}) == "a multi-agency team"
     assert join_lines(["a multi-", "agency team"], {"multiagency"}) == "a multiagency team"
+    assert join_lines(["in middle-", "management positions"]) == "in middle-management positions"
+    assert join_lines(["consis-", "tently"]) == "consistently"
 
 
 @pytest.mark.parametrize(
