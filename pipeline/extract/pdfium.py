@@ -89,17 +89,20 @@ def _api() -> _Api:
 def _open(path: Path):
     import pypdfium2 as pdfium
 
+    from pipeline.extract.pdf import pdf_error
+
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         code = getattr(exc, "err_code", None)
-        if code == pdfium.raw.FPDF_ERR_PASSWORD:
-            raise ReadError("the PDF is encrypted and needs a password") from exc
-        if code == pdfium.raw.FPDF_ERR_SECURITY:
-            raise ReadError("the PDF is encrypted with an unsupported security handler") from exc
-        raise ReadError(f"not a readable PDF ({exc})") from exc
+        if code in (pdfium.raw.FPDF_ERR_PASSWORD, pdfium.raw.FPDF_ERR_SECURITY):
+            # the same message as the pdfplumber backend
+            raise pdf_error(PermissionError("Password required")) from exc
+        raise ReadError(
+            f"not a readable PDF ({exc}); the file may be damaged or truncated"
+        ) from exc
     except OSError as exc:
-        raise ReadError(f"not a readable PDF ({exc})") from exc
+        raise pdf_error(exc) from exc
 
 
 def _page_text(tp, n: int) -> str:
