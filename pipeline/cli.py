@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from pipeline.documents import ManifestError
-from pipeline.extract.extractor import ExtractOptions
+from pipeline.extract.extractor import PDF_BACKENDS, ExtractOptions
 from pipeline.run import ExtractResult, RunConfig, run_all, run_extract
 from pipeline.themes import DEFAULT_MODEL_THRESHOLD, DEFAULT_REVIEWS_PATH, ThemeOptions
 
@@ -66,10 +66,16 @@ strict_option = click.option(
 )
 pdf_backend_option = click.option(
     "--pdf-backend",
-    type=click.Choice(["pdfplumber"]),
-    default="pdfplumber",
+    type=click.Choice(list(PDF_BACKENDS)),
+    default=PDF_BACKENDS[0],
     show_default=True,
-    help="Library that reads PDF pages.",
+    help="Library that reads PDF pages: pdfium (fast) or pdfplumber (pure Python).",
+)
+ocr_option = click.option(
+    "--ocr",
+    is_flag=True,
+    help="Read PDF pages without a text layer (scans) with tesseract "
+    "(Debian: apt-get install tesseract-ocr).",
 )
 
 
@@ -165,6 +171,7 @@ def _config(
     output_dir: Path,
     jobs: int | None,
     pdf_backend: str,
+    ocr: bool,
     themes: ThemeOptions | None = None,
 ) -> RunConfig:
     if not input_dir.is_dir():
@@ -173,7 +180,7 @@ def _config(
         input_dir=input_dir,
         output_dir=output_dir,
         jobs=jobs,
-        options=ExtractOptions(pdf_backend=pdf_backend),
+        options=ExtractOptions(pdf_backend=pdf_backend, ocr=ocr),
         themes=themes or ThemeOptions(),
     )
 
@@ -197,6 +204,7 @@ def _report(result: ExtractResult, output_dir: Path, strict: bool) -> None:
 @output_option
 @jobs_option
 @pdf_backend_option
+@ocr_option
 @strict_option
 @codebook_option
 @model_option
@@ -207,6 +215,7 @@ def run(
     output_dir: Path,
     jobs: int | None,
     pdf_backend: str,
+    ocr: bool,
     strict: bool,
     codebook: Path | None,
     model_path: Path | None,
@@ -215,7 +224,7 @@ def run(
 ) -> None:
     """Run every stage on INPUT and write all outputs to OUTPUT."""
     themes = _theme_options(codebook, model_path, no_model, reviews_path)
-    cfg = _config(input_dir, output_dir, jobs, pdf_backend, themes)
+    cfg = _config(input_dir, output_dir, jobs, pdf_backend, ocr, themes)
     try:
         result = run_all(cfg)
     except (ManifestError, *_theme_errors()) as exc:
@@ -228,9 +237,15 @@ def run(
 @output_option
 @jobs_option
 @pdf_backend_option
+@ocr_option
 @strict_option
 def extract(
-    input_dir: Path, output_dir: Path, jobs: int | None, pdf_backend: str, strict: bool
+    input_dir: Path,
+    output_dir: Path,
+    jobs: int | None,
+    pdf_backend: str,
+    ocr: bool,
+    strict: bool,
 ) -> None:
     """Read documents into documents.parquet and passages.parquet.
 
@@ -238,7 +253,7 @@ def extract(
     reported on stderr and recorded in documents.parquet (status, error), and the
     run goes on. Unchanged documents are taken from the cache.
     """
-    cfg = _config(input_dir, output_dir, jobs, pdf_backend)
+    cfg = _config(input_dir, output_dir, jobs, pdf_backend, ocr)
     try:
         result = run_extract(cfg)
     except ManifestError as exc:
