@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -82,7 +83,8 @@ def bootstrap_intervals(
     values = np.array(
         [statistic(rng.integers(0, n_items, n_items)) for _ in range(n_resamples)], dtype=float
     )
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column stays NaN
         low = np.nanquantile(values, alpha / 2, axis=0)
         high = np.nanquantile(values, 1 - alpha / 2, axis=0)
     return low, high

@@ -66,8 +66,8 @@ def export_review(
     if not include_negated and "negated" in themes.columns:
         themes = themes[~themes["negated"].astype(bool)]
     names = document_names(documents)
-    info = passages.set_index("passage_id")[["page", "kind", "text"]]
-    df = themes.join(info, on="passage_id", rsuffix="_passage")
+    info = passages[["passage_id", "page", "kind", "text"]]
+    df = themes.merge(info, on="passage_id", how="left", suffixes=("", "_passage"))
     df["doc"] = df["doc_id"].map(names).fillna(df["doc_id"])
     for col in ("page", "kind"):
         if f"{col}_passage" in df.columns:

@@ -189,17 +189,21 @@ class ThemeRules:
         """The matching key of a word: lower case, misspelling corrected, lemmatised.
 
         A plural the lookup table lacks ("headteachers") is read as its singular when
-        that is codebook vocabulary.
+        that is codebook vocabulary; a word ending in a line-break hyphen ("anti-")
+        is read without it, so "anti- racist" matches like "anti racist".
         """
         low = word.lower()
         k = self._key_cache.get(low)
         if k is None:
+            # a hyphen left at a line break ("anti- racist") belongs to the next word
+            if len(low) > 2 and low.endswith("-") and low[-2].isalpha():
+                low = low[:-1]
             fixed = self._variants.get(low, low)
             k = self._lemmas.get(fixed)
             if k is None:
                 stem = fixed[:-1] if fixed.endswith("s") else ""
                 k = self._lemmas.get(stem, stem) if stem in self._fuzzy_words else fixed
-            self._key_cache[low] = k
+            self._key_cache[word.lower()] = k
         return k
 
     def _shadow(self, doc: Doc) -> Doc:
