@@ -11,8 +11,16 @@ RAW ?= data/raw
 OUT ?= data/processed
 JOBS ?=
 JOBS_OPT := $(if $(JOBS),--jobs $(JOBS),)
+# the shared development corpus and gold labels (optional), and where their run goes
+SHARED ?= ../shared
+SHARED_OUT ?= data/processed/shared
+MODEL ?= models/themes.skops
+HAVE_SHARED_LABELS := $(wildcard $(SHARED)/labels/themes_dev.csv)
+TRAIN_LABELS := $(if $(wildcard $(SHARED)/labels/themes_*.csv),--labels $(SHARED)/labels,) --labels data/labels
+# `make all` trains the theme model first when the shared labels exist and no model does
+ALL_DEPS := $(if $(HAVE_SHARED_LABELS),$(MODEL),)
 
-.PHONY: help setup all extract test lint bench clean demo-corpus
+.PHONY: help setup all extract themes train eval test lint bench clean demo-corpus
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,11 +33,30 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed ## create .venv and install the package with its dev tools
 
-all: setup ## run the whole pipeline on the demo corpus (data/raw -> data/processed)
+all: setup $(ALL_DEPS) ## run the whole pipeline on the demo corpus (data/raw -> data/processed); trains the theme model first if ../shared/labels exists and no model does
 	$(SGPIPE) run --input $(RAW) --output $(OUT) $(JOBS_OPT)
 
 extract: setup ## read documents into documents.parquet and passages.parquet
 	$(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT)
+
+themes: setup ## tag themes: passages.parquet -> themes.parquet (rules, + models/themes.skops if present)
+	$(SGPIPE) tag --output $(OUT)
+
+$(MODEL): | $(VENV)/.installed
+	$(MAKE) train
+
+train: setup ## fit the theme model on ../shared (corpus + labels) and data/labels -> models/themes.skops
+	@if [ -d "$(SHARED)/corpus" ]; then \
+	  $(SGPIPE) extract --input $(SHARED)/corpus --output $(SHARED_OUT) $(JOBS_OPT) && \
+	  $(SGPIPE) train --output $(SHARED_OUT) $(TRAIN_LABELS) --model $(MODEL); \
+	else \
+	  $(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT) && \
+	  $(SGPIPE) train --output $(OUT) --labels data/labels --model $(MODEL); \
+	fi
+
+eval: setup ## score theme tagging on ../shared/labels/themes_dev.csv (rules, model by grouped CV, combined)
+	$(SGPIPE) extract --input $(SHARED)/corpus --output $(SHARED_OUT) $(JOBS_OPT)
+	$(SGPIPE) eval themes --gold $(SHARED)/labels/themes_dev.csv --output $(SHARED_OUT)
 
 test: setup ## run the tests (end-to-end tests read ../shared/corpus when present)
 	$(PY) -m pytest -q

@@ -14,6 +14,7 @@ Pipelines are cached per process: building one costs a few hundred milliseconds
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,7 +50,9 @@ def known_words(min_logprob: float = KNOWN_WORD_LOGPROB) -> frozenset[str]:
     """Common English words: those of ``spacy-lookups-data``'s ``lexeme_prob`` table above
     ``min_logprob`` (about 70,000 words), plus every form in the lemma table.
 
-    The table is scanned as text rather than parsed whole, which keeps memory low.
+    The table lists one word per line, most probable first, so it is read line by
+    line up to the first word below ``min_logprob`` (a few percent of the file)
+    rather than parsed whole.
     """
     import gzip
     import re
@@ -59,14 +62,22 @@ def known_words(min_logprob: float = KNOWN_WORD_LOGPROB) -> frozenset[str]:
     path = Path(str(registry.lookups.get("en")["lexeme_prob"]))
     if not path.exists() and path.with_suffix(".json.gz").exists():
         path = path.with_suffix(".json.gz")
+    entry = re.compile(r'\s*"((?:[^"\\]|\\.)*)"\s*:\s*(-?[0-9.eE+-]+)')
+    words: set[str] = set()
+    below = 0
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as fh:
-        raw = fh.read()
-    words = {
-        m.group(1).lower()
-        for m in re.finditer(r'"((?:[^"\\]|\\.)*)":\s*(-?[0-9.eE+-]+)', raw)
-        if float(m.group(2)) >= min_logprob
-    }
+        for line in fh:
+            m = entry.match(line)
+            if m is None:
+                continue
+            if float(m.group(2)) >= min_logprob:
+                words.add(json.loads(f'"{m.group(1)}"').lower())
+                below = 0
+            else:
+                below += 1
+                if below > 1000:  # sorted by probability: nothing more above the bar
+                    break
     table = lemma_table()
     words.update(k.lower() for k in table)
     words.update(v.lower() for v in table.values())

@@ -88,7 +88,6 @@ class Tagger:
         """Load the codebook, build the shared pipeline and load the model (if any)."""
         from pipeline.nlp import get_nlp
         from pipeline.themes.codebook import load_codebook
-        from pipeline.themes.model import ThemeModel
 
         codebook = load_codebook(options.codebook)
         nlp = get_nlp(
@@ -96,7 +95,11 @@ class Tagger:
             codebook=str(options.codebook) if options.codebook else None,
             base=options.spacy_pipeline,
         )
-        model = ThemeModel.load(options.model) if options.model else None
+        model = None
+        if options.model:  # scikit-learn is imported only when there is a model
+            from pipeline.themes.model import ThemeModel
+
+            model = ThemeModel.load(options.model)
         if model is not None:
             unknown = [t for t in model.classes if t not in codebook.ids]
             if unknown:
