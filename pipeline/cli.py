@@ -134,7 +134,7 @@ def _theme_options(
     include_negated: bool = True,
 ) -> ThemeOptions:
     """Resolve the theme options of a command: an explicit model must exist."""
-    from pipeline.themes.model import DEFAULT_MODEL_PATH
+    from pipeline.themes import DEFAULT_MODEL_PATH
 
     if codebook is not None and not codebook.is_file():
         raise click.ClickException(f"codebook not found: {codebook}")

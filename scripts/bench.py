@@ -301,7 +301,7 @@ def _tag_themes(input_dir: str, model_path: str) -> dict:
         documents = store.read_table(schema.DOCUMENTS, out)
     words = int(passages["text"].str.split().str.len().sum())
     start = time.perf_counter()
-    tagger = Tagger.from_options(ThemeOptions())
+    tagger = Tagger.from_options(ThemeOptions(model=None, reviews=None))
     load = time.perf_counter() - start
     start = time.perf_counter()
     rules = tagger.tag(passages)

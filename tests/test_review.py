@@ -49,10 +49,14 @@ def write_run(folder: Path, texts: list[str]) -> Path:
     return folder
 
 
+#: Rules alone: no model and no review decisions, whatever lies in models/ and data/labels/.
+RULES = ThemeOptions(model=None, reviews=None)
+
+
 @pytest.fixture
 def run(tmp_path: Path) -> Path:
     out = write_run(tmp_path / "out", TEXTS)
-    tag_stage(RunConfig(input_dir=tmp_path, output_dir=out))
+    tag_stage(RunConfig(input_dir=tmp_path, output_dir=out, themes=RULES))
     return out
 
 
@@ -101,7 +105,9 @@ def test_import_then_retag_applies_the_decisions(run: Path, tmp_path: Path) -> N
     # a later run: a passage was inserted before the reviewed ones, so every id moved
     out2 = write_run(tmp_path / "out2", ["A new opening paragraph.", *TEXTS])
     themes = tag_stage(
-        RunConfig(input_dir=tmp_path, output_dir=out2, themes=ThemeOptions(reviews=reviews))
+        RunConfig(
+            input_dir=tmp_path, output_dir=out2, themes=ThemeOptions(model=None, reviews=reviews)
+        )
     )
     rows = themes.set_index(["passage_id", "theme"])
     assert ("minutes:00002", "multi_agency") not in rows.index  # rejected
@@ -111,7 +117,7 @@ def test_import_then_retag_applies_the_decisions(run: Path, tmp_path: Path) -> N
     assert rows.loc[("minutes:00001", "anti_racism"), "score"] == 1.0
 
     # and the decisions are training labels
-    tagger = Tagger.from_options(ThemeOptions())
+    tagger = Tagger.from_options(RULES)
     corpus = Corpus.from_output(out2, tagger=tagger)
     data = collect_training_data(
         corpus, gold_files=[], reviews=stored, known_themes=tagger.codebook.ids

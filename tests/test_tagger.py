@@ -46,9 +46,13 @@ def passages_frame(texts: list[str] = TEXTS, doc: str = "doc-a") -> pd.DataFrame
     )
 
 
+#: Rules alone: no model and no review decisions, whatever lies in models/ and data/labels/.
+RULES = ThemeOptions(model=None, reviews=None)
+
+
 @pytest.fixture(scope="module")
 def themes() -> pd.DataFrame:
-    return tag_passages(passages_frame())
+    return tag_passages(passages_frame(), options=RULES)
 
 
 def test_output_contract_and_extra_columns(themes: pd.DataFrame) -> None:
@@ -76,7 +80,9 @@ def test_negated_theme_kept_marked_and_not_counted(themes: pd.DataFrame) -> None
     neg = themes[themes["passage_id"] == "doc-a:00001"]
     assert neg[["theme", "negated"]].values.tolist() == [["anti_racism", True]]
     assert "doc-a:00001" not in set(counted(themes)["passage_id"])
-    dropped = tag_passages(passages_frame(), options=ThemeOptions(include_negated=False))
+    dropped = tag_passages(
+        passages_frame(), options=ThemeOptions(model=None, reviews=None, include_negated=False)
+    )
     assert "doc-a:00001" not in set(dropped["passage_id"])
 
 
@@ -92,7 +98,7 @@ def test_review_decisions_override_the_tagger() -> None:
         "doc-a:00002": {"multi_agency": "reject", "community_trust": "add"},
         "doc-a:00000": {"anti_racism": "accept"},
     }
-    out = tag_passages(passages_frame(), decisions=decisions)
+    out = tag_passages(passages_frame(), options=RULES, decisions=decisions)
     rows = out.set_index(["passage_id", "theme"])
     assert ("doc-a:00002", "multi_agency") not in rows.index
     added = rows.loc[("doc-a:00002", "community_trust")]
@@ -119,7 +125,7 @@ class StubModel:
 
 
 def test_model_tags_and_context_vetoes() -> None:
-    tagger = Tagger.from_options(ThemeOptions())
+    tagger = Tagger.from_options(RULES)
     tagger.model = StubModel()
     out = tagger.tag(passages_frame())
     rows = out.set_index(["passage_id", "theme"])
@@ -147,7 +153,7 @@ def _run_folder(tmp_path: Path, texts: list[str] = TEXTS) -> Path:
 
 def test_stage_is_skipped_when_nothing_changed(tmp_path: Path) -> None:
     out = _run_folder(tmp_path)
-    cfg = RunConfig(input_dir=tmp_path, output_dir=out)
+    cfg = RunConfig(input_dir=tmp_path, output_dir=out, themes=RULES)
     first = tag_stage(cfg)
     target = out / "themes.parquet"
     stamp = target.stat().st_mtime_ns

@@ -104,13 +104,12 @@ def evaluate_themes(
         collect_training_data,
         grouped_cross_validation,
         model_themes,
+        rules_only,
     )
 
     options = options or ThemeOptions()
     output_dir, gold_path = Path(output_dir), Path(gold_path)
-    tagger = Tagger.from_options(
-        ThemeOptions(codebook=options.codebook, spacy_pipeline=options.spacy_pipeline)
-    )
+    tagger = Tagger.from_options(rules_only(options))
     book = tagger.codebook
     gold = load_gold(gold_path, GOLD_COLUMNS)
     check_theme_ids(gold, gold_path, set(book.ids))

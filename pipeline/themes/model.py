@@ -42,8 +42,6 @@ log = logging.getLogger(__name__)
 
 FORMAT = "sgpipe-themes-model"
 FORMAT_VERSION = 1
-#: Default location of the trained model (git-ignored).
-DEFAULT_MODEL_PATH = Path("models/themes.skops")
 #: Words of two or more letters (no digits: page numbers and years carry no theme).
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 

@@ -87,6 +87,8 @@ class Tagger:
     def from_options(cls, options: ThemeOptions) -> Tagger:
         """Load the codebook, build the shared pipeline and load the model (if any)."""
         from pipeline.nlp import get_nlp
+
+        options = options.resolved()
         from pipeline.themes.codebook import load_codebook
 
         codebook = load_codebook(options.codebook)
@@ -290,7 +292,7 @@ def tag_stage(cfg: RunConfig) -> pd.DataFrame:
     """The stage: read ``passages.parquet``, write ``themes.parquet`` (skipped when unchanged)."""
     from pipeline.themes.labels import read_reviews, review_decisions
 
-    options: ThemeOptions = getattr(cfg, "themes", None) or ThemeOptions()
+    options = (getattr(cfg, "themes", None) or ThemeOptions()).resolved()
     out = Path(cfg.output_dir)
     key = stage_key(cfg, options)
     cache = out / ".cache" / "themes.json"

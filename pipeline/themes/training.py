@@ -29,13 +29,13 @@ import pandas as pd
 
 from pipeline import schema, store
 from pipeline.evaluate.metrics import Score, set_counts
-from pipeline.themes import ThemeOptions
+from pipeline.themes import DEFAULT_MODEL_PATH, ThemeOptions
 from pipeline.themes.labels import (
     read_gold_labels,
     read_reviews,
     review_decisions,
 )
-from pipeline.themes.model import DEFAULT_MODEL_PATH, ThemeModel, TrainingData, fit_model
+from pipeline.themes.model import ThemeModel, TrainingData, fit_model
 from pipeline.themes.tagger import MIN_MODEL_WORDS, Tagger
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,16 @@ class Corpus:
             rule_themes[pid] = frozenset(t for t, tag in tags.items() if not tag.negated)
             vetoes[pid] = frozenset(veto)
         return cls(passages=passages, documents=documents, rule_themes=rule_themes, vetoes=vetoes)
+
+
+def rules_only(options: ThemeOptions) -> ThemeOptions:
+    """The same codebook and spaCy pipeline, with no model and no review overrides."""
+    return ThemeOptions(
+        codebook=options.codebook,
+        model=None,
+        reviews=None,
+        spacy_pipeline=options.spacy_pipeline,
+    )
 
 
 def collect_training_data(
@@ -221,9 +231,7 @@ def train(
     seed: int = 0,
 ) -> TrainResult:
     """Fit the model from a run's passages and the labels; save it with its metadata."""
-    tagger = Tagger.from_options(
-        ThemeOptions(codebook=options.codebook, spacy_pipeline=options.spacy_pipeline)
-    )
+    tagger = Tagger.from_options(rules_only(options))
     corpus = Corpus.from_output(output_dir, tagger=tagger)
     reviews = read_reviews(reviews_path)
     data = collect_training_data(
