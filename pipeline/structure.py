@@ -57,6 +57,11 @@ _PAGE_NUMBER = re.compile(
     r"^(?:[-–—]\s*)?(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?(?:\s*[-–—])?$",
     re.I,
 )
+#: A line that is only the label of a numbered item ("Recommendation 8", "R12"): kept
+#: at a page top even when other pages start with the same label and another number.
+_ITEM_LABEL = re.compile(
+    r"^(?:Recommendations?|Rec\.|R)\s*\d{1,3}(?:\.\d{1,3})?[a-z]?\s*[:.]?$", re.I
+)
 _FOOTNOTE_START = re.compile(r"^(?:\d{1,3}|[*†‡§])\s*(?=\S)")
 _TERMINAL = re.compile(r"[.!?:;][\"')\]]*$")
 _GENERIC_HEADINGS = re.compile(
@@ -135,11 +140,20 @@ def strip_furniture(doc: RawDocument) -> list[Line]:
     counts = Counter()
     for key, pages in _pages_per_key(candidates, doc.lines).items():
         counts[key] = len(pages)
+    exact = Counter()
+    for key, pages in _pages_per_key(
+        {i: normalize_whitespace(doc.lines[i].text).lower() for i in candidates}, doc.lines
+    ).items():
+        exact[key] = len(pages)
     n_pages = len(doc.pages)
     min_repeat = 3 if n_pages > 3 else max(2, n_pages)
     drop = set()
     for i, key in candidates.items():
         text = doc.lines[i].text.strip()
+        if _ITEM_LABEL.match(text) and exact[normalize_whitespace(text).lower()] < min_repeat:
+            # "Recommendation 8" heading the top of a page is a label, not a running
+            # header, unless the very same words (number included) repeat
+            continue
         if (
             counts[key] >= min_repeat
             or _PAGE_NUMBER.match(text)
