@@ -269,10 +269,16 @@ def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
             f.unlink(missing_ok=True)
 
 
+def _recommendations(cfg: RunConfig) -> Any:
+    from pipeline.recommendations import recommendations_stage
+
+    return recommendations_stage(cfg)
+
+
 #: The stages after extraction, in order: name -> function(cfg). Later issues add
-#: themes, recommendations, links, tables and report here.
+#: themes, links, tables and report here.
 Stage = Callable[[RunConfig], Any]
-STAGES: dict[str, Stage] = {}
+STAGES: dict[str, Stage] = {"recommendations": _recommendations}
 
 
 def run_all(cfg: RunConfig) -> ExtractResult:
