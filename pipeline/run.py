@@ -275,10 +275,16 @@ def _recommendations(cfg: RunConfig) -> Any:
     return recommendations_stage(cfg)
 
 
+def _links(cfg: RunConfig) -> Any:
+    from pipeline.link import link_stage
+
+    return link_stage(cfg)
+
+
 #: The stages after extraction, in order: name -> function(cfg). Later issues add
-#: themes, links, tables and report here.
+#: themes, tables and report here.
 Stage = Callable[[RunConfig], Any]
-STAGES: dict[str, Stage] = {"recommendations": _recommendations}
+STAGES: dict[str, Stage] = {"recommendations": _recommendations, "links": _links}
 
 
 def run_all(cfg: RunConfig) -> ExtractResult:

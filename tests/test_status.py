@@ -71,7 +71,7 @@ def test_detect_status(text: str, status: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Recommendation 6 has not been accepted; officers will consider publishing borough figures.",
+        "Recommendation 6 has not been accepted; officers will consider borough figures.",
         "The Council would consider it, but the recommendation was not accepted.",
     ],
 )
