@@ -12,6 +12,9 @@ each number. A link is compared as (review, number):
   whether the link to that number carries that status (no link counts as wrong);
 * none accuracy: over gold passages with no number, whether nothing is linked.
 
+Each figure comes with a 95% percentile bootstrap interval over its own units
+(gold passages; passages with a number; stated statuses; passages with none).
+
 Gold quotes that match no passage are counted as unlinked (recall and top-1
 suffer) and reported in ``unlocated``.
 """
@@ -107,29 +110,25 @@ def evaluate_links(
     without = np.array([i for i in range(n) if not gold_sets[i]], dtype=int)
     pairs = [(i, p) for i in range(n) for p in items["status_pairs"].iloc[i]]
 
-    def top1(idx: np.ndarray) -> float:
-        idx = [i for i in idx if gold_sets[i]]
-        return float(np.mean([bool(items["top1_correct"].iloc[i]) for i in idx])) if idx else 0.0
+    top1_hits = [bool(items["top1_correct"].iloc[i]) for i in with_gold]
+    none_hits = [not pred_sets[i] for i in without]
+    status_hits = [g == p for _, (g, p) in pairs]
 
-    def none_acc(idx: np.ndarray) -> float:
-        idx = [i for i in idx if not gold_sets[i]]
-        return float(np.mean([not pred_sets[i] for i in idx])) if idx else 0.0
-
-    def status_acc(idx: np.ndarray) -> float:
-        chosen = [pair for i in idx for pair in items["status_pairs"].iloc[i]]
-        return float(np.mean([g == p for g, p in chosen])) if chosen else 0.0
+    def mean_of(values: list[bool]):
+        return lambda idx: float(np.mean([values[i] for i in idx])) if len(idx) else 0.0
 
     stats = {
+        # name: (statistic over resampled unit indices, number of units, value)
         "link_precision": (lambda idx: counts(idx).precision, n, score.precision),
         "link_recall": (lambda idx: counts(idx).recall, n, score.recall),
         "link_f1": (lambda idx: counts(idx).f1, n, score.f1),
-        "top1_accuracy": (top1, len(with_gold), top1(all_idx)),
-        "status_accuracy": (status_acc, len(pairs), status_acc(all_idx)),
-        "none_accuracy": (none_acc, len(without), none_acc(all_idx)),
+        "top1_accuracy": (mean_of(top1_hits), len(top1_hits), _mean(top1_hits)),
+        "status_accuracy": (mean_of(status_hits), len(status_hits), _mean(status_hits)),
+        "none_accuracy": (mean_of(none_hits), len(none_hits), _mean(none_hits)),
     }
     metric_rows = []
     for name, (fn, count, value) in stats.items():
-        low, high = bootstrap_interval(n, fn) if n else (float("nan"), float("nan"))
+        low, high = bootstrap_interval(count, fn) if count else (float("nan"), float("nan"))
         metric_rows.append(
             {"metric": name, "value": value, "ci_low": low, "ci_high": high, "n": count}
         )
@@ -147,6 +146,10 @@ def evaluate_links(
         lambda ps: ";".join(f"{g}->{p or '-'}" for g, p in ps)
     )
     return LinkScores(pd.DataFrame(metric_rows), items)
+
+
+def _mean(values: list[bool]) -> float:
+    return float(np.mean(values)) if values else 0.0
 
 
 def evaluate_links_folder(
