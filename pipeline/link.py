@@ -203,6 +203,14 @@ class ReviewIndex:
             dates[review] = min(valid) if valid else ""
         return cls(aliases, by_review, sources, dates)
 
+    def resolve(self, name: str) -> str:
+        """The known review called ``name`` (case and punctuation ignored), else ``name``."""
+        norm = normalize_for_match(name)
+        for review, names in self.aliases.items():
+            if norm in names or norm == normalize_for_match(review):
+                return review
+        return name
+
     def mentioned(self, text: str, *, need_cue: bool = True) -> list[str]:
         """Reviews named in ``text``; with ``need_cue`` only where a review word stands near."""
         norm = f" {normalize_for_match(text)} "
@@ -230,7 +238,7 @@ def document_review(
     """
     manifest = str(doc.get("review", "") or "").strip()
     if manifest:
-        return manifest, "manifest"
+        return index.resolve(manifest), "manifest"
     title = str(doc.get("title", "") or "")
     named = index.mentioned(title, need_cue=False)
     if named:
@@ -386,26 +394,37 @@ def _numbering_map(pairs: list[tuple[str, str, str]]) -> dict[str, str]:
     return {printed: rid for printed, _, rid in pairs}
 
 
-def _restatement(ctx: _Context, p, cand: list[int]) -> tuple[str, float] | None:
-    """The recommendation a passage quotes (nearly) word for word, with the containment."""
+def _restatement(
+    ctx: _Context, p, cand: list[int], printed: str = ""
+) -> tuple[str, float] | None:
+    """The recommendation a passage quotes (nearly) word for word, with the containment.
+
+    When the recommendation with the ``printed`` number is quoted nearly as
+    completely as the best match (recommendations that share boilerplate), it wins.
+    """
     prm = ctx.params
     text = str(p.text)
     n_words = _words(text)
     if not cand or n_words < 8 or p.kind in ("footnote", "table", "heading"):
         return None
     pi = ctx.passage_pos[p.passage_id]
-    rows = sorted(cand, key=lambda r: -ctx.sims[pi, r])
-    best, best_c = None, 0.0
-    for r in rows[:3]:
-        if ctx.sims[pi, r] < 0.2:
-            continue
-        c = containment(text, ctx.rec_texts[r])
-        if c > best_c:
-            best, best_c = r, c
-    need = prm.restatement_min if n_words >= 15 else max(prm.restatement_min, 0.95)
-    if best is None or best_c < need:
+    rows = sorted(cand, key=lambda r: -ctx.sims[pi, r])[:3]
+    rows += [r for r in cand if printed and ctx.rec_numbers[r] == printed and r not in rows]
+    scores = {
+        r: containment(text, ctx.rec_texts[r])
+        for r in rows
+        if ctx.sims[pi, r] >= 0.2 or ctx.rec_numbers[r] == printed
+    }
+    if not scores:
         return None
-    return ctx.rec_ids[best], best_c
+    best = max(scores, key=lambda r: scores[r])
+    need = prm.restatement_min if n_words >= 15 else max(prm.restatement_min, 0.95)
+    if scores[best] < need:
+        return None
+    same = [r for r in scores if printed and ctx.rec_numbers[r] == printed]
+    if same and scores[same[0]] >= need and scores[same[0]] >= scores[best] - 0.05:
+        best = same[0]
+    return ctx.rec_ids[best], scores[best]
 
 
 @dataclass
@@ -516,12 +535,12 @@ def link_document(
             refs = find_references(text)
             heading_number = refs[0].numbers[0] if refs else ""
             continue
-        found = _restatement(ctx, p, cands[i][0])
+        printed = _top_number(str(p.ref)) if p.kind in ("recommendation", "paragraph") else ""
+        printed = printed or heading_number
+        found = _restatement(ctx, p, cands[i][0], printed)
         if found is not None:
             rid, c = found
             restated[i] = found
-            printed = _top_number(str(p.ref)) if p.kind in ("recommendation", "paragraph") else ""
-            printed = printed or heading_number
             if printed and p.kind != "bullet":
                 pairs.append((printed, ctx.rec_numbers[ctx.rec_pos[rid]], rid))
         heading_number = ""

@@ -499,3 +499,36 @@ def test_demo_hackney_minutes_are_not_linked_to_child_l(demo_run: Path) -> None:
         ("Missing Education", "3"),
         ("Missing Education", "5"),
     }
+
+
+def test_a_manifest_review_name_is_matched_ignoring_case() -> None:
+    rows = [("paragraph", "", "Recommendation 8.2 had been completed in full.")]
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "upd", "review": "healthy travel"},
+    )
+    links = link_passages(_passages("upd", rows), docs, _recs(REC_TEXTS))
+    assert list(links["rec_id"]) == ["report-pdf#8.2"]
+
+
+@pytest.mark.parametrize("printed", ["1", "2"])
+def test_the_printed_number_decides_between_recommendations_that_share_words(printed: str) -> None:
+    common = (
+        "The UK government and the devolved administrations should work together to "
+        "strengthen the preparedness of the whole system for civil emergencies"
+    )
+    texts = {
+        "1": common + ", and should publish a strategy every three years.",
+        "2": common + ", and should hold an exercise every three years.",
+    }
+    rows = [
+        ("heading", printed, f"Recommendation {printed}"),
+        ("recommendation", printed, common + "."),
+        ("paragraph", "", "The government accepts this recommendation."),
+    ]
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "resp", "review": "Healthy Travel"},
+    )
+    links = link_passages(_passages("resp", rows), docs, _recs(texts))
+    assert set(links["number"]) == {printed}
