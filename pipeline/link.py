@@ -424,6 +424,12 @@ def _restatement(
     same = [r for r in scores if printed and ctx.rec_numbers[r] == printed]
     if same and scores[same[0]] >= need and scores[same[0]] >= scores[best] - 0.05:
         best = same[0]
+    if scores[best] < 0.98:
+        # a close paraphrase that states a status the recommendation does not ("has
+        # commissioned the review ...") reports on it rather than quoting it
+        cue = detect_status(text).cue
+        if cue and normalize_for_match(cue) not in normalize_for_match(ctx.rec_texts[best]):
+            return None
     return ctx.rec_ids[best], scores[best]
 
 

@@ -166,6 +166,9 @@ IMPLIED: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:has|have)\s+(?:now\s+|already\s+)?been\s+(?:rewritten|revised|published|"
             r"introduced|established|set up|put in place|signed off|implemented|delivered|"
             r"achieved)\b",
+            r"\b(?:has|have)\s+(?:now\s+|already\s+)?(?:rewritten|revised|introduced|established|"
+            r"set up|put in place|signed off|implemented|delivered|achieved|commissioned|"
+            r"appointed)\b",
             r"\b(?:now|already)\s+in\s+place\b",
             r"\b(?:went|has gone|have gone)\s+live\b",
         ),

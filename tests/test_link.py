@@ -532,3 +532,34 @@ def test_the_printed_number_decides_between_recommendations_that_share_words(pri
     )
     links = link_passages(_passages("resp", rows), docs, _recs(texts))
     assert set(links["number"]) == {printed}
+
+
+def test_shared_themes_and_addressees_are_supporting_evidence_only() -> None:
+    recs = _recs(REC_TEXTS).assign(themes="health_trauma", addressees="Department of Health")
+    rows = [
+        ("paragraph", "", "The Department of Health met partners about something else entirely."),
+        (
+            "paragraph",
+            "",
+            "The Department of Health has commissioned the review of weight "
+            "management services and of the Health Trainers programme.",
+        ),
+    ]
+    themes = pd.DataFrame(
+        {
+            "passage_id": ["upd:00000", "upd:00001"],
+            "doc_id": "upd",
+            "theme": "health_trauma",
+            "method": "rule",
+            "score": 1.0,
+            "evidence": "",
+        }
+    )
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "upd", "review": "Healthy Travel"},
+    )
+    links = link_passages(_passages("upd", rows), docs, recs, themes=themes)
+    assert list(links["passage_id"]) == ["upd:00001"]  # themes and addressee alone link nothing
+    evidence = links["evidence"].iloc[0]
+    assert "addressee Department of Health" in evidence and "themes health_trauma" in evidence

@@ -398,3 +398,27 @@ def test_demo_recommendations(demo_run: Path) -> None:
     child_l = recs[recs["review"] == "Child L"].set_index("number")
     assert "Young Advisers panel" in child_l.loc["4", "text"]  # sub-part (a)
     assert child_l.loc["1", "addressees"] == "Northbridge Police;Northbridge Schools Partnership"
+
+
+def test_themes_of_the_passages_a_recommendation_is_printed_in() -> None:
+    rows = [
+        ("recommendation", "1", "", "The Police should stop strip searches of children at school."),
+        ("recommendation", "2", "", "The Council should fund an advocate for every child."),
+    ]
+    passages = _passages("rev", rows)
+    themes = pd.DataFrame(
+        {
+            "passage_id": ["rev:00000", "rev:00000", "rev:00001"],
+            "doc_id": "rev",
+            "theme": ["searches", "police", "voice_of_child"],
+            "method": "rule",
+            "score": 1.0,
+            "evidence": "",
+        }
+    )
+    recs = build_recommendations(passages, pd.DataFrame([_doc()]), themes=themes)
+    assert list(recs["themes"]) == ["police;searches", "voice_of_child"]
+    no_themes = build_recommendations(
+        passages, pd.DataFrame([_doc()]), themes=schema.THEMES.empty()
+    )
+    assert list(no_themes["themes"]) == ["", ""]

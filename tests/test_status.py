@@ -41,6 +41,7 @@ from pipeline.status import STATUSES, detect_status
         ("Recommendation 3 has been completed.", "completed"),
         ("This action has been completed.", "completed"),
         ("The protocol has been rewritten and signed off.", "completed"),
+        ("The Department has commissioned the review of weight management.", "completed"),
         ("Recommendation 2 is in progress.", "in_progress"),
         ("The wellbeing check is being piloted in four schools.", "in_progress"),
         ("The audit has not yet been completed.", "in_progress"),
