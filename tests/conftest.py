@@ -48,3 +48,15 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo_out")
     run_all(RunConfig(input_dir=DEMO, output_dir=out, jobs=1, progress=False))
     return out
+
+
+#: Figures that tests measure and report at the end of the run (name -> text).
+FIGURES: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures tests recorded in :data:`FIGURES` (e.g. gold-quote coverage)."""
+    if FIGURES:
+        terminalreporter.section("measured figures")
+        for name, text in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {text}")
