@@ -270,7 +270,7 @@ _ASK_ANCHOR = re.compile(
     r"(?:urge|urges|invite|invites|encourage|encourages|call on|calls on|ask|asks)\s+)",
     re.I,
 )
-_SENTENCE_START = re.compile(r"(?:^|[.;:,]\s+|\(\w{1,4}\)\s+|•\s*)")
+_SENTENCE_START = re.compile(r"(?:^|[.;:,]\s+|\(\w{1,4}\)\s+|•\s*|(?<=\s)(?=The\s+[A-Z]))")
 
 
 def _read_actor(tokens: list[re.Match[str]], i: int) -> tuple[str, int]:
@@ -289,6 +289,8 @@ def _read_actor(tokens: list[re.Match[str]], i: int) -> tuple[str, int]:
         if tok == ",":
             break
         first = tok.lstrip("(")[:1]
+        if words and tok.lower() == "the" and tok[0].isupper():
+            return "", start  # "Compensation The Treasury": a title glued to a sentence
         if first.isupper() or (first.isdigit() and words):
             if not words and tok.lower() in _NOT_ACTORS:
                 return "", start

@@ -243,6 +243,7 @@ def test_one_numbered_item_is_not_a_list_of_recommendations() -> None:
         ("We urge ministers to consult their advisers.", ["ministers"]),
         ("Health and Safety Executive should act.", ["Health and Safety Executive"]),
         ("It should be clear to everyone what happens next.", []),
+        ("Compensation The Treasury should set up a scheme.", ["Treasury"]),  # a title, then text
         ("We recommend that the Government's current approach continues.", []),
     ],
 )
