@@ -394,9 +394,7 @@ def _numbering_map(pairs: list[tuple[str, str, str]]) -> dict[str, str]:
     return {printed: rid for printed, _, rid in pairs}
 
 
-def _restatement(
-    ctx: _Context, p, cand: list[int], printed: str = ""
-) -> tuple[str, float] | None:
+def _restatement(ctx: _Context, p, cand: list[int], printed: str = "") -> tuple[str, float] | None:
     """The recommendation a passage quotes (nearly) word for word, with the containment.
 
     When the recommendation with the ``printed`` number is quoted nearly as
