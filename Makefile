@@ -12,15 +12,16 @@ OUT ?= data/processed
 JOBS ?=
 JOBS_OPT := $(if $(JOBS),--jobs $(JOBS),)
 # the shared development corpus and gold labels (optional), and where their run goes
-SHARED ?= ../shared
-SHARED_OUT ?= data/processed/shared
+LABELS ?= ../shared/labels
+CORPUS ?= ../shared/corpus
+CORPUS_OUT ?= data/processed/shared
+REVIEW ?= Child L
 MODEL ?= models/themes.skops
-HAVE_SHARED_LABELS := $(wildcard $(SHARED)/labels/themes_dev.csv)
-TRAIN_LABELS := $(if $(wildcard $(SHARED)/labels/themes_*.csv),--labels $(SHARED)/labels,) --labels data/labels
+TRAIN_LABELS := $(if $(wildcard $(LABELS)/themes_*.csv),--labels $(LABELS),) --labels data/labels
 # `make all` trains the theme model first when the shared labels exist and no model does
-ALL_DEPS := $(if $(HAVE_SHARED_LABELS),$(MODEL),)
+ALL_DEPS := $(if $(wildcard $(LABELS)/themes_dev.csv),$(MODEL),)
 
-.PHONY: help setup all extract themes train eval test lint bench clean demo-corpus
+.PHONY: help setup all extract themes train recommendations links trace eval test lint bench clean demo-corpus
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,17 +47,28 @@ $(MODEL): | $(VENV)/.installed
 	$(MAKE) train
 
 train: setup ## fit the theme model on ../shared (corpus + labels) and data/labels -> models/themes.skops
-	@if [ -d "$(SHARED)/corpus" ]; then \
-	  $(SGPIPE) extract --input $(SHARED)/corpus --output $(SHARED_OUT) $(JOBS_OPT) && \
-	  $(SGPIPE) train --output $(SHARED_OUT) $(TRAIN_LABELS) --model $(MODEL); \
+	@if [ -d "$(CORPUS)" ]; then \
+	  $(SGPIPE) extract --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT) && \
+	  $(SGPIPE) train --output $(CORPUS_OUT) $(TRAIN_LABELS) --model $(MODEL); \
 	else \
 	  $(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT) && \
 	  $(SGPIPE) train --output $(OUT) --labels data/labels --model $(MODEL); \
 	fi
 
-eval: setup ## score theme tagging on ../shared/labels/themes_dev.csv (rules, model by grouped CV, combined)
-	$(SGPIPE) extract --input $(SHARED)/corpus --output $(SHARED_OUT) $(JOBS_OPT)
-	$(SGPIPE) eval themes --gold $(SHARED)/labels/themes_dev.csv --output $(SHARED_OUT)
+recommendations: setup ## find the numbered recommendations of reviews (+ data/raw/recommendations.csv)
+	$(SGPIPE) recommendations --input $(RAW) --output $(OUT)
+
+links: setup ## link later passages to recommendations; write tables/recommendation_coverage.csv
+	$(SGPIPE) link --input $(RAW) --output $(OUT)
+
+trace: setup ## print one review's recommendations and every passage linked to them (REVIEW="Child L")
+	$(SGPIPE) trace "$(REVIEW)" --output $(OUT)
+
+eval: setup ## score themes (rules, model by grouped CV, combined), links and recommendations on ../shared
+	$(SGPIPE) run --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT)
+	$(SGPIPE) eval themes --gold $(LABELS)/themes_dev.csv --output $(CORPUS_OUT)
+	$(SGPIPE) eval links --gold $(LABELS)/links_dev.csv --output $(CORPUS_OUT)
+	$(SGPIPE) eval recommendations --gold $(LABELS)/recs_dev.csv --output $(CORPUS_OUT)
 
 test: setup ## run the tests (end-to-end tests read ../shared/corpus when present)
 	$(PY) -m pytest -q

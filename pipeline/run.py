@@ -280,10 +280,26 @@ def run_themes(cfg: RunConfig) -> Any:
     return tag_stage(cfg)
 
 
-#: The stages after extraction, in order: name -> function(cfg). Later issues add
-#: recommendations, links, tables and report here.
+def _recommendations(cfg: RunConfig) -> Any:
+    from pipeline.recommendations import recommendations_stage
+
+    return recommendations_stage(cfg)
+
+
+def _links(cfg: RunConfig) -> Any:
+    from pipeline.link import link_stage
+
+    return link_stage(cfg)
+
+
+#: The stages after extraction, in order: name -> function(cfg). Themes come first:
+#: recommendations and links read themes.parquet. Later issues add tables and report here.
 Stage = Callable[[RunConfig], Any]
-STAGES: dict[str, Stage] = {"themes": run_themes}
+STAGES: dict[str, Stage] = {
+    "themes": run_themes,
+    "recommendations": _recommendations,
+    "links": _links,
+}
 
 
 def run_all(cfg: RunConfig) -> ExtractResult:
