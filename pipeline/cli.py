@@ -151,5 +151,33 @@ def extract(
     _report(result, output_dir, strict)
 
 
+def _outputs(output_dir: Path) -> RunConfig:
+    """A config for the stages that read only the outputs (tables, report, export)."""
+    if not (output_dir / "documents.parquet").exists():
+        raise click.ClickException(
+            f"no pipeline outputs in {output_dir} (documents.parquet not found); "
+            "run `sgpipe run` or `sgpipe extract` first"
+        )
+    return RunConfig(input_dir=output_dir, output_dir=output_dir)
+
+
+@main.command()
+@output_option
+def tables(output_dir: Path) -> None:
+    """Rebuild the CSV tables in OUTPUT/tables/ from the stage outputs.
+
+    Theme by document, theme by date, theme summary, actions from minutes, the
+    evidence behind every count and, once the linking stage is installed,
+    recommendation coverage. Documents are not read again.
+    """
+    from pipeline.tables import TABLES_DIR, tables_stage
+
+    result = tables_stage(_outputs(output_dir))
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    names = ", ".join(f"{n}.csv" for n in result.csv_tables())
+    click.echo(f"tables -> {output_dir / TABLES_DIR}: {names}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

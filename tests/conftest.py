@@ -48,3 +48,11 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo_out")
     run_all(RunConfig(input_dir=DEMO, output_dir=out, jobs=1, progress=False))
     return out
+
+
+@pytest.fixture()
+def stage_dir(tmp_path: Path) -> Path:
+    """An output folder holding small, realistic stage outputs (see ``stage_outputs.py``)."""
+    from stage_outputs import write_stage_outputs
+
+    return write_stage_outputs(tmp_path / "out")
