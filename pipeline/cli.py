@@ -179,5 +179,52 @@ def tables(output_dir: Path) -> None:
     click.echo(f"tables -> {output_dir / TABLES_DIR}: {names}", err=True)
 
 
+@main.command()
+@output_option
+def report(output_dir: Path) -> None:
+    """Rebuild the briefings in OUTPUT/report/ from the stage outputs.
+
+    briefing.xlsx, briefing.docx, briefing.md, the self-contained report.html
+    and the REFI-QDA project themes.qdpx.
+    """
+    from pipeline.report import REPORT_DIR, report_stage
+
+    paths = report_stage(_outputs(output_dir))
+    click.echo(f"report -> {output_dir / REPORT_DIR}: {', '.join(p.name for p in paths)}", err=True)
+
+
+@main.group()
+def export() -> None:
+    """Export the outputs for other tools."""
+
+
+@export.command("qdpx")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@output_option
+@click.option(
+    "--name",
+    default="Safeguarding documents",
+    show_default=True,
+    help="Project name shown in the QDA tool.",
+)
+def export_qdpx(file: Path, output_dir: Path, name: str) -> None:
+    """Write a REFI-QDA project (FILE.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder.
+
+    The codebook becomes codes, each document a plain-text source, and each theme
+    tag a coded selection over its evidence words; recommendation links are coded
+    too. OUTPUT is the folder of pipeline outputs to read.
+    """
+    from pipeline.report.qdpx import build_qdpx
+    from pipeline.store import write_bytes
+    from pipeline.tables import build_tables
+
+    if file.suffix.lower() != ".qdpx":
+        raise click.BadParameter("the file name must end in .qdpx", param_hint="FILE")
+    _outputs(output_dir)
+    tables = build_tables(output_dir)
+    write_bytes(build_qdpx(tables, name=name), file)
+    click.echo(f"REFI-QDA project -> {file}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

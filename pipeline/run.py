@@ -290,5 +290,12 @@ def _tables(cfg: RunConfig) -> Any:
     return tables_stage(cfg)
 
 
+def _report(cfg: RunConfig) -> Any:
+    from pipeline.report import report_stage
+
+    return report_stage(cfg)
+
+
 # The briefing stages read what every other stage wrote, so they run last.
 STAGES["tables"] = _tables
+STAGES["report"] = _report
