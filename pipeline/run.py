@@ -122,6 +122,8 @@ def run_extract(cfg: RunConfig) -> ExtractResult:
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder not found: {input_dir}")
     manifest = load_manifest(input_dir)
+    if stale := store.remove_stale_temporaries(out):
+        log.info("removed %d temporary files left by an interrupted run", stale)
     cache_dir = out / ".cache" / "extract"
     key_suffix = f"{cfg.options.key()};code={code_hash(EXTRACT_CODE)}"
     relpaths = list_inputs(input_dir)

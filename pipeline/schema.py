@@ -138,13 +138,14 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     """Return ``df`` with the contract columns first, coerced to their dtypes.
 
     Raises :class:`SchemaError` naming the missing columns. Extra columns are kept
-    after the contract columns, in their original order. Missing values in string
+    after the contract columns, sorted by name. Missing values in string
     columns become empty strings, so readers never meet a mix of ``None`` and ``""``.
     """
     missing = [c for c in table.columns if c not in df.columns]
     if missing:
         raise SchemaError(f"{table.filename}: missing columns {missing}")
-    extras = [c for c in df.columns if c not in table.columns]
+    # extra columns in name order, so that output bytes do not depend on dict order
+    extras = sorted(c for c in df.columns if c not in table.columns)
     out = df[list(table.columns) + extras].copy()
     for col, dtype in table.columns.items():
         if dtype == STRING:

@@ -62,6 +62,23 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+def remove_stale_temporaries(folder: str | os.PathLike[str]) -> int:
+    """Delete temporary files an interrupted run left in ``folder`` (recursively).
+
+    Only files named like :func:`atomic_path`'s temporaries (``.<name>.<random>.tmp``)
+    are removed. Returns how many were removed.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        return 0
+    n = 0
+    for tmp in root.rglob(".*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            n += 1
+    return n
+
+
 def write_table(df: pd.DataFrame, table: Table, folder: str | os.PathLike[str]) -> Path:
     """Check ``df`` against ``table``'s contract, sort it by the table key and write it.
 

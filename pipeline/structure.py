@@ -21,10 +21,11 @@ Speakers (in minutes) are added by :mod:`pipeline.speakers`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipeline.extract.lines import (
     ROLE_BULLET,
@@ -76,7 +77,8 @@ class Block:
     sub: str = ""
     text: str = ""
     continued: bool = False  # joined across a page or column break
-    notes: list[str] = field(default_factory=list)
+    label: str = ""  # the label found at the block's start while building: bullet, number, ...
+    rec_heading: bool = False  # a bare "Recommendation N" whose text follows in the next block
 
     @property
     def page(self) -> int:
@@ -112,9 +114,9 @@ def strip_furniture(doc: RawDocument) -> list[Line]:
 
     A line is a running header or footer when it stands among the top or bottom three
     lines of its page, in the outer 15% of the page, and the same text (digits
-    ignored) stands there on at least three pages (or on every page of a two- or
-    three-page document). A bare page number ("12", "Page 3 of 9", "iv") in those
-    positions is dropped too.
+    ignored) stands at the same height (within 4 pt) on at least three pages (or on
+    every page of a two- or three-page document). A bare page number ("12",
+    "Page 3 of 9", "iv") in those positions is dropped too.
     """
     if not doc.paged or not doc.lines:
         return list(doc.lines)
@@ -132,28 +134,29 @@ def strip_furniture(doc: RawDocument) -> list[Line]:
                 continue
             if line.top < 0.15 * height or line.bottom > 0.85 * height:
                 candidates[i] = _furniture_key(line.text)
-    counts = Counter()
-    for key, pages in _pages_per_key(candidates, doc.lines).items():
-        counts[key] = len(pages)
+    # a running header repeats at (about) the same height on every page it stands on
+    places: dict[str, list[tuple[int, float]]] = {}
+    for i, key in candidates.items():
+        places.setdefault(key, []).append((doc.lines[i].page, doc.lines[i].top))
+    settled: dict[str, tuple[float, int]] = {}
+    for key, spots in places.items():
+        tops = sorted(t for _, t in spots)
+        median = tops[len(tops) // 2]
+        settled[key] = (median, len({pg for pg, t in spots if abs(t - median) <= 4}))
     n_pages = len(doc.pages)
     min_repeat = 3 if n_pages > 3 else max(2, n_pages)
     drop = set()
     for i, key in candidates.items():
         text = doc.lines[i].text.strip()
+        median, repeats = settled[key]
+        in_place = abs(doc.lines[i].top - median) <= 4
         if (
-            counts[key] >= min_repeat
+            (in_place and repeats >= min_repeat)
             or _PAGE_NUMBER.match(text)
-            or (n_pages > 1 and counts[key] >= 2 and len(key) <= 3)
+            or (n_pages > 1 and in_place and repeats >= 2 and len(key) <= 3)
         ):
             drop.add(i)
     return [line for i, line in enumerate(doc.lines) if i not in drop]
-
-
-def _pages_per_key(candidates: dict[int, str], lines: list[Line]) -> dict[str, set[int]]:
-    out: dict[str, set[int]] = {}
-    for i, key in candidates.items():
-        out.setdefault(key, set()).add(lines[i].page)
-    return out
 
 
 # --- 2. footnotes --------------------------------------------------------------------
@@ -263,30 +266,27 @@ def build_blocks(lines: list[Line], *, paged: bool) -> list[Block]:
     notes: list[tuple[int, Block]] = []  # (insert after body block index, footnote block)
     prev: Line | None = None
     prev_note: Line | None = None
+    note_no: int | None = None  # the number of the footnote being read
     for line in lines:
         if line.role == ROLE_FOOTNOTE:
-            if (
-                prev_note is not None
-                and notes
-                and not (
-                    _FOOTNOTE_START.match(line.text) and not _continues_footnote(prev_note, line)
-                )
-            ):
+            if prev_note is not None and notes and _continues_footnote(prev_note, line, note_no):
                 notes[-1][1].lines.append(line)
             else:
                 notes.append((len(blocks), Block([line])))
+                num = re.match(r"\d+", line.text)
+                note_no = int(num.group(0)) if num else None
             prev_note = line
             continue
         prev_note = None
-        if prev is None or not blocks:
-            blocks.append(Block([line]))
-            prev = line
-            continue
         label = _label_kind(
             text=line.text, line=line, paged=paged, left=geom[line.page].left if paged else 0
         )
-        if _starts_block(prev, line, label, blocks[-1], geom, size, paged=paged):
-            blocks.append(Block([line]))
+        if (
+            prev is None
+            or not blocks
+            or _starts_block(prev, line, label, blocks[-1], geom, size, paged=paged)
+        ):
+            blocks.append(Block([line], label=label))
         else:
             if line.page != prev.page or line.top < prev.top - 1:
                 blocks[-1].continued = True
@@ -354,7 +354,7 @@ def _starts_block(
             return prev_ends or prev_short or gap > 1.2 * g.pitch
         if prev_ends and prev.x1 < g.right - 0.15 * (g.right - g.left):
             return True  # a short line that ends a sentence closes its paragraph
-        if line.x0 < prev.x0 - 10 and prev is not block.lines[0]:
+        if line.x0 < prev.x0 - 10 and (prev is not block.lines[0] or block.label):
             return True  # back out of a hanging indent (after a bullet or numbered item)
         if line.x0 > prev.x0 + 12 and prev_ends and prev is not block.lines[0]:
             return True  # first-line indent (after a block's first line it is a hanging indent)
@@ -368,9 +368,22 @@ def _starts_block(
     return prev_ends and not starts_lower
 
 
-def _continues_footnote(prev: Line, line: Line) -> bool:
-    """A footnote line starting with a number may still continue the previous footnote."""
-    return line.page == prev.page and line.x0 > prev.x0 + 6
+def _continues_footnote(prev: Line, line: Line, note_no: int | None) -> bool:
+    """Whether a footnote line continues the footnote above it on the same page.
+
+    A line that starts with the next footnote number (the previous note's number
+    plus one) starts a new note; a line that starts with another number ("13 weeks")
+    continues the note, as does any line without a leading number.
+    """
+    if line.page != prev.page:
+        return False
+    m = _FOOTNOTE_START.match(line.text)
+    if not m:
+        return True
+    num = re.match(r"\d+", line.text)
+    if num and note_no is not None:
+        return int(num.group(0)) != note_no + 1
+    return line.x0 > prev.x0 + 6
 
 
 # --- 4. passages ---------------------------------------------------------------------
@@ -393,16 +406,48 @@ def join_lines(texts: list[str], vocabulary: set[str] | None = None) -> str:
         if m and t[:1].islower() and not out.endswith("--"):
             first = m.group(1)
             second = re.match(r"[\w']+", t)
-            whole = first + (second.group(0) if second else "")
-            keep = first.lower() in _HYPHEN_PREFIXES or (
-                vocabulary is not None
-                and f"{first}-{second.group(0) if second else ''}".lower() in vocabulary
-                and whole.lower() not in vocabulary
-            )
-            out = out + t if keep else out[:-1] + t
+            rest = second.group(0) if second else ""
+            out = out + t if _keep_hyphen(first, rest, vocabulary) else out[:-1] + t
         else:
             out = out + " " + t
     return normalize_whitespace(out)
+
+
+def _keep_hyphen(first: str, rest: str, vocabulary: set[str] | None) -> bool:
+    """Whether ``first-`` + ``rest`` at a line end is a real hyphen, not hyphenation.
+
+    The document's own usage decides when it has only one of the two spellings.
+    Otherwise an English word list decides: a known joined word ("safe-" +
+    "guarding") is joined; two known words ("middle-" + "management") keep the
+    hyphen; a prefix usually written with a hyphen (``anti-``, ``non-``) keeps it.
+    """
+    joined, hyphened = f"{first}{rest}".lower(), f"{first}-{rest}".lower()
+    if vocabulary is not None:
+        if joined in vocabulary and hyphened not in vocabulary:
+            return False
+        if hyphened in vocabulary and joined not in vocabulary:
+            return True
+    words = english_words()
+    if joined in words:
+        return False
+    if first.lower() in _HYPHEN_PREFIXES:
+        return True
+    return len(first) > 2 and len(rest) > 2 and first.lower() in words and rest.lower() in words
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """English word forms from spacy-lookups-data's lemma table (offline, loaded once)."""
+    import gzip
+    import json
+    from importlib import resources
+
+    try:
+        path = resources.files("spacy_lookups_data") / "data" / "en_lemma_lookup.json.gz"
+        table = json.loads(gzip.decompress(path.read_bytes()))
+    except (ModuleNotFoundError, OSError, ValueError):
+        return frozenset()
+    return frozenset(k.lower() for k in table) | frozenset(v.lower() for v in table.values())
 
 
 _HYPHEN_PREFIXES = {
@@ -479,7 +524,7 @@ def _strip_label(block: Block) -> None:
     if m := _BULLET.match(text):
         block.kind, block.text = "bullet", text[m.end() :]
         return
-    if first.role != ROLE_HEADING and (m := _O_BULLET.match(text)) and block.notes == ["o"]:
+    if block.label == "bullet" and (m := _O_BULLET.match(text)):
         block.kind, block.text = "bullet", text[m.end() :]
         return
     if m := _ACTION.match(text):
@@ -489,7 +534,7 @@ def _strip_label(block: Block) -> None:
         block.kind, block.ref, block.sub = "recommendation", m.group("num"), m.group("sub") or ""
         block.text = text[m.end() :]
         if not block.text.strip():  # "Recommendation 4" as a heading, its text below
-            block.kind, block.text, block.notes = "heading", text, ["rec-label"]
+            block.kind, block.text, block.rec_heading = "heading", text, True
         return
     if m := _NUM_LABEL.match(text):
         block.ref, block.sub = m.group("num"), m.group("sub") or ""
@@ -551,8 +596,6 @@ def blocks_to_passages(blocks: list[Block], lines: list[Line]) -> list[Passage]:
     vocab = _hyphen_vocabulary(lines)
     for block in blocks:
         raw = [ln.text for ln in block.lines]
-        if raw and _O_BULLET.match(raw[0]):
-            block.notes = ["o"]
         block.text = join_lines(raw, vocab)
         _strip_label(block)
     blocks = _merge_soft_breaks([b for b in blocks if b.text.strip()], size)
@@ -568,7 +611,7 @@ def blocks_to_passages(blocks: list[Block], lines: list[Line]) -> list[Passage]:
         parent = ""
         if rec_heading and kind == "paragraph" and not ref and not block.sub:
             kind, ref = "recommendation", rec_heading
-        rec_heading = block.ref if block.notes == ["rec-label"] else ""
+        rec_heading = block.ref if block.rec_heading else ""
         if kind == "heading":
             para_ref = ref if rec_heading else ""
         elif kind in ("paragraph", "recommendation") and ref:
@@ -580,22 +623,46 @@ def blocks_to_passages(blocks: list[Block], lines: list[Line]) -> list[Passage]:
         if kind == "recommendation" and block.sub:
             parent = ""
         text = normalize_whitespace(block.text)
-        if not text:
-            continue
-        passages.append(
-            Passage(
-                seq=len(passages),
-                page=block.page,
-                ref=ref,
-                parent_ref=parent,
-                kind=kind,
-                text=text,
-                page_end=block.lines[-1].page,
-                ocr=any(ln.ocr for ln in block.lines),
-                size=block.lines[0].size,
+        for piece in split_long_text(text):
+            passages.append(
+                Passage(
+                    seq=len(passages),
+                    page=block.page,
+                    ref=ref,
+                    parent_ref=parent,
+                    kind=kind,
+                    text=piece,
+                    page_end=block.lines[-1].page,
+                    ocr=any(ln.ocr for ln in block.lines),
+                    size=block.lines[0].size,
+                )
             )
-        )
     return passages
+
+
+#: Longer blocks (a text file that is one 5 MB line, a table dumped as prose) are
+#: split into passages of at most this many characters, at sentence ends if possible.
+MAX_PASSAGE_CHARS = 10_000
+
+
+def split_long_text(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
+    """Split ``text`` into pieces of at most ``limit`` characters.
+
+    Cuts at the last sentence end before the limit, else the last space, else hard.
+    Short texts come back as a one-item list (an empty text as an empty list).
+    """
+    pieces: list[str] = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+        cut = cut + 1 if cut > limit // 2 else window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        pieces.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        pieces.append(text)
+    return pieces
 
 
 def structure(doc: RawDocument) -> list[Passage]:

@@ -50,9 +50,21 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+#: Figures that tests measure and report at the end of the run (name -> text).
+FIGURES: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures tests recorded in :data:`FIGURES` (e.g. gold-quote coverage)."""
+    if FIGURES:
+        terminalreporter.section("measured figures")
+        for name, text in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {text}")
+
+
 @pytest.fixture()
 def stage_dir(tmp_path: Path) -> Path:
     """An output folder holding small, realistic stage outputs (see ``stage_outputs.py``)."""
-    from stage_outputs import write_stage_outputs
+    from tests.stage_outputs import write_stage_outputs
 
     return write_stage_outputs(tmp_path / "out")

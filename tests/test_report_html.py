@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from chromium import Browser, find_chromium
-from stage_outputs import HOSTILE_TEXT, HOSTILE_TITLE
 
 from pipeline import schema, store
 from pipeline.report import charts
@@ -21,6 +19,8 @@ from pipeline.report.common import headline
 from pipeline.report.html import SCRIPT, STYLE, highlight, render_html
 from pipeline.run import STAGES, RunConfig, run_all
 from pipeline.tables import build_tables
+from tests.chromium import Browser, find_chromium
+from tests.stage_outputs import HOSTILE_TEXT, HOSTILE_TITLE
 
 
 class Elements(HTMLParser):

@@ -10,7 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from stage_outputs import (
+
+from pipeline import schema, store, tables
+from pipeline.cli import main
+from pipeline.run import RunConfig
+from tests.stage_outputs import (
     BROKEN,
     HOSTILE,
     MINUTES,
@@ -21,10 +25,6 @@ from stage_outputs import (
     passages_frame,
     write_stage_outputs,
 )
-
-from pipeline import schema, store, tables
-from pipeline.cli import main
-from pipeline.run import RunConfig
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame:

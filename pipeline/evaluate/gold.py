@@ -37,10 +37,21 @@ def load_gold(path: str | os.PathLike[str], required: tuple[str, ...]) -> pd.Dat
 
 @dataclass(frozen=True)
 class Located:
-    """Where a gold quote was found: the passage id ("" if nowhere) and how many contain it."""
+    """Where a gold quote was found.
+
+    ``passage_id`` is ``""`` when no passage contains the quote; ``candidates`` counts
+    the passages that contain it; ``on_page`` counts those left after the gold page
+    decided (1 means the quote identifies exactly one passage).
+    """
 
     passage_id: str
     candidates: int
+    on_page: int
+
+    @property
+    def unique(self) -> bool:
+        """The quote (with its page) identifies exactly one passage."""
+        return self.on_page == 1
 
 
 def locate_quotes(
@@ -64,13 +75,14 @@ def locate_quotes(
         q = normalize_for_match(quote)
         hits = [p for p in by_doc.get(name_to_doc.get(doc, ""), []) if q and q in p[3]]
         if not hits:
-            out.append(Located("", 0))
+            out.append(Located("", 0, 0))
             continue
         if len(hits) > 1 and str(page).strip().isdigit():
             pg = int(page)
-            on_page = [h for h in hits if h[1] <= pg <= h[2]]
+            # a passage that starts on the gold page, else one that runs over it
+            on_page = [h for h in hits if h[1] == pg] or [h for h in hits if h[1] <= pg <= h[2]]
             if on_page:
-                out.append(Located(on_page[0][0], len(hits)))
+                out.append(Located(on_page[0][0], len(hits), len(on_page)))
                 continue
-        out.append(Located(hits[0][0], len(hits)))
+        out.append(Located(hits[0][0], len(hits), len(hits)))
     return out

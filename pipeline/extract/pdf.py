@@ -19,20 +19,28 @@ _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 def _open(path: Path):
     import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
 
     try:
         return pdfplumber.open(path)
-    except PDFPasswordIncorrect as exc:
-        raise ReadError("the PDF is encrypted and needs a password", status="error") from exc
-    except PDFSyntaxError as exc:
-        raise ReadError(f"not a readable PDF ({exc})", status="error") from exc
     except Exception as exc:  # pdfminer raises many kinds of errors on broken files
-        name = type(exc).__name__
-        if "Password" in name or "Encrypt" in name:
-            raise ReadError("the PDF is encrypted and needs a password") from exc
-        raise ReadError(f"not a readable PDF ({name}: {exc})") from exc
+        raise pdf_error(exc) from exc
+
+
+def pdf_error(exc: BaseException) -> ReadError:
+    """Turn a PDF library's exception into a :class:`ReadError` with a plain reason."""
+    causes = [exc, *(a for a in getattr(exc, "args", ()) if isinstance(a, BaseException))]
+    names = " ".join(type(c).__name__ for c in causes) + " " + " ".join(map(str, causes))
+    if "Password" in names or "Encrypt" in names or "password" in names:
+        return ReadError(
+            "the PDF is encrypted and needs a password to open; save an unprotected copy "
+            "(or ask the publisher for one) and add that instead"
+        )
+    if isinstance(exc, FileNotFoundError | PermissionError):
+        return ReadError(f"cannot open the file: {exc.strerror}")
+    detail = "; ".join(
+        f"{type(c).__name__}: {c}" if str(c) else type(c).__name__ for c in causes[-1:]
+    )
+    return ReadError(f"not a readable PDF ({detail}); the file may be damaged or truncated")
 
 
 def _page_chars(page) -> list[Char]:

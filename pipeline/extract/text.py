@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.extract.lines import Line, Page, RawDocument, ReadError
-from pipeline.textnorm import normalize_chars
+from pipeline.textnorm import normalize_chars, normalize_whitespace
 
 #: Synthetic geometry for text lines: points per indentation character and per line.
 CHAR_WIDTH = 5.0
@@ -15,9 +15,10 @@ LINE_STEP = 12.0
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode a text file's bytes; return ``(text, encoding)``.
 
-    UTF-8 (with or without BOM) first; then UTF-16 with a BOM; then the best guess of
-    charset-normalizer; Windows-1252 as the last resort (it decodes every byte but
-    five, which are replaced), since that is what older council web pages use.
+    UTF-8 (with or without BOM) first; then UTF-16 with a BOM; then Windows-1252, the
+    encoding of older UK council web pages and Word exports (a superset of Latin-1
+    for printable text, with curly quotes and the euro sign), when every byte is
+    defined in it; otherwise the best guess of charset-normalizer.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
@@ -27,12 +28,14 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
-    encoding = best.encoding if best is not None else "cp1252"
-    if encoding in ("ascii", "latin_1", "iso8859_1", "windows_1252"):
-        encoding = "cp1252"  # a superset that maps curly quotes and the euro sign
+    encoding = best.encoding if best is not None else "latin-1"
     return data.decode(encoding, errors="replace"), encoding
 
 
@@ -63,7 +66,7 @@ def lines_from_text(text: str, *, meta: dict[str, str] | None = None) -> RawDocu
         blank = True
         for i, raw in enumerate(page_text.split("\n")):
             norm = normalize_chars(raw)
-            stripped = norm.strip()
+            stripped = normalize_whitespace(norm)
             if not stripped:
                 blank = True
                 continue

@@ -1,0 +1,88 @@
+"""The sgpipe command line: help, runs, errors, exit codes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import EXIT_STRICT, main
+from tests.conftest import DEMO
+
+
+def test_help_lists_commands() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("run", "extract"):
+        assert command in result.output
+
+
+@pytest.mark.parametrize("command", ["run", "extract"])
+def test_every_command_explains_itself(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "--input" in result.output and "--output" in result.output
+
+
+def small_input(tmp_path: Path) -> Path:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(DEMO / "hackney_minutes_child_q_2022.txt", src)
+    (src / "empty.txt").write_bytes(b"")
+    (src / "notes.xyz").write_text("an unsupported file")
+    return src
+
+
+def test_extract_writes_outputs_and_reports_failures(tmp_path: Path) -> None:
+    src, out = small_input(tmp_path), tmp_path / "out"
+    before = {p.name: p.read_bytes() for p in src.iterdir()}
+    result = CliRunner().invoke(
+        main, ["extract", "--input", str(src), "--output", str(out), "--jobs", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert dict(zip(docs["path"], docs["status"], strict=True)) == {
+        "empty.txt": "empty",
+        "hackney_minutes_child_q_2022.txt": "ok",
+        "notes.xyz": "unsupported",
+    }
+    assert "empty.txt" in result.stderr and "notes.xyz" in result.stderr
+    assert len(pd.read_parquet(out / "passages.parquet")) > 30
+    assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # input untouched
+
+
+def test_strict_exits_non_zero_when_a_document_fails(tmp_path: Path) -> None:
+    src, out = small_input(tmp_path), tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["extract", "--input", str(src), "--output", str(out), "--strict"]
+    )
+    assert result.exit_code == EXIT_STRICT
+
+
+def test_missing_input_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["extract", "--input", str(tmp_path / "nope"), "--output", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1 and "input folder not found" in result.stderr
+
+
+def test_bad_manifest_names_file_line_and_problem(tmp_path: Path) -> None:
+    src = small_input(tmp_path)
+    (src / "manifest.csv").write_text("path,doc_type\nhackney_minutes_child_q_2022.txt,memo\n")
+    result = CliRunner().invoke(
+        main, ["extract", "--input", str(src), "--output", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1
+    assert "manifest.csv, line 2: doc_type 'memo'" in result.stderr
+
+
+def test_second_run_uses_the_cache(tmp_path: Path) -> None:
+    src, out = small_input(tmp_path), tmp_path / "out"
+    runner = CliRunner()
+    runner.invoke(main, ["extract", "--input", str(src), "--output", str(out)])
+    first = (out / "passages.parquet").read_bytes()
+    result = runner.invoke(main, ["extract", "--input", str(src), "--output", str(out)])
+    assert "0 read, 3 unchanged" in result.stderr
+    assert (out / "passages.parquet").read_bytes() == first

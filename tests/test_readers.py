@@ -1,0 +1,136 @@
+"""Text, DOCX and HTML readers: lines with the right hints, bad files refused clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract.docx import read_docx
+from pipeline.extract.html import lines_from_html, read_html
+from pipeline.extract.lines import ROLE_BULLET, ROLE_HEADING, ROLE_TABLE, ReadError
+from pipeline.extract.text import decode_bytes, read_text
+from pipeline.structure import structure
+
+
+def test_text_blank_lines_and_indentation(tmp_path: Path) -> None:
+    f = tmp_path / "m.txt"
+    f.write_text("Agenda item\n\n  11.1  First line\ncontinues here.\n\n\fPage two text.\n")
+    doc = read_text(f)
+    assert [(ln.text, ln.page, ln.block_start) for ln in doc.lines] == [
+        ("Agenda item", 1, True),
+        ("11.1 First line", 1, True),
+        ("continues here.", 1, False),
+        ("Page two text.", 2, True),
+    ]
+    assert doc.lines[1].x0 > doc.lines[2].x0
+
+
+def test_text_in_windows_1252_is_decoded(tmp_path: Path) -> None:
+    f = tmp_path / "old.txt"
+    f.write_bytes("The Council\u2019s budget of \u00a35m \u201cprotected\u201d".encode("cp1252"))
+    doc = read_text(f)
+    assert doc.lines[0].text == 'The Council\'s budget of \u00a35m "protected"'
+    assert doc.meta["encoding"] == "cp1252"
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\n  "])
+def test_empty_text_is_reported_as_empty(tmp_path: Path, data: bytes) -> None:
+    f = tmp_path / "e.txt"
+    f.write_bytes(data)
+    with pytest.raises(ReadError) as err:
+        read_text(f)
+    assert err.value.status == "empty"
+
+
+def test_binary_named_txt_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "b.txt"
+    f.write_bytes(b"\x00\x01\x02binary")
+    with pytest.raises(ReadError, match="binary"):
+        read_text(f)
+
+
+def test_utf8_bom_is_dropped() -> None:
+    assert decode_bytes("hello".encode("utf-8-sig")) == ("hello", "utf-8-sig")
+
+
+def make_docx(path: Path) -> None:
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Progress Report", level=1)
+    d.add_paragraph("3.1 The protocol has been rewritten.")
+    d.add_paragraph("a point in a bulleted list", style="List Bullet")
+    d.add_paragraph("first numbered item", style="List Number")
+    d.add_paragraph("second numbered item", style="List Number")
+    table = d.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Recommendation", "Status"
+    table.cell(1, 0).text, table.cell(1, 1).text = "3", "Completed"
+    d.add_page_break()
+    d.add_paragraph("On the second page.")
+    d.save(str(path))
+
+
+def test_docx_styles_become_hints(tmp_path: Path) -> None:
+    f = tmp_path / "r.docx"
+    make_docx(f)
+    doc = read_docx(f)
+    got = [(ln.text, ln.role, ln.page) for ln in doc.lines]
+    assert got[0] == ("Progress Report", ROLE_HEADING, 1)
+    assert got[1] == ("3.1 The protocol has been rewritten.", "", 1)
+    assert got[2] == ("a point in a bulleted list", ROLE_BULLET, 1)
+    assert got[3][0].endswith("first numbered item")
+    assert ("Recommendation | Status", ROLE_TABLE, 1) in got
+    assert got[-1] == ("On the second page.", "", 2)
+    passages = structure(doc)
+    assert [p.kind for p in passages][:3] == ["heading", "paragraph", "bullet"]
+
+
+def test_docx_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "fake.docx"
+    f.write_text("this is not a word document")
+    with pytest.raises(ReadError, match="not a DOCX"):
+        read_docx(f)
+
+
+PAGE = """<!doctype html><html><head><title>Minutes of the Commission | Council</title>
+<style>body {color: red}</style><script>var tracking = 1;</script></head>
+<body><nav><a href="/">Home</a> | <a href="/about">About us</a></nav>
+<div class="cookie-banner">We use cookies</div>
+<header><p>Site header</p></header>
+<main>
+<h1>Child L Safeguarding Review - Update</h1>
+<p>6.1 The Director introduced the report. On 12th<br>March 2024 the review was published.</p>
+<p>6.2 The Director highlighted the following:</p>
+<ul><li>Recommendation 1 had been completed</li><li>Work on anti-racism continues</li></ul>
+<table><tr><th>Rec</th><th>Status</th></tr><tr><td>1</td><td>Completed</td></tr></table>
+<p>Action: Head of Education Safeguarding</p>
+</main>
+<footer>Contact us</footer><script>document.write("x")</script></body></html>"""
+
+
+def test_html_keeps_content_and_drops_furniture() -> None:
+    doc = lines_from_html(PAGE)
+    text = " ".join(ln.text for ln in doc.lines)
+    for junk in ("tracking", "Home", "cookies", "Site header", "Contact us", "color"):
+        assert junk not in text
+    assert doc.meta["title"] == "Minutes of the Commission | Council"
+    passages = structure(doc)
+    kinds = [(p.kind, p.ref, p.parent_ref) for p in passages]
+    assert kinds == [
+        ("heading", "", ""),
+        ("paragraph", "6.1", ""),
+        ("paragraph", "6.2", ""),
+        ("bullet", "", "6.2"),
+        ("bullet", "", "6.2"),
+        ("table", "", ""),
+        ("table", "", ""),
+        ("action", "", "6.2"),
+    ]
+    assert "On 12th March 2024 the review" in passages[1].text
+
+
+def test_html_file_in_latin1(tmp_path: Path) -> None:
+    f = tmp_path / "p.html"
+    f.write_bytes("<html><body><p>Caf\u00e9 costs \u00a35</p></body></html>".encode("latin-1"))
+    assert read_html(f).lines[0].text == "Caf\u00e9 costs \u00a35"

@@ -1,0 +1,107 @@
+"""Whole runs: deterministic outputs, any --jobs, interrupted runs, incremental re-runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.run import RunConfig, run_all
+from tests.conftest import DEMO
+from tests.test_bad_inputs import text_pdf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def data_files(folder: Path) -> dict[str, bytes]:
+    """Every Parquet and CSV output under ``folder`` (the cache excluded), by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.suffix in (".parquet", ".csv") and ".cache" not in p.parts
+    }
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo corpus plus a few generated reports, so that a run takes a few seconds."""
+    src = tmp_path_factory.mktemp("runs_in")
+    for f in DEMO.iterdir():
+        shutil.copy(f, src / f.name)
+    for i in range(4):
+        (src / f"generated_report_{i}.pdf").write_bytes(text_pdf(25 + i))
+    return src
+
+
+@pytest.fixture(scope="module")
+def reference(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    out = tmp_path_factory.mktemp("reference")
+    run_all(RunConfig(input_dir=corpus, output_dir=out, jobs=1, progress=False))
+    files = data_files(out)
+    assert "documents.parquet" in files and "passages.parquet" in files
+    return files
+
+
+def test_two_runs_are_byte_identical(
+    corpus: Path, reference: dict[str, bytes], tmp_path: Path
+) -> None:
+    run_all(RunConfig(input_dir=corpus, output_dir=tmp_path, jobs=1, progress=False))
+    assert data_files(tmp_path) == reference
+
+
+def test_output_is_identical_for_any_jobs(
+    corpus: Path, reference: dict[str, bytes], tmp_path: Path
+) -> None:
+    run_all(RunConfig(input_dir=corpus, output_dir=tmp_path, jobs=2, progress=False))
+    assert data_files(tmp_path) == reference
+
+
+def test_interrupted_run_is_completed_by_the_next(
+    corpus: Path, reference: dict[str, bytes], tmp_path: Path
+) -> None:
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline.cli",
+        "-q",
+        "run",
+        "--input",
+        str(corpus),
+        "--output",
+        str(tmp_path),
+        "--jobs",
+        "1",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+    cache = tmp_path / ".cache" / "extract"
+    deadline = time.monotonic() + 120
+    # kill it once some documents are done but before the run has finished
+    while time.monotonic() < deadline and proc.poll() is None:
+        if cache.is_dir() and len(list(cache.glob("*.json"))) >= 2:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "passages.parquet").exists()
+    done = subprocess.run(cmd, cwd=ROOT, check=False)
+    assert done.returncode == 0
+    assert data_files(tmp_path) == reference
+    assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def test_adding_a_document_reprocesses_only_that_document(corpus: Path, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    shutil.copytree(corpus, src)
+    out = tmp_path / "out"
+    first = run_all(RunConfig(input_dir=src, output_dir=out, jobs=1, progress=False))
+    (src / "new_minutes.txt").write_text("Minutes:\n\n3.1 The Chair welcomed the update.\n")
+    second = run_all(RunConfig(input_dir=src, output_dir=out, jobs=1, progress=False))
+    assert (second.extracted, second.cached) == (1, first.extracted)
+    assert "new-minutes-txt" in set(second.passages["doc_id"])
