@@ -12,7 +12,7 @@ OUT ?= data/processed
 JOBS ?=
 JOBS_OPT := $(if $(JOBS),--jobs $(JOBS),)
 
-.PHONY: help setup all extract test lint bench clean demo-corpus
+.PHONY: help setup all extract tables report notebooks test lint bench clean demo-corpus
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,6 +30,16 @@ all: setup ## run the whole pipeline on the demo corpus (data/raw -> data/proces
 
 extract: setup ## read documents into documents.parquet and passages.parquet
 	$(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT)
+
+tables: setup ## rebuild the CSV tables in data/processed/tables/ from the stage outputs
+	$(SGPIPE) tables --output $(OUT)
+
+report: setup ## rebuild the briefings, report.html and themes.qdpx in data/processed/report/
+	$(SGPIPE) report --output $(OUT)
+
+notebooks: setup ## run notebooks/*.ipynb on data/processed; executed copies in data/processed/notebooks/
+	@test -f $(OUT)/documents.parquet || $(MAKE) all
+	$(PY) scripts/run_notebooks.py --output $(OUT)
 
 test: setup ## run the tests (end-to-end tests read ../shared/corpus when present)
 	$(PY) -m pytest -q

@@ -64,9 +64,9 @@ def humanize_theme(theme_id: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def load_codebook() -> list[ThemeInfo]:
-    """The default codebook's themes in codebook order, or ``[]`` where the theme
-    tagger (``pipeline.themes``) is not installed."""
+def load_codebook(path: str | Path | None = None) -> list[ThemeInfo]:
+    """The codebook's themes (the default one, or the YAML at ``path``) in codebook
+    order, or ``[]`` where the theme tagger (``pipeline.themes``) is not installed."""
     try:
         from pipeline.themes import codebook as cb
     except ImportError:
@@ -75,7 +75,7 @@ def load_codebook() -> list[ThemeInfo]:
     if loader is None:
         return []
     try:
-        book = loader()
+        book = loader(path) if path else loader()
     except Exception as exc:  # a broken codebook must not stop the tables
         log.warning("codebook could not be loaded for labels: %s", exc)
         return []
