@@ -45,7 +45,7 @@ def test_sections(document) -> None:  # type: ignore[no-untyped-def]
 def test_theme_table_matches_summary(document, tables: Tables) -> None:  # type: ignore[no-untyped-def]
     table = document.tables[0]
     header = [c.text for c in table.rows[0].cells]
-    assert header[:4] == ["Theme", "Passages", "Documents", "Share of passages"]
+    assert header[:4] == ["Theme", "Passages", "Documents", "Share"]
     types_ = [h.removeprefix("In ") for h in header[4:]]
     assert sorted(types_) == sorted(tables.theme_by_document["doc_type"].unique())
     raised = tables.theme_summary[tables.theme_summary["passages_tagged"] > 0]

@@ -15,7 +15,7 @@ import re
 import pandas as pd
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Inches, Pt
 from docx.table import Table as DocxTable
 
 from pipeline.report.common import (
@@ -30,6 +30,8 @@ from pipeline.tables import COUNTING_NOTES, Tables, provenance_line, top_quotes
 _XML_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 #: Longest cell text in a table before it is cut (the full text is in the xlsx).
 CELL_WIDTH = 160
+#: Width of the text on the default template's page (Letter, 1.25" margins), inches.
+TEXT_WIDTH = 6.0
 
 
 def _t(value: object, *, width: int | None = None) -> str:
@@ -39,10 +41,22 @@ def _t(value: object, *, width: int | None = None) -> str:
     return text
 
 
-def add_table(doc: object, df: pd.DataFrame, headers: list[str], *, numeric: set[int]) -> DocxTable:
-    """A plain grid table with a bold header row; columns in ``numeric`` right-aligned."""
+def add_table(
+    doc: object,
+    df: pd.DataFrame,
+    headers: list[str],
+    *,
+    numeric: set[int],
+    widths: list[float] | None = None,
+) -> DocxTable:
+    """A plain grid table with a bold header row; columns in ``numeric`` right-aligned.
+
+    ``widths`` are column widths in inches (default: the text width shared out,
+    numeric columns narrow).
+    """
     table = doc.add_table(rows=1, cols=len(headers))  # type: ignore[attr-defined]
     table.style = "Table Grid"
+    table.autofit = False
     for cell, head in zip(table.rows[0].cells, headers, strict=True):
         cell.text = ""
         run = cell.paragraphs[0].add_run(_t(head))
@@ -53,8 +67,14 @@ def add_table(doc: object, df: pd.DataFrame, headers: list[str], *, numeric: set
             cell.text = _t(value, width=CELL_WIDTH)
             if i in numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if widths is None:
+        weights = [0.6 if i in numeric else 1.4 for i in range(len(headers))]
+        widths = [TEXT_WIDTH * w / sum(weights) for w in weights]
+    for i, width in enumerate(widths):
+        table.columns[i].width = Inches(width)
     for row in table.rows:
-        for cell in row.cells:
+        for i, cell in enumerate(row.cells):
+            cell.width = Inches(widths[i])
             for par in cell.paragraphs:
                 for run in par.runs:
                     run.font.size = Pt(9)
@@ -107,15 +127,18 @@ def build_docx(tables: Tables) -> bytes:
         ]
         view = themes[["label", "passages_tagged", "documents", "share", *types]].copy()
         view["share"] = view["share"].map(pct)
+        rest = (TEXT_WIDTH - 1.7) / (3 + len(types))
         add_table(
             doc,
             view,
-            ["Theme", "Passages", "Documents", "Share of passages", *[f"In {t}" for t in types]],
+            ["Theme", "Passages", "Documents", "Share", *[f"In {t}" for t in types]],
             numeric=set(range(1, 4 + len(types))),
+            widths=[1.7] + [rest] * (3 + len(types)),
         )
         doc.add_paragraph(
             "Passages: passages raising the theme. Documents: documents with at least one. "
-            "Share: of all passages read. In <type>: passages in documents of that type."
+            "Share: of all passages read. In <type>: passages in documents of that type "
+            "(review, minutes, report, ...)."
         ).runs[0].italic = True
 
     doc.add_heading("Recommendation coverage", level=1)
@@ -136,6 +159,7 @@ def build_docx(tables: Tables) -> bytes:
             view,
             ["Meeting", "Date", "Item", "Owner", "Due", "Where the due date is stated"],
             numeric=set(),
+            widths=[1.6, 0.85, 0.45, 1.2, 0.8, 1.1],
         )
 
     doc.add_heading("What the documents say: strongest quotes by theme", level=1)

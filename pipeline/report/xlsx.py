@@ -53,6 +53,18 @@ SHEET_NOTES = {
 }
 
 
+def _print_setup(ws: Worksheet, *, repeat_header: bool, fit_width: bool = True) -> None:
+    """Landscape A4, one page wide (``fit_width``), the header row repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if fit_width:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+    if repeat_header:
+        ws.print_title_rows = "1:1"
+
+
 def _clean(value: object) -> object:
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -85,12 +97,18 @@ def write_sheet(ws: Worksheet, df: pd.DataFrame, *, index: bool = False) -> None
     ws.freeze_panes = "A2"
     if len(columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(df) + 1, 1)}"
+    widths: dict[int, float] = {}
     for i, col in enumerate(columns, start=1):
         letter = get_column_letter(i)
         sample = df.iloc[:500, i - 1].astype(str) if len(df) else pd.Series([], dtype=str)
         longest = max([len(col), *(len(s) for s in sample)]) if len(sample) else len(col)
         wide = col in TEXT_COLUMNS
-        ws.column_dimensions[letter].width = min(longest + 2, WIDE_TEXT if wide else MAX_WIDTH)
+        widths[i] = min(longest + 2, WIDE_TEXT if wide else MAX_WIDTH)
+        if len(df) and pd.api.types.is_numeric_dtype(df.iloc[:, i - 1]):
+            # numbers are short: a long header (a document title) wraps instead
+            values = max(len(s) for s in sample) if len(sample) else 0
+            widths[i] = max(values + 2, min(len(col) + 2, 16))
+        ws.column_dimensions[letter].width = widths[i]
         fmt = None
         if _is_share(col):
             fmt = "0.0%"
@@ -102,6 +120,34 @@ def write_sheet(ws: Worksheet, df: pd.DataFrame, *, index: bool = False) -> None
                     cell.number_format = fmt
                 if wide:
                     cell.alignment = Alignment(vertical="top", wrap_text=True)
+    header_lines = max(
+        [-(-len(c) // max(int(widths[i]) - 2, 4)) for i, c in enumerate(columns, start=1)] or [1]
+    )
+    if header_lines > 1:
+        ws.row_dimensions[1].height = min(15 * header_lines, 120)
+    _fit_rows(ws, [i for i, c in enumerate(columns, start=1) if c in TEXT_COLUMNS], widths)
+    # print one page wide where that stays legible; wide sheets print across pages
+    _print_setup(ws, repeat_header=True, fit_width=sum(widths.values()) <= 220)
+
+
+def _fit_rows(ws: Worksheet, wrapped: list[int], widths: dict[int, float]) -> None:
+    """Give rows with wrapped text the height of their longest cell, so spreadsheet
+    programs that do not re-measure rows on opening still show every line."""
+    if not wrapped:
+        return
+    top = Alignment(vertical="top")
+    for row in ws.iter_rows(min_row=2):
+        lines = 1
+        for i in wrapped:
+            text = row[i - 1].value
+            if isinstance(text, str) and text:
+                per_line = max(int(widths[i]) - 2, 10)
+                lines = max(lines, -(-len(text) // per_line))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = min(15 * lines, 409)
+            for cell in row:
+                if not cell.alignment.wrap_text:
+                    cell.alignment = top
 
 
 def write_read_me(ws: Worksheet, tables: Tables, sheets: list[str]) -> None:
@@ -110,6 +156,7 @@ def write_read_me(ws: Worksheet, tables: Tables, sheets: list[str]) -> None:
     wrap = Alignment(vertical="top", wrap_text=True)
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 100
+    _print_setup(ws, repeat_header=False)
     ws.append(["Safeguarding briefing"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append(["Latest document date", tables.as_of or "no dated document"])
@@ -139,6 +186,7 @@ def write_read_me(ws: Worksheet, tables: Tables, sheets: list[str]) -> None:
             cell.alignment = wrap
             if cell.data_type == "f":
                 cell.data_type = "s"
+    _fit_rows(ws, [1, 2], {1: 30, 2: 100})
 
 
 def build_xlsx(tables: Tables) -> bytes:
