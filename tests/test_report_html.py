@@ -16,7 +16,7 @@ import pytest
 from pipeline import schema, store
 from pipeline.report import charts
 from pipeline.report.common import headline
-from pipeline.report.html import SCRIPT, STYLE, highlight, render_html
+from pipeline.report.html import SCRIPT, STYLE, highlight, render_html, select_evidence
 from pipeline.run import STAGES, RunConfig, run_all
 from pipeline.tables import build_tables
 from tests.chromium import Browser, find_chromium
@@ -275,3 +275,17 @@ def test_hostile_document_through_the_whole_pipeline(tmp_path: Path) -> None:
         )
         assert "practice" not in bold
         assert browser.evaluate("document.scripts.length") == 1
+
+
+def test_evidence_on_the_page_is_capped(stage_dir: Path) -> None:
+    t = build_tables(stage_dir)
+    page = render_html(t, max_evidence=10)
+    rows = re.search(r'<table id="evidence-table">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    kinds = re.findall(r'<tr data-kind="(\w+)"', rows)
+    assert len(kinds) == 10 and kinds.count("link") == int((t.evidence["kind"] == "link").sum())
+    assert f"the 10 strongest of {len(t.evidence)} evidence rows" in page
+    kept = select_evidence(t.evidence, 10)
+    assert list(kept.index) == sorted(kept.index), "the table's order is kept"
+    themes = kept[kept["kind"] == "theme"]
+    dropped = t.evidence.drop(kept.index)
+    assert themes["score"].min() >= dropped["score"].max()

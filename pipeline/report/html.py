@@ -202,11 +202,39 @@ def _options(values: Sequence[tuple[str, str]], label: str, key: str) -> str:
     )
 
 
-def evidence_section(tables: Tables) -> str:
+#: Most evidence rows the page holds; beyond it the strongest are kept (the full
+#: audit trail is in briefing.xlsx and tables/evidence.csv).
+MAX_EVIDENCE_ROWS = 5000
+
+
+def select_evidence(evidence: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """At most ``limit`` rows, in the table's order: every link first in priority,
+    then counted theme tags by score."""
+    if len(evidence) <= limit:
+        return evidence
+    rank = evidence.assign(
+        _link=evidence["kind"] != "link",
+        _counted=~evidence["counted"],
+        _score=-evidence["score"],
+        _pos=range(len(evidence)),
+    ).sort_values(["_link", "_counted", "_score", "_pos"], kind="stable")
+    keep = sorted(rank["_pos"].head(limit))
+    return evidence.iloc[keep]
+
+
+def evidence_section(tables: Tables, *, limit: int = MAX_EVIDENCE_ROWS) -> str:
     """The evidence table with its filter boxes."""
-    ev = tables.evidence
-    if ev.empty:
+    full = tables.evidence
+    if full.empty:
         return '<p class="muted">No theme tags or recommendation links yet.</p>'
+    ev = select_evidence(full, limit)
+    cut = (
+        f'<p class="note">The page holds the {len(ev)} strongest of {len(full)} evidence rows '
+        "(every recommendation link, then theme tags by score); briefing.xlsx and "
+        "tables/evidence.csv hold them all.</p>"
+        if len(ev) < len(full)
+        else ""
+    )
     themes = [(t.id, t.label) for t in tables.catalog if t.id in set(ev["theme"])]
     docs = ev.drop_duplicates("doc_id")[["doc_id", "title", "date"]]
     doc_opts = [(r.doc_id, f"{r.title} ({r.date or 'undated'})") for r in docs.itertuples()]
@@ -260,15 +288,20 @@ def evidence_section(tables: Tables) -> str:
         )
     )
     return (
-        f'<div class="filters">{"".join(filters)}</div>'
+        f'{cut}<div class="filters">{"".join(filters)}</div>'
         f'<p class="muted">Showing <b id="ev-shown">{len(ev)}</b> of {len(ev)} rows.</p>'
         f'<div class="scroll"><table id="evidence-table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
-def render_html(tables: Tables, *, title: str = "Safeguarding briefing") -> str:
-    """The whole report page as a string."""
+def render_html(
+    tables: Tables,
+    *,
+    title: str = "Safeguarding briefing",
+    max_evidence: int = MAX_EVIDENCE_ROWS,
+) -> str:
+    """The whole report page as a string (at most ``max_evidence`` evidence rows)."""
     cards = "".join(f"<li>{e(k)}<b>{e(v)}</b></li>" for k, v in headline(tables))
     notes = "".join(f'<p class="note">{e(n)}</p>' for n in tables.notes)
     summary = tables.theme_summary[tables.theme_summary["passages_tagged"] > 0]
@@ -349,7 +382,7 @@ latest dated {e(as_of)}. Every number links back to quotes in the evidence table
 the document's date, coloured and shaped by the status they state.</figcaption></figure>
 {coverage}</section>
 <section id="actions"><h2>Actions from minutes</h2>{actions_html}</section>
-<section id="evidence"><h2>Evidence</h2>{evidence_section(tables)}</section>
+<section id="evidence"><h2>Evidence</h2>{evidence_section(tables, limit=max_evidence)}</section>
 <section id="method"><h2>How counts were made</h2><ul>{method}</ul>
 <h3>Tables</h3><ul>{tables_list}</ul><h3>Documents not counted</h3>{unread_html}</section>
 </main>
