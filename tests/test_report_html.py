@@ -289,3 +289,12 @@ def test_evidence_on_the_page_is_capped(stage_dir: Path) -> None:
     themes = kept[kept["kind"] == "theme"]
     dropped = t.evidence.drop(kept.index)
     assert themes["score"].min() >= dropped["score"].max()
+
+
+def test_heatmap_rows_are_the_raised_themes(stage_dir: Path) -> None:
+    t = build_tables(stage_dir)
+    svg = ET.fromstring(charts.heatmap_svg(t.theme_by_document, t.catalog))
+    words = " ".join("".join(el.itertext()) for el in svg.iter() if el.tag.endswith("text"))
+    raised = t.theme_summary[t.theme_summary["passages_tagged"] > 0]["label"]
+    assert all(label in words for label in raised)
+    assert "Safeguarding first" not in words, "a theme raised only in a negated tag is left out"

@@ -56,9 +56,10 @@ def _svg(fig: object) -> str:
 
 def heatmap_svg(theme_by_document: pd.DataFrame, catalog: Sequence[ThemeInfo]) -> str | None:
     """Themes (rows) x documents (columns), coloured by the share of the document's
-    passages that raise the theme and labelled with the passage count.
+    passages that raise the theme and labelled with the passage count. Themes no
+    document raises are left out.
 
-    ``None`` when there is nothing to draw (no documents or no themes).
+    ``None`` when there is nothing to draw (no documents, or no theme raised).
     """
     if theme_by_document.empty or not catalog:
         return None
@@ -68,7 +69,10 @@ def heatmap_svg(theme_by_document: pd.DataFrame, catalog: Sequence[ThemeInfo]) -
     import matplotlib.pyplot as plt
 
     docs = theme_by_document.drop_duplicates("doc_id")[["doc_id", "title", "date"]]
-    order = [t.id for t in catalog if t.id in set(theme_by_document["theme"])]
+    totals = theme_by_document.groupby("theme")["passages_tagged"].sum()
+    order = [t.id for t in catalog if totals.get(t.id, 0) > 0]
+    if not order:
+        return None
     labels = {t.id: t.label for t in catalog}
     share = theme_by_document.pivot(index="theme", columns="doc_id", values="share")
     count = theme_by_document.pivot(index="theme", columns="doc_id", values="passages_tagged")
