@@ -168,7 +168,9 @@ def recommendation_timeline(tables: Tables, review: str) -> pd.DataFrame:
 def timeline_svg(tables: Tables, review: str) -> str | None:
     """The report's recommendation timeline, for one review."""
     recs = tables.recommendations[tables.recommendations["review"] == review]
-    return charts.timeline_svg(recs, tables.evidence, tables.documents)
+    return charts.timeline_svg(
+        recs, tables.evidence, tables.documents, traced="links" in tables.present
+    )
 
 
 def silent_recommendations(tables: Tables, review: str) -> pd.DataFrame:

@@ -815,6 +815,8 @@ class Tables:
     actions: pd.DataFrame
     evidence: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: Names of the stage outputs found in the folder ("themes", "links", ...).
+    present: frozenset[str] = frozenset()
 
     def csv_tables(self) -> dict[str, pd.DataFrame]:
         """The tables written to ``tables/``, by file stem, in briefing order."""
@@ -855,9 +857,15 @@ def build_tables(
     recommendations = store.read_table(schema.RECOMMENDATIONS, folder)
     links = store.read_table(schema.LINKS, folder)
     notes = []
-    if not (folder / schema.THEMES.filename).exists():
+    present = frozenset(t.name for t in schema.TABLES.values() if (folder / t.filename).exists())
+    if "themes" not in present:
         notes.append(
             "themes.parquet not found: the theme stage has not run, so no theme is counted."
+        )
+    if "recommendations" in present and "links" not in present:
+        notes.append(
+            "links.parquet not found: the linking stage has not run, so no later mention "
+            "of a recommendation is traced."
         )
     catalog = theme_catalog(themes, load_codebook() if codebook is None else codebook)
     kw: dict[str, Any] = {"catalog": catalog, "include_negated": include_negated}
@@ -878,6 +886,7 @@ def build_tables(
         actions=actions(documents, passages),
         evidence=evidence(documents, passages, themes, recommendations, links, **kw),
         notes=notes,
+        present=present,
     )
 
 

@@ -298,3 +298,14 @@ def test_heatmap_rows_are_the_raised_themes(stage_dir: Path) -> None:
     raised = t.theme_summary[t.theme_summary["passages_tagged"] > 0]["label"]
     assert all(label in words for label in raised)
     assert "Safeguarding first" not in words, "a theme raised only in a negated tag is left out"
+
+
+def test_timeline_without_the_linking_stage(stage_dir: Path) -> None:
+    (stage_dir / "links.parquet").unlink()
+    t = build_tables(stage_dir)
+    assert any("links.parquet not found" in n for n in t.notes)
+    page = render_html(t)
+    images = dict(_images(page))
+    svg = ET.fromstring(images["Timeline of recommendation mentions by status"])
+    words = " ".join("".join(el.itertext()) for el in svg.iter() if el.tag.endswith("text"))
+    assert "not traced yet" in words and "no later mention" not in words

@@ -127,15 +127,20 @@ def _parse(iso: str) -> date | None:
 
 
 def timeline_svg(
-    recommendations: pd.DataFrame, evidence: pd.DataFrame, documents: pd.DataFrame
+    recommendations: pd.DataFrame,
+    evidence: pd.DataFrame,
+    documents: pd.DataFrame,
+    *,
+    traced: bool = True,
 ) -> str | None:
     """When each recommendation was mentioned by a later document, coloured by status.
 
     One row per recommendation (grouped by review); a marker per (document,
     status) at the document's date, bigger when several passages of the document
     report on it; a black bar at the review's own date; "no later mention" for
-    silent recommendations. Mentions in undated documents are counted at the row's
-    end. ``None`` when there are no recommendations.
+    silent recommendations (unless ``traced`` is false: the linking stage has not
+    run). Mentions in undated documents are counted at the row's end. ``None``
+    when there are no recommendations.
     """
     if recommendations.empty:
         return None
@@ -152,6 +157,10 @@ def timeline_svg(
     recs = recs.sort_values(["review", "_n", "rec_id"], kind="stable").reset_index(drop=True)
     links = evidence[evidence["kind"] == "link"]
     doc_dates = dict(zip(documents["doc_id"], documents["date"], strict=False))
+    if "date" in recs.columns:  # the recommendations stage may date curated reviews itself
+        for rec in recs.itertuples():
+            if rec.doc_id not in doc_dates and _parse(str(rec.date or "")):
+                doc_dates[rec.doc_id] = str(rec.date)
     all_dates = [d for d in map(_parse, links["date"]) if d]
     all_dates += [d for d in (_parse(doc_dates.get(x, "")) for x in recs["doc_id"]) if d]
     n = len(recs)
@@ -180,7 +189,7 @@ def timeline_svg(
                     zorder=3,
                 )
             note = []
-            if mine.empty:
+            if mine.empty and traced:
                 note.append("no later mention")
             if undated:
                 note.append(f"+{undated} in undated documents")
@@ -200,11 +209,13 @@ def timeline_svg(
         ax.set_ylim(n - 0.5, -0.5)
         if all_dates:
             lo, hi = min(all_dates), max(all_dates)
-            pad = max((hi - lo).days * 0.05, 20)
+            pad = max((hi - lo).days * 0.05, 45)
             ax.set_xlim(
                 pd.Timestamp(lo) - pd.Timedelta(days=pad), pd.Timestamp(hi) + pd.Timedelta(days=pad)
             )
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=9)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         ax.grid(axis="y", color="#f0f0f0", linewidth=0.6)
         handles = [
@@ -223,7 +234,8 @@ def timeline_svg(
             fontsize=8,
         )
         ax.set_title(
-            "When later documents reported on each recommendation, and what they said",
+            "When later documents reported on each recommendation, and what they said"
+            + ("" if traced else " (not traced yet: the linking stage has not run)"),
             loc="left",
         )
         return _svg(fig)

@@ -323,7 +323,12 @@ def render_html(
         else '<p class="muted">No theme is counted yet.</p>'
     )
     heatmap = charts.heatmap_svg(tables.theme_by_document, tables.catalog)
-    timeline = charts.timeline_svg(tables.recommendations, tables.evidence, tables.documents)
+    timeline = charts.timeline_svg(
+        tables.recommendations,
+        tables.evidence,
+        tables.documents,
+        traced="links" in tables.present,
+    )
     coverage = (
         generic_table_html(tables.recommendation_coverage)
         if tables.recommendation_coverage is not None
