@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from pipeline.documents import ManifestError
-from pipeline.extract.extractor import ExtractOptions
+from pipeline.extract.extractor import PDF_BACKENDS, ExtractOptions
 from pipeline.run import ExtractResult, RunConfig, run_all, run_extract
 
 EXIT_STRICT = 3
@@ -65,10 +65,16 @@ strict_option = click.option(
 )
 pdf_backend_option = click.option(
     "--pdf-backend",
-    type=click.Choice(["pdfplumber"]),
-    default="pdfplumber",
+    type=click.Choice(list(PDF_BACKENDS)),
+    default=PDF_BACKENDS[0],
     show_default=True,
-    help="Library that reads PDF pages.",
+    help="Library that reads PDF pages: pdfium (fast) or pdfplumber (pure Python).",
+)
+ocr_option = click.option(
+    "--ocr",
+    is_flag=True,
+    help="Read PDF pages without a text layer (scans) with tesseract "
+    "(Debian: apt-get install tesseract-ocr).",
 )
 
 
@@ -85,14 +91,16 @@ def main(verbose: int, quiet: bool) -> None:
     _setup_logging(verbose, quiet)
 
 
-def _config(input_dir: Path, output_dir: Path, jobs: int | None, pdf_backend: str) -> RunConfig:
+def _config(
+    input_dir: Path, output_dir: Path, jobs: int | None, pdf_backend: str, ocr: bool
+) -> RunConfig:
     if not input_dir.is_dir():
         raise click.ClickException(f"input folder not found: {input_dir}")
     return RunConfig(
         input_dir=input_dir,
         output_dir=output_dir,
         jobs=jobs,
-        options=ExtractOptions(pdf_backend=pdf_backend),
+        options=ExtractOptions(pdf_backend=pdf_backend, ocr=ocr),
     )
 
 
@@ -115,12 +123,18 @@ def _report(result: ExtractResult, output_dir: Path, strict: bool) -> None:
 @output_option
 @jobs_option
 @pdf_backend_option
+@ocr_option
 @strict_option
 def run(
-    input_dir: Path, output_dir: Path, jobs: int | None, pdf_backend: str, strict: bool
+    input_dir: Path,
+    output_dir: Path,
+    jobs: int | None,
+    pdf_backend: str,
+    ocr: bool,
+    strict: bool,
 ) -> None:
     """Run every stage on INPUT and write all outputs to OUTPUT."""
-    cfg = _config(input_dir, output_dir, jobs, pdf_backend)
+    cfg = _config(input_dir, output_dir, jobs, pdf_backend, ocr)
     try:
         result = run_all(cfg)
     except ManifestError as exc:
@@ -133,9 +147,15 @@ def run(
 @output_option
 @jobs_option
 @pdf_backend_option
+@ocr_option
 @strict_option
 def extract(
-    input_dir: Path, output_dir: Path, jobs: int | None, pdf_backend: str, strict: bool
+    input_dir: Path,
+    output_dir: Path,
+    jobs: int | None,
+    pdf_backend: str,
+    ocr: bool,
+    strict: bool,
 ) -> None:
     """Read documents into documents.parquet and passages.parquet.
 
@@ -143,7 +163,7 @@ def extract(
     reported on stderr and recorded in documents.parquet (status, error), and the
     run goes on. Unchanged documents are taken from the cache.
     """
-    cfg = _config(input_dir, output_dir, jobs, pdf_backend)
+    cfg = _config(input_dir, output_dir, jobs, pdf_backend, ocr)
     try:
         result = run_extract(cfg)
     except ManifestError as exc:

@@ -134,15 +134,20 @@ def strip_furniture(doc: RawDocument) -> list[Line]:
                 continue
             if line.top < 0.15 * height or line.bottom > 0.85 * height:
                 candidates[i] = _furniture_key(line.text)
-    # a running header repeats at (about) the same height on every page it stands on
-    places: dict[str, list[tuple[int, float]]] = {}
+    # a running header repeats at (about) the same height on every page it stands on,
+    # word for word or with a number that follows the page number ("Page 3 of 9",
+    # "BEHAVIOUR CHANGE 11"); "Recommendation 8" heading page 12 and "Recommendation
+    # 10" heading page 14 are labels, not a header
+    places: dict[str, list[tuple[int, float, str]]] = {}
     for i, key in candidates.items():
-        places.setdefault(key, []).append((doc.lines[i].page, doc.lines[i].top))
+        line = doc.lines[i]
+        places.setdefault(key, []).append((line.page, line.top, line.text))
     settled: dict[str, tuple[float, int]] = {}
     for key, spots in places.items():
-        tops = sorted(t for _, t in spots)
+        tops = sorted(t for _, t, _ in spots)
         median = tops[len(tops) // 2]
-        settled[key] = (median, len({pg for pg, t in spots if abs(t - median) <= 4}))
+        in_place = [(pg, text) for pg, t, text in spots if abs(t - median) <= 4]
+        settled[key] = (median, _repeats(in_place))
     n_pages = len(doc.pages)
     min_repeat = 3 if n_pages > 3 else max(2, n_pages)
     drop = set()
@@ -157,6 +162,22 @@ def strip_furniture(doc: RawDocument) -> list[Line]:
         ):
             drop.add(i)
     return [line for i, line in enumerate(doc.lines) if i not in drop]
+
+
+def _repeats(spots: list[tuple[int, str]]) -> int:
+    """On how many pages a line repeats: word for word, or with a page-tracking number.
+
+    ``spots`` holds (page, text) of lines whose text is the same once digits are
+    ignored. Their numbers count as page numbers when one of them differs from the
+    page number by the same offset on every page it is counted on.
+    """
+    exact = Counter(normalize_whitespace(t).lower() for _, t in spots)
+    best = max(exact.values(), default=0)
+    offsets: Counter[int] = Counter()
+    for page, text in spots:
+        for off in {int(n) - page for n in re.findall(r"\d{1,4}", text)}:
+            offsets[off] += 1
+    return max(best, max(offsets.values(), default=0))
 
 
 # --- 2. footnotes --------------------------------------------------------------------

@@ -35,11 +35,15 @@ FORMATS: dict[str, str] = {
 }
 
 
+#: PDF backends: ``pdfium`` (fast, the default) and ``pdfplumber`` (pure Python).
+PDF_BACKENDS = ("pdfium", "pdfplumber")
+
+
 @dataclass(frozen=True)
 class ExtractOptions:
     """Settings that change what extraction produces (part of the cache key)."""
 
-    pdf_backend: str = "pdfplumber"
+    pdf_backend: str = "pdfium"
     ocr: bool = False
 
     def key(self) -> str:
@@ -50,9 +54,7 @@ class ExtractOptions:
 def reader_for(fmt: str, options: ExtractOptions) -> Callable[[Path], RawDocument]:
     """Return the reader function for a format name."""
     if fmt == "pdf":
-        from pipeline.extract.pdf import read_pdf
-
-        return read_pdf
+        return _pdf_reader(options)
     if fmt == "txt":
         from pipeline.extract.text import read_text
 
@@ -66,6 +68,28 @@ def reader_for(fmt: str, options: ExtractOptions) -> Callable[[Path], RawDocumen
 
         return read_html
     raise ReadError(f"unsupported format {fmt!r}", status="unsupported")
+
+
+def _pdf_reader(options: ExtractOptions) -> Callable[[Path], RawDocument]:
+    if options.pdf_backend == "pdfplumber":
+        from pipeline.extract.pdf import read_pdf
+
+        read = read_pdf
+    elif options.pdf_backend == "pdfium":
+        from pipeline.extract.pdfium import read_pdf_pdfium
+
+        read = read_pdf_pdfium
+    else:
+        raise ValueError(f"unknown PDF backend {options.pdf_backend!r}: use one of {PDF_BACKENDS}")
+    if not options.ocr:
+        return read
+
+    def read_with_ocr(path: Path) -> RawDocument:
+        from pipeline.extract.ocr import ocr_missing_pages
+
+        return ocr_missing_pages(path, read(path))
+
+    return read_with_ocr
 
 
 def document_row(relpath: str, sha256: str, fmt: str, **values: Any) -> dict[str, Any]:
@@ -157,8 +181,7 @@ def _structured(
             pages=pages,
             status="no_text_layer",
             warnings=warnings,
-            error="the PDF has no text layer (it is probably a scan); "
-            "install tesseract-ocr and run with --ocr to read it",
+            error=_no_text_layer_message(raw),
         ), []
     if not raw.lines:
         return document_row(
@@ -197,6 +220,17 @@ def _structured(
         warnings=warnings,
     )
     return row, [_passage_row(doc_id, p) for p in passages]
+
+
+def _no_text_layer_message(raw: RawDocument) -> str:
+    from pipeline.extract.ocr import HOW_TO_ENABLE
+
+    if raw.meta.get("ocr_missing") == "tesseract":
+        return (
+            "the PDF has no text layer (it is probably a scan) and --ocr needs tesseract, "
+            "which is not installed: apt-get install tesseract-ocr (Debian/Ubuntu)"
+        )
+    return f"the PDF has no text layer (it is probably a scan); to read it, {HOW_TO_ENABLE}"
 
 
 def _passage_row(doc_id: str, p: Passage) -> dict[str, Any]:

@@ -34,7 +34,13 @@ _BOLD_HINTS = ("bold", "black", "heavy", "semibold", "demi")
 
 @dataclass(slots=True)
 class Char:
-    """One character with its box (points from the page's top-left) and font."""
+    """One character with its box (points from the page's top-left) and font.
+
+    A backend may hand over a run of characters of one font and baseline that
+    touch each other (a word) as one ``Char`` whose ``text`` has several
+    characters: every rule below counts characters, not ``Char`` objects, so a run
+    weighs as much as its characters would.
+    """
 
     text: str
     x0: float
@@ -74,6 +80,21 @@ class TableBlock:
     rows: list[list[str]]
 
 
+def table_block(
+    bbox: tuple[float, float, float, float], rows: list[list[str | None]]
+) -> TableBlock | None:
+    """A :class:`TableBlock` from a table finder's box and rows, or None for a text frame.
+
+    Empty rows are dropped. A ruled box whose rows hold one cell of text each is a
+    text frame (a boxed quotation), not a table: its lines are read as ordinary text.
+    """
+    kept = [r for r in rows if any((c or "").strip() for c in r)]
+    if len(kept) < 2 or max(sum(1 for c in r if (c or "").strip()) for r in kept) < 2:
+        return None
+    x0, top, x1, bottom = bbox
+    return TableBlock(float(x0), float(top), float(x1), float(bottom), kept)
+
+
 def _group_bands(chars: list[Char]) -> list[_Band]:
     """Group characters into bands of similar vertical centre (one band per printed line)."""
     bands: list[_Band] = []
@@ -101,7 +122,8 @@ def find_gutter(chars: list[Char], width: float) -> float | None:
     with substantial text on both sides. A few characters crossing it (a full-width
     heading) are tolerated.
     """
-    if len(chars) < 200 or width <= 0:
+    total = sum(len(c.text) for c in chars)
+    if total < 200 or width <= 0:
         return None
     nbins = int(width // 2) + 1
     cover = [0] * nbins
@@ -126,9 +148,9 @@ def find_gutter(chars: list[Char], width: float) -> float | None:
     if best is None or (best[1] - best[0]) * 2 < 8:
         return None
     gx = best[0] + best[1]  # bins are 2 pt wide: centre = (a + b) / 2 * 2
-    left = sum(1 for c in chars if c.x1 <= gx)
-    right = sum(1 for c in chars if c.x0 >= gx)
-    if min(left, right) < 0.2 * len(chars):
+    left = sum(len(c.text) for c in chars if c.x1 <= gx)
+    right = sum(len(c.text) for c in chars if c.x0 >= gx)
+    if min(left, right) < 0.2 * total:
         return None
     return float(gx)
 
@@ -157,10 +179,17 @@ def _running_max_x1(chars: list[Char]) -> list[float]:
 
 
 def _dominant_size(chars: list[Char]) -> float:
-    sizes = Counter(round(c.size, 1) for c in chars if c.text.strip())
+    sizes: Counter[float] = Counter()
+    for c in chars:
+        if c.text.strip():
+            sizes[round(c.size, 1)] += len(c.text)
     if not sizes:
         return max((c.size for c in chars), default=10.0) or 10.0
     return sizes.most_common(1)[0][0] or 10.0
+
+
+def _is_marker(text: str) -> bool:
+    return all(ch in MARKER_CHARS for ch in text)
 
 
 def segment_to_line(chars: list[Char], page: int) -> Line | None:
@@ -175,15 +204,25 @@ def segment_to_line(chars: list[Char], page: int) -> Line | None:
     baseline = sorted(c.bottom for c in full)[len(full) // 2]
     parts: list[str] = []
     pending_space = False
+    pending_start = 0.0
     last_x1: float | None = None
     seen_word = False  # a full-size character has been kept (markers at the start stay)
+    in_marker = False  # the last kept character is a raised marker: its run stays whole
     kept: list[Char] = []
     for ch in chars:
-        if not ch.text.strip():
-            pending_space = last_x1 is not None
-            continue
         raised = ch.size < 0.85 * size and ch.bottom < baseline - 0.2 * size
-        if raised and ch.text in MARKER_CHARS and seen_word and not pending_space:
+        if not ch.text.strip():
+            # a space overprinted by a neighbour (inside the previous glyph's box, or
+            # with the next glyph starting where it starts) is no word gap; a raised
+            # space belongs to the footnote marker after it
+            if last_x1 is not None and ch.x1 > last_x1 + 0.1 and not raised:
+                pending_space = True
+                pending_start = ch.x0 + 0.25 * (ch.x1 - ch.x0)
+            continue
+        if pending_space and ch.x0 < pending_start:
+            pending_space = False
+        marker = raised and _is_marker(ch.text)
+        if marker and seen_word and not pending_space and not in_marker:
             # a footnote reference glued to the preceding word: drop it; the gap to
             # the next character is measured from the marker's right edge
             last_x1 = max(last_x1, ch.x1)
@@ -195,11 +234,12 @@ def segment_to_line(chars: list[Char], page: int) -> Line | None:
         last_x1 = ch.x1
         pending_space = False
         seen_word = seen_word or not raised
+        in_marker = marker
     text = normalize_chars("".join(parts)).strip()
     if not text:
         return None
     sized = [c for c in kept if abs(c.size - size) < 0.5] or kept
-    bold = sum(1 for c in sized if c.bold) > len(sized) / 2
+    bold = sum(len(c.text) for c in sized if c.bold) > sum(len(c.text) for c in sized) / 2
     return Line(
         text=text,
         page=page,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline.extract.layout import Char, TableBlock, chars_to_lines, is_bold_font
+from pipeline.extract.layout import Char, TableBlock, chars_to_lines, is_bold_font, table_block
 from pipeline.extract.lines import Line, Page, RawDocument, ReadError
 
 log = logging.getLogger(__name__)
@@ -68,13 +68,9 @@ def _page_tables(page) -> list[TableBlock]:
         return []
     blocks = []
     for table in page.find_tables(_TABLE_SETTINGS):
-        rows = [r for r in table.extract() if any((c or "").strip() for c in r)]
-        # a ruled box whose rows hold one cell of text each is a text frame (a boxed
-        # quotation), not a table: its lines are read as ordinary text
-        if len(rows) < 2 or max(sum(1 for c in r if (c or "").strip()) for r in rows) < 2:
-            continue
-        x0, top, x1, bottom = table.bbox
-        blocks.append(TableBlock(float(x0), float(top), float(x1), float(bottom), rows))
+        block = table_block(table.bbox, table.extract())
+        if block is not None:
+            blocks.append(block)
     return blocks
 
 

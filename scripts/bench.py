@@ -1,0 +1,393 @@
+"""Benchmark extraction and every registered stage: pages/s, words/s, peak memory.
+
+Usage::
+
+    python scripts/bench.py                 # generated corpus (>= 1,000 pages) + ../shared/corpus
+    python scripts/bench.py --quick         # a few generated pages, one pass: a smoke run
+    python scripts/bench.py --corpus DIR    # measure another folder of PDFs as well
+
+What it measures, on each corpus, with 1 and 2 jobs:
+
+* ``extract_text``: pdfplumber's plain ``page.extract_text()`` over every page (the
+  reference the targets are stated against);
+* ``extract[pdfium]`` and ``extract[pdfplumber]``: the extract stage (reading,
+  layout, structure) with each PDF backend;
+* every stage registered in ``pipeline.run.STAGES``, by name, after extraction;
+* ``pipeline``: extraction plus every registered stage.
+
+Each figure is one timed run in fresh worker processes (wall-clock time); peak
+memory is the largest resident set of any worker process. A 300-page PDF is also
+read alone in a fresh process to check that memory stays flat. Results are printed
+as a table and written to ``data/bench/results.json``. Generated PDFs are cached
+in ``data/bench/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = ROOT / "data" / "bench"
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+GENERATOR_VERSION = "1"
+
+_WORDS = (  # noqa: SIM905 (a sentence of words reads better than a list literal)
+    "the child school safeguarding partnership review agency police health social care "
+    "family parent practitioner referral assessment plan meeting decision information "
+    "sharing risk harm neglect exploitation education support service local authority "
+    "designated lead should must was were had been would could across within between after "
+    "before during record evidence learning practice response concern professional case "
+    "team manager supervision training multi-agency strategy discussion outcome"
+).split()
+
+
+# --- the generated corpus ------------------------------------------------------------
+
+
+def _sentence(rng: random.Random, n: int | None = None) -> str:
+    words = [rng.choice(_WORDS) for _ in range(n or rng.randint(9, 22))]
+    return " ".join(words).capitalize() + "."
+
+
+def _paragraph(rng: random.Random) -> str:
+    return " ".join(_sentence(rng) for _ in range(rng.randint(2, 5)))
+
+
+def generate_document(path: Path, *, pages: int, seed: int) -> None:
+    """Write a review-like PDF of ``pages`` pages: running header and footer, numbered
+    paragraphs, bullets, footnotes with raised markers, a ruled table every few pages
+    and some two-column pages."""
+    from fpdf import FPDF
+
+    rng = random.Random(seed)
+    title = f"Local Child Safeguarding Practice Review {seed}"
+
+    class Doc(FPDF):
+        def header(self) -> None:
+            self.set_font("helvetica", "", 8)
+            self.cell(0, 6, title, align="R")
+            self.ln(10)
+
+        def footer(self) -> None:
+            self.set_y(-14)
+            self.set_font("helvetica", "", 8)
+            self.cell(0, 6, f"Page {self.page_no()}", align="C")
+
+    pdf = Doc(format="A4")
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_margins(20, 18, 20)
+    section, para = 0, 0
+    for page in range(pages):
+        pdf.add_page()
+        notes: list[str] = []
+        if page % 7 == 5:  # a two-column page
+            pdf.set_font("helvetica", "", 10)
+            y0 = pdf.get_y()
+            for col in range(2):
+                pdf.set_xy(20 + col * 90, y0)
+                for _ in range(4):
+                    pdf.set_x(20 + col * 90)
+                    pdf.multi_cell(80, 4.6, _paragraph(rng))
+                    pdf.ln(2)
+            continue
+        if page % 5 == 0:
+            section += 1
+            para = 0
+            pdf.set_font("helvetica", "B", 14)
+            pdf.multi_cell(0, 8, f"{section}. {' '.join(rng.sample(_WORDS, 4)).title()}")
+            pdf.ln(2)
+        while pdf.get_y() < 225:
+            kind = rng.random()
+            pdf.set_font("helvetica", "", 11)
+            if kind < 0.15:
+                for _ in range(rng.randint(2, 4)):
+                    pdf.set_x(28)
+                    pdf.multi_cell(0, 5.5, f"\x95  {_sentence(rng)}")  # WinAnsi bullet
+                pdf.ln(2)
+            elif kind < 0.22 and page % 4 == 2:
+                _table(pdf, rng)
+            else:
+                para += 1
+                text = _paragraph(rng)
+                if rng.random() < 0.3:
+                    notes.append(_sentence(rng, 12))
+                    pdf.multi_cell(0, 5.5, f"{section}.{para} {text}", new_x="RIGHT", new_y="TOP")
+                    pdf.set_font("helvetica", "", 7)
+                    pdf.set_y(pdf.get_y() - 1.5)
+                    pdf.cell(3, 3, str(len(notes)))
+                    pdf.set_font("helvetica", "", 11)
+                    pdf.ln(7)
+                else:
+                    pdf.multi_cell(0, 5.5, f"{section}.{para} {text}")
+                    pdf.ln(2)
+        if notes:
+            pdf.set_y(262 - 4 * len(notes))
+            pdf.set_font("helvetica", "", 8)
+            for i, note in enumerate(notes, start=1):
+                pdf.multi_cell(0, 4, f"{i} {note}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_title(title)
+    pdf.output(str(path))
+
+
+def _table(pdf, rng: random.Random) -> None:
+    pdf.ln(2)
+    pdf.set_font("helvetica", "", 9)
+    widths = (30, 70, 35, 35)
+    head = ("Ref", "Recommendation", "Lead", "Status")
+    rows = [head] + [
+        (
+            f"R{rng.randint(1, 20)}",
+            " ".join(rng.sample(_WORDS, 5)),
+            rng.choice(["Police", "Health", "School"]),
+            rng.choice(["Completed", "In progress", "Planned"]),
+        )
+        for _ in range(rng.randint(3, 5))
+    ]
+    for row in rows:
+        for w, cell in zip(widths, row, strict=True):
+            pdf.cell(w, 6, cell, border=1)
+        pdf.ln(6)
+    pdf.ln(3)
+
+
+def generated_corpus(*, pages: int, docs: int) -> Path:
+    """The cached generated corpus of ``docs`` documents with ``pages`` pages in all."""
+    folder = BENCH_DIR / f"generated-v{GENERATOR_VERSION}-{docs}x{pages // docs}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(docs):
+        path = folder / f"review_{i:03d}.pdf"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            generate_document(tmp, pages=pages // docs, seed=i)
+            tmp.replace(path)
+    return folder
+
+
+# --- measurements --------------------------------------------------------------------
+
+
+def _peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident memory of this process (or of its largest finished child), in MiB."""
+    peak = resource.getrusage(who).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+
+
+def _plain_extract_text(path: str) -> tuple[int, int, float]:
+    import pdfplumber
+
+    pages = words = 0
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            words += len((page.extract_text() or "").split())
+            pages += 1
+            page.close()
+    return pages, words, _peak_rss_mib()
+
+
+def _pdf_pages(path: Path) -> int:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    import multiprocessing as mp
+
+    # fresh interpreters: no imported state or memory carried over from the parent
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"))
+
+
+def measure_reference(files: list[Path], jobs: int) -> dict:
+    """pdfplumber's plain ``extract_text()`` over every page of ``files``."""
+    start = time.perf_counter()
+    with _pool(jobs) as pool:
+        results = list(pool.map(_plain_extract_text, [str(f) for f in files]))
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "pages": sum(r[0] for r in results),
+        "words": sum(r[1] for r in results),
+        "peak_mib": max((r[2] for r in results), default=0.0),
+    }
+
+
+def _run_pipeline(input_dir: str, output_dir: str, backend: str, jobs: int) -> dict:
+    """Extraction and then each registered stage, timed; runs in a fresh process."""
+    import pandas as pd
+
+    from pipeline import run
+    from pipeline.extract.extractor import ExtractOptions
+
+    cfg = run.RunConfig(
+        input_dir=Path(input_dir),
+        output_dir=Path(output_dir),
+        jobs=jobs,
+        options=ExtractOptions(pdf_backend=backend),
+        progress=False,
+    )
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    result = run.run_extract(cfg)
+    times["extract"] = time.perf_counter() - start
+    for name, stage in run.STAGES.items():
+        t = time.perf_counter()
+        stage(cfg)
+        times[name] = time.perf_counter() - t
+    docs: pd.DataFrame = result.documents
+    pdfs = docs[docs["format"] == "pdf"]
+    return {
+        "times": times,
+        "pages": int(pdfs["pages"].sum()),
+        "words": int(pdfs["words"].sum()),
+        "passages": len(result.passages),
+        # this process (1 job) or the largest of its finished worker processes
+        "peak_mib": max(_peak_rss_mib(), _peak_rss_mib(resource.RUSAGE_CHILDREN)),
+    }
+
+
+def measure_pipeline(input_dir: Path, backend: str, jobs: int) -> dict:
+    """Extraction (one backend) and every registered stage over ``input_dir``."""
+    with tempfile.TemporaryDirectory(prefix="sgbench-") as out, _pool(1) as pool:
+        res = pool.submit(_run_pipeline, str(input_dir), out, backend, jobs).result()
+    return res
+
+
+def _read_alone(path: str, backend: str) -> tuple[float, float, int]:
+    from pipeline.extract.extractor import ExtractOptions, reader_for
+
+    start = time.perf_counter()
+    raw = reader_for("pdf", ExtractOptions(pdf_backend=backend))(Path(path))
+    return time.perf_counter() - start, _peak_rss_mib(), len(raw.pages)
+
+
+def measure_memory(path: Path, backend: str) -> dict:
+    """Read one (long) PDF alone in a fresh process: seconds and peak memory."""
+    with _pool(1) as pool:
+        seconds, peak, pages = pool.submit(_read_alone, str(path), backend).result()
+    return {"seconds": seconds, "peak_mib": peak, "pages": pages}
+
+
+def _rate(n: float, seconds: float) -> float:
+    return n / seconds if seconds > 0 else 0.0
+
+
+def bench_corpus(name: str, folder: Path, *, jobs_list: list[int], backends: list[str]) -> dict:
+    """Every measurement on one folder of documents."""
+    files = sorted(folder.glob("*.pdf"))
+    out: dict = {"corpus": name, "path": str(folder), "files": len(files), "runs": []}
+    for jobs in jobs_list:
+        ref = measure_reference(files, jobs)
+        out["runs"].append({"what": "extract_text", "jobs": jobs, **ref})
+        for backend in backends:
+            res = measure_pipeline(folder, backend, jobs)
+            pages, words, times = res["pages"], res["words"], res["times"]
+            for stage, seconds in times.items():
+                label = f"extract[{backend}]" if stage == "extract" else f"  {stage}"
+                out["runs"].append(
+                    {"what": label, "jobs": jobs, "seconds": seconds, "pages": pages,
+                     "words": words, "peak_mib": res["peak_mib"] if stage == "extract" else None}
+                )  # fmt: skip
+            out["runs"].append(
+                {"what": f"pipeline[{backend}]", "jobs": jobs, "seconds": sum(times.values()),
+                 "pages": pages, "words": words, "peak_mib": res["peak_mib"]}
+            )  # fmt: skip
+    for run in out["runs"]:
+        run["pages_per_s"] = _rate(run["pages"], run["seconds"])
+        run["words_per_s"] = _rate(run["words"], run["seconds"])
+    return out
+
+
+def summarise(result: dict) -> dict:
+    """The targets of the issue, checked on one corpus's runs."""
+    runs = {(r["what"], r["jobs"]): r for r in result["runs"]}
+    summary: dict = {}
+    for jobs in sorted({r["jobs"] for r in result["runs"]}):
+        ref = runs.get(("extract_text", jobs))
+        pipe = runs.get(("pipeline[pdfium]", jobs))
+        if ref and pipe:
+            summary[f"speedup_vs_extract_text_{jobs}j"] = _rate(
+                pipe["pages_per_s"], ref["pages_per_s"]
+            )
+    one, two = runs.get(("pipeline[pdfium]", 1)), runs.get(("pipeline[pdfium]", 2))
+    if one and two:
+        summary["scaling_2j_over_1j"] = _rate(two["pages_per_s"], one["pages_per_s"])
+    return summary
+
+
+def print_table(result: dict) -> None:
+    """Print one corpus's results as a fixed-width table."""
+    print(f"\n{result['corpus']}: {result['files']} PDFs ({result['path']})")
+    print(f"{'what':24s} {'jobs':>4s} {'pages':>6s} {'seconds':>8s} {'pages/s':>8s} "
+          f"{'words/s':>9s} {'peak MiB':>9s}")  # fmt: skip
+    for r in result["runs"]:
+        peak = f"{r['peak_mib']:9.0f}" if r.get("peak_mib") else f"{'':9s}"
+        print(f"{r['what']:24s} {r['jobs']:4d} {r['pages']:6d} {r['seconds']:8.2f} "
+              f"{r['pages_per_s']:8.1f} {r['words_per_s']:9.0f} {peak}")  # fmt: skip
+    for k, v in result.get("summary", {}).items():
+        print(f"  {k}: {v:.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2 generated pages, 1 job: smoke run")
+    parser.add_argument("--pages", type=int, default=1000, help="pages of the generated corpus")
+    parser.add_argument("--corpus", type=Path, action="append", default=[],
+                        help="another folder of PDFs to measure (repeatable)")  # fmt: skip
+    parser.add_argument("--no-shared", action="store_true", help="skip ../shared/corpus")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.json")
+    args = parser.parse_args(argv)
+
+    results: dict = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "platform": platform.platform()},
+        "corpora": [],
+    }  # fmt: skip
+    if args.quick:
+        with tempfile.TemporaryDirectory(prefix="sgbench-quick-") as tmp:
+            generate_document(Path(tmp) / "quick.pdf", pages=2, seed=1)
+            res = bench_corpus("quick", Path(tmp), jobs_list=[1], backends=["pdfium"])
+            res["summary"] = summarise(res)
+            results["corpora"].append(res)
+            print_table(res)
+    else:
+        docs = max(1, args.pages // 50)
+        corpora = [("generated", generated_corpus(pages=args.pages, docs=docs))]
+        if SHARED_CORPUS.is_dir() and not args.no_shared:
+            corpora.append(("shared", SHARED_CORPUS))
+        corpora += [(str(c), c) for c in args.corpus]
+        for name, folder in corpora:
+            res = bench_corpus(name, folder, jobs_list=[1, 2], backends=["pdfium", "pdfplumber"])
+            res["summary"] = summarise(res)
+            results["corpora"].append(res)
+            print_table(res)
+        long_pdf = BENCH_DIR / "long_300_pages.pdf"
+        if not long_pdf.exists():
+            BENCH_DIR.mkdir(parents=True, exist_ok=True)
+            generate_document(long_pdf, pages=300, seed=300)
+        results["memory_300_pages"] = {
+            backend: measure_memory(long_pdf, backend) for backend in ("pdfium", "pdfplumber")
+        }
+        for backend, m in results["memory_300_pages"].items():
+            print(f"300-page PDF, {backend}: {m['seconds']:.1f} s, peak {m['peak_mib']:.0f} MiB")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"\nwritten: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
