@@ -68,3 +68,16 @@ def stage_dir(tmp_path: Path) -> Path:
     from tests.stage_outputs import write_stage_outputs
 
     return write_stage_outputs(tmp_path / "out")
+
+
+@pytest.fixture()
+def linking_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``pipeline.link.coverage`` the test double of ``stage_outputs.py``."""
+    import sys
+    import types
+
+    from tests.stage_outputs import coverage_double
+
+    fake = types.ModuleType("pipeline.link")
+    fake.coverage = coverage_double  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pipeline.link", fake)

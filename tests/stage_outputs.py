@@ -525,3 +525,45 @@ def write_stage_outputs(folder: Path, *, with_planned_columns: bool = True) -> P
     store.write_table(recommendations_frame(), schema.RECOMMENDATIONS, folder)
     store.write_table(links_frame(), schema.LINKS, folder)
     return folder
+
+
+COVERAGE_COLUMNS = [
+    "review",
+    "number",
+    "rec_id",
+    "short_text",
+    "addressees",
+    "linked_passages",
+    "linked_documents",
+    "first_mentioned",
+    "last_mentioned",
+    "latest_status",
+    "latest_status_doc",
+    "silent",
+]
+
+
+def coverage_double(
+    recommendations: pd.DataFrame,
+    links: pd.DataFrame,
+    passages: pd.DataFrame,
+    documents: pd.DataFrame,
+) -> pd.DataFrame:
+    """Stands in for ``pipeline.link.coverage`` in tests of the exports: the same
+    columns, with the values the fixture's links give (written out, not computed)."""
+    rows = [
+        ("Child L", "1", f"{REVIEW}#1", "Jointly revise the protocol", 2, 2, "2024-11-20",
+         "2025-01-15", "completed", MINUTES, False),
+        ("Child L", "2", f"{REVIEW}#2", "Commission learning", 1, 1, "2024-11-20",
+         "2024-11-20", "in_progress", PROGRESS, False),
+        ("Child L", "4", f"{REVIEW}#4", "Children's own accounts", 2, 2, "2024-11-20",
+         "2025-01-15", "planned", MINUTES, False),
+        ("Child L", "10", f"{REVIEW}#10", "Write to the Department <for> Education", 0, 0, "",
+         "", "", "", True),
+        ("Missing Education", "1", "recommendations-csv#1", "Keep a register", 0, 0, "", "",
+         "", "", True),
+    ]  # fmt: skip
+    out = pd.DataFrame(
+        [(r[0], r[1], r[2], r[3], "", *r[4:]) for r in rows], columns=COVERAGE_COLUMNS
+    )
+    return out[out["rec_id"].isin(set(recommendations["rec_id"]))].reset_index(drop=True)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import io
-import sys
-import types
 import zipfile
 from pathlib import Path
 
 import docx
-import pandas as pd
 import pytest
 
 from pipeline.report.docx import build_docx
@@ -106,27 +103,28 @@ def test_actions_table(document, tables: Tables) -> None:  # type: ignore[no-unt
     assert len(rows) == len(tables.actions) + 1
 
 
-def test_coverage_table_when_the_linking_stage_is_there(
-    stage_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = types.ModuleType("pipeline.link")
-    fake.coverage = lambda recs, links, passages, docs: pd.DataFrame(  # type: ignore[attr-defined]
-        {
-            "review": ["Child L", "Child L"],
-            "number": ["1", "10"],
-            "mentions": [2, 0],
-            "latest_status": ["completed", ""],
-        }
-    )
-    monkeypatch.setitem(sys.modules, "pipeline.link", fake)
+@pytest.mark.usefixtures("linking_stage")
+def test_coverage_table_when_the_linking_stage_is_there(stage_dir: Path) -> None:
     document = docx.Document(io.BytesIO(build_docx(build_tables(stage_dir))))
     cov = document.tables[1]
     rows = [[c.text for c in r.cells] for r in cov.rows]
-    assert rows == [
-        ["review", "number", "mentions", "latest_status"],
-        ["Child L", "1", "2", "completed"],
-        ["Child L", "10", "0", ""],
+    assert rows[0] == [
+        "Review",
+        "No.",
+        "Recommendation",
+        "Passages",
+        "Documents",
+        "First mentioned",
+        "Last mentioned",
+        "Latest status",
     ]
+    assert rows[1] == [
+        "Child L", "1", "Jointly revise the protocol", "2", "2", "2024-11-20", "2025-01-15",
+        "completed",
+    ]  # fmt: skip
+    assert rows[2][-1] == "in progress"
+    assert rows[4][-1] == "silent: no later mention"
+    assert len(rows) == 6
 
 
 def test_missing_coverage_is_said(document) -> None:  # type: ignore[no-untyped-def]

@@ -309,3 +309,14 @@ def test_timeline_without_the_linking_stage(stage_dir: Path) -> None:
     svg = ET.fromstring(images["Timeline of recommendation mentions by status"])
     words = " ".join("".join(el.itertext()) for el in svg.iter() if el.tag.endswith("text"))
     assert "not traced yet" in words and "no later mention" not in words
+
+
+@pytest.mark.usefixtures("linking_stage")
+def test_coverage_table_in_the_page(stage_dir: Path) -> None:
+    page = render_html(build_tables(stage_dir))
+    section = re.search(r'<section id="recommendations">(.*?)</section>', page, re.S).group(1)
+    assert "<th>Latest status</th>" in section
+    assert '<span class="st st-completed">completed</span>' in section
+    assert '<span class="st st-silent">silent: no later mention</span>' in section
+    assert "Department &lt;for&gt; Education" in section
+    assert "not available" not in section

@@ -157,3 +157,15 @@ def test_sections_and_notes(tables: Tables) -> None:
     assert "coverage table is not available" in text
     assert "broken.pdf: error not a PDF" in text
     assert render_markdown(tables) == text
+
+
+@pytest.mark.usefixtures("linking_stage")
+def test_coverage_table(stage_dir: Path) -> None:
+    t = build_tables(stage_dir)
+    rendered = _render(render_markdown(t))
+    cov = rendered.tables[3]
+    assert cov[0][:3] == ["Review", "No.", "Recommendation"]
+    assert [r[1] for r in cov[1:]] == ["1", "2", "4", "10", "1"]
+    assert cov[4][2] == "Write to the Department <for> Education"
+    assert cov[4][-1] == "silent: no later mention"
+    assert "b" not in rendered.tags and "for" not in rendered.tags

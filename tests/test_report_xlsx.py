@@ -147,3 +147,16 @@ def test_reproducible_and_no_current_time(tables: Tables) -> None:
     assert "2025-01-15T00:00:00Z" in core
     props = load_workbook(io.BytesIO(first)).properties
     assert props.created.date().isoformat() == props.modified.date().isoformat() == "2025-01-15"
+
+
+@pytest.mark.usefixtures("linking_stage")
+def test_coverage_sheet(stage_dir: Path) -> None:
+    t = build_tables(stage_dir)
+    wb = load_workbook(io.BytesIO(build_xlsx(t)))
+    assert (
+        wb.sheetnames.index("recommendation_coverage") == wb.sheetnames.index("theme_by_date") + 1
+    )
+    got = _frame(wb["recommendation_coverage"])
+    assert list(got.columns) == list(t.recommendation_coverage.columns)
+    assert list(got["number"]) == ["1", "2", "4", "10", "1"]
+    assert list(got["silent"]) == [False, False, False, True, True]

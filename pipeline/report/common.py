@@ -92,6 +92,41 @@ def theme_by_type(tables: Tables) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+#: The linking stage's coverage columns a briefing shows, and their headings.
+COVERAGE_VIEW = {
+    "review": "Review",
+    "number": "No.",
+    "short_text": "Recommendation",
+    "linked_passages": "Passages",
+    "linked_documents": "Documents",
+    "first_mentioned": "First mentioned",
+    "last_mentioned": "Last mentioned",
+    "latest_status": "Latest status",
+}
+STATUS_WORDS = {
+    "completed": "completed",
+    "in_progress": "in progress",
+    "planned": "planned",
+    "not_accepted": "not accepted",
+}
+
+
+def coverage_view(coverage: pd.DataFrame) -> pd.DataFrame:
+    """The coverage table as a briefing shows it: the columns of :data:`COVERAGE_VIEW`
+    under readable headings, statuses in words, silent recommendations said so.
+
+    A coverage table without those columns is shown as it is.
+    """
+    if not set(COVERAGE_VIEW) <= set(coverage.columns):
+        return coverage
+    view = coverage[list(COVERAGE_VIEW)].copy()
+    status = view["latest_status"].map(lambda s: STATUS_WORDS.get(s, s or "no status stated"))
+    if "silent" in coverage.columns:
+        status = status.where(~coverage["silent"].astype(bool), "silent: no later mention")
+    view["latest_status"] = status
+    return view.rename(columns=COVERAGE_VIEW).reset_index(drop=True)
+
+
 def headline(tables: Tables) -> list[tuple[str, str]]:
     """The figures a briefing opens with: (what, how many)."""
     docs = tables.documents

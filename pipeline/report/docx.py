@@ -19,6 +19,8 @@ from docx.shared import Inches, Pt
 from docx.table import Table as DocxTable
 
 from pipeline.report.common import (
+    COVERAGE_VIEW,
+    coverage_view,
     normalize_zip,
     package_version,
     pct,
@@ -82,7 +84,7 @@ def add_table(
 
 
 def _coverage_frame(coverage: pd.DataFrame) -> tuple[pd.DataFrame, list[str], set[int]]:
-    df = coverage.copy()
+    df = coverage_view(coverage)
     for col in df.columns:
         if "share" in col or col.endswith("_pct"):
             df[col] = df[col].map(lambda v: pct(float(v)))
@@ -146,7 +148,10 @@ def build_docx(tables: Tables) -> bytes:
         doc.add_paragraph("The recommendation coverage table is not available in this run.")
     else:
         df, headers, numeric = _coverage_frame(tables.recommendation_coverage)
-        add_table(doc, df, headers, numeric=numeric)
+        widths = None
+        if headers == list(COVERAGE_VIEW.values()):
+            widths = [0.75, 0.35, 1.9, 0.6, 0.6, 0.75, 0.75, 0.9]
+        add_table(doc, df, headers, numeric=numeric, widths=widths)
 
     doc.add_heading("Actions from minutes", level=1)
     acts = tables.actions

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from pipeline.report import charts
-from pipeline.report.common import headline, package_version, pct
+from pipeline.report.common import coverage_view, headline, package_version, pct
 from pipeline.tables import (
     COUNTING_NOTES,
     TABLE_NOTES,
@@ -57,6 +57,7 @@ mark { background: #ffe680; padding: 0 1px; }
 .st { font-weight: 600; white-space: nowrap; }
 .st-completed { color: #1a7a3c; } .st-in_progress { color: #b25e00; }
 .st-planned { color: #2c5aa0; } .st-not_accepted { color: #b3202a; }
+.st-silent { color: #b3202a; font-style: italic; }
 .filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 8px 0; }
 .filters label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
 .filters input, .filters select { font: inherit; font-size: 13px; padding: 3px 4px;
@@ -123,8 +124,11 @@ def _pct(value: object) -> str:
 
 def _status(value: object) -> str:
     value = str(value or "")
-    if value in STATUS_LABELS:
-        return f'<span class="st st-{value}">{e(STATUS_LABELS[value])}</span>'
+    key = {v: k for k, v in STATUS_LABELS.items()}.get(value, value)
+    if key in STATUS_LABELS:
+        return f'<span class="st st-{key}">{e(STATUS_LABELS[key])}</span>'
+    if value.startswith("silent"):
+        return f'<span class="st st-silent">{e(value)}</span>'
     return e(value)
 
 
@@ -145,10 +149,12 @@ def table_html(
     formats = formats or {}
     head = "".join(f"<th>{e(h)}</th>" for _, h in columns)
     body = []
-    for row in df.itertuples(index=False):
-        rec = row._asdict()
+    names = [col for col, _ in columns]
+    present = [c for c in names if c in df.columns]
+    for values in df[present].itertuples(index=False, name=None):
+        rec = dict(zip(present, values, strict=True))
         cells = []
-        for col, _ in columns:
+        for col in names:
             value = rec.get(col, "")
             text = formats[col](value) if col in formats else e(value)
             cls = ' class="num"' if col in numeric else ""
@@ -168,7 +174,7 @@ def generic_table_html(df: pd.DataFrame) -> str:
     for c in df.columns:
         if "share" in c or c.endswith("_pct"):
             formats[c] = _pct
-        elif "status" in c:
+        elif "status" in c.lower():
             formats[c] = _status
     return table_html(df, formats=formats, numeric=numeric)
 
@@ -330,7 +336,7 @@ def render_html(
         traced="links" in tables.present,
     )
     coverage = (
-        generic_table_html(tables.recommendation_coverage)
+        generic_table_html(coverage_view(tables.recommendation_coverage))
         if tables.recommendation_coverage is not None
         else '<p class="muted">Recommendation coverage table not available in this run.</p>'
     )

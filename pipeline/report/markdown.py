@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from pipeline.report.common import headline, pct, theme_matrix
+from pipeline.report.common import coverage_view, headline, pct, theme_matrix
 from pipeline.tables import COUNTING_NOTES, Tables, provenance_line, top_quotes
 
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#!~])")
@@ -102,11 +102,11 @@ def render_markdown(tables: Tables) -> str:
     if cov is None or cov.empty:
         out.append("The recommendation coverage table is not available in this run.")
     else:
-        view = cov.copy()
+        view = coverage_view(cov)
         for col in view.columns:
             if "share" in col or col.endswith("_pct"):
                 view[col] = view[col].map(lambda v: pct(float(v)))
-        numeric = [i for i, c in enumerate(cov.columns) if pd.api.types.is_numeric_dtype(cov[c])]
+        numeric = [i for i, c in enumerate(view.columns) if pd.api.types.is_numeric_dtype(view[c])]
         out.append(md_table(view, right=numeric))
 
     out += ["", "## Actions from minutes", ""]
