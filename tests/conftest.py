@@ -71,7 +71,15 @@ def stage_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def linking_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+def without_linking_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as if the linking stage (``pipeline.link``) were not installed."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pipeline.link", None)
+
+
+@pytest.fixture()
+def linking_stage(without_linking_module: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make ``pipeline.link.coverage`` the test double of ``stage_outputs.py``."""
     import sys
     import types

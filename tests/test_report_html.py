@@ -22,6 +22,9 @@ from pipeline.tables import build_tables
 from tests.chromium import Browser, find_chromium
 from tests.stage_outputs import HOSTILE_TEXT, HOSTILE_TITLE
 
+# As if pipeline.link were not installed, unless a test asks for the `linking_stage` double.
+pytestmark = pytest.mark.usefixtures("without_linking_module")
+
 
 class Elements(HTMLParser):
     """Every start tag with its attributes, and the text of script elements."""

@@ -13,6 +13,9 @@ from openpyxl import Workbook, load_workbook
 from pipeline.report.xlsx import SHEET_NOTES, build_xlsx, write_sheet
 from pipeline.tables import COUNTING_NOTES, Tables, build_tables
 
+# As if pipeline.link were not installed, unless a test asks for the `linking_stage` double.
+pytestmark = pytest.mark.usefixtures("without_linking_module")
+
 
 @pytest.fixture()
 def tables(stage_dir: Path) -> Tables:

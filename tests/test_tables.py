@@ -26,6 +26,9 @@ from tests.stage_outputs import (
     write_stage_outputs,
 )
 
+# As if pipeline.link were not installed, unless a test asks for the `linking_stage` double.
+pytestmark = pytest.mark.usefixtures("without_linking_module")
+
 
 def _read(folder: Path, name: str) -> pd.DataFrame:
     text = {c: str for c in ("item", "ref", "parent_ref", "number", "date", "due_date")}
