@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import sys
+import types
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,10 +19,11 @@ from pipeline import schema, store
 from pipeline.report import charts
 from pipeline.report.common import headline
 from pipeline.report.html import SCRIPT, STYLE, highlight, render_html, select_evidence
+from pipeline.report.markdown import render_markdown
 from pipeline.run import STAGES, RunConfig, run_all
 from pipeline.tables import build_tables
 from tests.chromium import Browser, find_chromium
-from tests.stage_outputs import HOSTILE_TEXT, HOSTILE_TITLE
+from tests.stage_outputs import HOSTILE_TEXT, HOSTILE_TITLE, coverage_double
 
 # As if pipeline.link were not installed, unless a test asks for the `linking_stage` double.
 pytestmark = pytest.mark.usefixtures("without_linking_module")
@@ -327,3 +329,15 @@ def test_coverage_table_in_the_page(stage_dir: Path) -> None:
     assert '<span class="st st-silent">silent: no later mention</span>' in section
     assert "Department &lt;for&gt; Education" in section
     assert "not available" not in section
+
+
+def test_empty_coverage_says_no_recommendations(
+    stage_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = types.ModuleType("pipeline.link")
+    fake.coverage = lambda *a: coverage_double(*a).iloc[0:0]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pipeline.link", fake)
+    t = build_tables(stage_dir)
+    assert t.recommendation_coverage is not None and t.recommendation_coverage.empty
+    assert "No recommendations were found in this run." in render_html(t)
+    assert "No recommendations were found in this run." in render_markdown(t)

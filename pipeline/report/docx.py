@@ -144,8 +144,10 @@ def build_docx(tables: Tables) -> bytes:
         ).runs[0].italic = True
 
     doc.add_heading("Recommendation coverage", level=1)
-    if tables.recommendation_coverage is None or tables.recommendation_coverage.empty:
+    if tables.recommendation_coverage is None:
         doc.add_paragraph("The recommendation coverage table is not available in this run.")
+    elif tables.recommendation_coverage.empty:
+        doc.add_paragraph("No recommendations were found in this run.")
     else:
         df, headers, numeric = _coverage_frame(tables.recommendation_coverage)
         widths = None

@@ -335,11 +335,12 @@ def render_html(
         tables.documents,
         traced="links" in tables.present,
     )
-    coverage = (
-        generic_table_html(coverage_view(tables.recommendation_coverage))
-        if tables.recommendation_coverage is not None
-        else '<p class="muted">Recommendation coverage table not available in this run.</p>'
-    )
+    if tables.recommendation_coverage is None:
+        coverage = '<p class="muted">Recommendation coverage table not available in this run.</p>'
+    elif tables.recommendation_coverage.empty:
+        coverage = '<p class="muted">No recommendations were found in this run.</p>'
+    else:
+        coverage = generic_table_html(coverage_view(tables.recommendation_coverage))
     acts = tables.actions
     actions_html = (
         table_html(

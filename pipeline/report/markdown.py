@@ -99,8 +99,10 @@ def render_markdown(tables: Tables) -> str:
 
     out += ["", "## Recommendation coverage", ""]
     cov = tables.recommendation_coverage
-    if cov is None or cov.empty:
+    if cov is None:
         out.append("The recommendation coverage table is not available in this run.")
+    elif cov.empty:
+        out.append("No recommendations were found in this run.")
     else:
         view = coverage_view(cov)
         for col in view.columns:
