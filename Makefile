@@ -12,7 +12,12 @@ OUT ?= data/processed
 JOBS ?=
 JOBS_OPT := $(if $(JOBS),--jobs $(JOBS),)
 
-.PHONY: help setup all extract tables report notebooks test lint bench clean demo-corpus
+LABELS ?= ../shared/labels
+CORPUS ?= ../shared/corpus
+CORPUS_OUT ?= data/processed/shared
+REVIEW ?= Child L
+
+.PHONY: help setup all extract recommendations links trace eval tables report notebooks test lint bench clean demo-corpus
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,6 +35,20 @@ all: setup ## run the whole pipeline on the demo corpus (data/raw -> data/proces
 
 extract: setup ## read documents into documents.parquet and passages.parquet
 	$(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT)
+
+recommendations: setup ## find the numbered recommendations of reviews (+ data/raw/recommendations.csv)
+	$(SGPIPE) recommendations --input $(RAW) --output $(OUT)
+
+links: setup ## link later passages to recommendations; write tables/recommendation_coverage.csv
+	$(SGPIPE) link --input $(RAW) --output $(OUT)
+
+trace: setup ## print one review's recommendations and every passage linked to them (REVIEW="Child L")
+	$(SGPIPE) trace "$(REVIEW)" --output $(OUT)
+
+eval: setup ## score links and recommendations on ../shared/corpus against ../shared/labels
+	$(SGPIPE) run --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT)
+	$(SGPIPE) eval links --gold $(LABELS)/links_dev.csv --output $(CORPUS_OUT)
+	$(SGPIPE) eval recommendations --gold $(LABELS)/recs_dev.csv --output $(CORPUS_OUT)
 
 tables: setup ## rebuild the CSV tables in data/processed/tables/ from the stage outputs
 	$(SGPIPE) tables --output $(OUT)

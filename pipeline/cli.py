@@ -12,8 +12,11 @@ from pathlib import Path
 
 import click
 
+from pipeline import schema, store
 from pipeline.documents import ManifestError
+from pipeline.evaluate.gold import GoldError
 from pipeline.extract.extractor import PDF_BACKENDS, ExtractOptions
+from pipeline.recommendations import RecommendationsFileError
 from pipeline.run import ExtractResult, RunConfig, run_all, run_extract
 
 EXIT_STRICT = 3
@@ -137,7 +140,7 @@ def run(
     cfg = _config(input_dir, output_dir, jobs, pdf_backend, ocr)
     try:
         result = run_all(cfg)
-    except ManifestError as exc:
+    except (ManifestError, RecommendationsFileError) as exc:
         raise click.ClickException(str(exc)) from exc
     _report(result, output_dir, strict)
 
@@ -169,6 +172,164 @@ def extract(
     except ManifestError as exc:
         raise click.ClickException(str(exc)) from exc
     _report(result, output_dir, strict)
+
+
+def _need(output_dir: Path, *tables: schema.Table, hint: str) -> None:
+    for table in tables:
+        if not (output_dir / table.filename).exists():
+            raise click.ClickException(f"{output_dir / table.filename} not found: {hint}")
+
+
+@main.command()
+@input_option
+@output_option
+def recommendations(input_dir: Path, output_dir: Path) -> None:
+    """Find the numbered recommendations of reviews and reports (recommendations.parquet).
+
+    Reads the passages written by `sgpipe extract` and INPUT/recommendations.csv
+    (curated recommendations of reviews that are not in the corpus), if present.
+    """
+    from pipeline.recommendations import recommendations_stage
+
+    _need(output_dir, schema.PASSAGES, hint="run `sgpipe extract` first")
+    try:
+        recs = recommendations_stage(RunConfig(input_dir=input_dir, output_dir=output_dir))
+    except RecommendationsFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    counts = recs.groupby("review").size() if len(recs) else {}
+    for review, n in dict(counts).items():
+        click.echo(f"{review}: {n} recommendation(s)", err=True)
+    click.echo(
+        f"{len(recs)} recommendations -> {output_dir / schema.RECOMMENDATIONS.filename}", err=True
+    )
+
+
+@main.command()
+@input_option
+@output_option
+def link(input_dir: Path, output_dir: Path) -> None:
+    """Link later passages to the recommendations they report on (links.parquet).
+
+    Also writes tables/recommendation_coverage.csv. Needs `sgpipe recommendations`.
+    """
+    from pipeline.link import COVERAGE_CSV, link_stage
+
+    _need(
+        output_dir,
+        schema.PASSAGES,
+        schema.RECOMMENDATIONS,
+        hint="run `sgpipe recommendations` first",
+    )
+    links = link_stage(RunConfig(input_dir=input_dir, output_dir=output_dir))
+    click.echo(
+        f"{len(links)} links to {links['rec_id'].nunique()} recommendation(s) -> "
+        f"{output_dir / schema.LINKS.filename}, {output_dir / COVERAGE_CSV}",
+        err=True,
+    )
+
+
+@main.command()
+@click.argument("review")
+@click.option("--rec", "number", default=None, help="Only this recommendation number.")
+@output_option
+@click.option(
+    "--width",
+    type=click.IntRange(min=40),
+    default=200,
+    show_default=True,
+    help="Characters of each quote to print.",
+)
+def trace(review: str, number: str | None, output_dir: Path, width: int) -> None:
+    """Print each recommendation of REVIEW with every later passage linked to it.
+
+    For each link: document, date, page, paragraph ref, status, score and quote;
+    recommendations no later document mentions are listed as silent. REVIEW is
+    matched ignoring case ("child l"); a unique part of the name will do.
+    """
+    from pipeline.link import find_review, trace_review
+
+    _need(output_dir, schema.RECOMMENDATIONS, schema.LINKS, hint="run `sgpipe run` first")
+    recs = store.read_table(schema.RECOMMENDATIONS, output_dir)
+    try:
+        name = find_review(recs, review)
+        text = trace_review(
+            name,
+            recommendations=recs,
+            links=store.read_table(schema.LINKS, output_dir),
+            passages=store.read_table(schema.PASSAGES, output_dir),
+            documents=store.read_table(schema.DOCUMENTS, output_dir),
+            number=number,
+            width=width,
+        )
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from exc
+    click.echo(text)
+
+
+@main.group("eval")
+def evaluate() -> None:
+    """Score stage outputs against gold labels (see ../shared/labels/README.md)."""
+
+
+gold_option = click.option(
+    "--gold",
+    "gold_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="Gold CSV file.",
+)
+
+
+@evaluate.command("links")
+@gold_option
+@output_option
+def eval_links(gold_path: Path, output_dir: Path) -> None:
+    """Link precision, recall, top-1 and status accuracy against a links gold file.
+
+    Reads the links in OUTPUT; writes OUTPUT/eval/<gold name>_metrics.csv and
+    _items.csv (one row per gold passage: gold and predicted numbers and statuses).
+    """
+    from pipeline.evaluate.links import evaluate_links_folder, write_scores
+
+    _need(output_dir, schema.PASSAGES, schema.LINKS, hint="run `sgpipe run` first")
+    try:
+        scores = evaluate_links_folder(gold_path, output_dir)
+    except GoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for row in scores.metrics.itertuples(index=False):
+        ci = "" if row.ci_low != row.ci_low else f"  (95% CI {row.ci_low:.3f}-{row.ci_high:.3f})"
+        click.echo(f"{row.metric:16s} {row.value:.3f}  n={row.n}{ci}")
+    paths = write_scores(scores, output_dir / "eval", stem=gold_path.stem)
+    click.echo(f"-> {', '.join(str(p) for p in paths)}", err=True)
+
+
+@evaluate.command("recommendations")
+@gold_option
+@output_option
+def eval_recommendations(gold_path: Path, output_dir: Path) -> None:
+    """Recommendations found once, per report, against a recs gold file.
+
+    Writes OUTPUT/eval/<gold name>_metrics.csv and _items.csv.
+    """
+    from pipeline.evaluate.recommendations import evaluate_recommendations_folder
+
+    _need(output_dir, schema.RECOMMENDATIONS, hint="run `sgpipe recommendations` first")
+    try:
+        scores = evaluate_recommendations_folder(gold_path, output_dir)
+    except GoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for row in scores.metrics.itertuples(index=False):
+        click.echo(
+            f"{row.doc}: gold {row.gold}, found {row.found}, predicted {row.predicted}, "
+            f"recall {row.recall:.3f}, precision {row.precision:.3f}, duplicates {row.duplicates}"
+            + (f", extra numbers {row.extra_numbers}" if row.extra_numbers else "")
+        )
+    folder = output_dir / "eval"
+    paths = [
+        store.write_csv(scores.metrics, folder / f"{gold_path.stem}_metrics.csv"),
+        store.write_csv(scores.items, folder / f"{gold_path.stem}_items.csv"),
+    ]
+    click.echo(f"-> {', '.join(str(p) for p in paths)}", err=True)
 
 
 def _outputs(output_dir: Path) -> RunConfig:

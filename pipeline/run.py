@@ -271,10 +271,22 @@ def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
             f.unlink(missing_ok=True)
 
 
+def _recommendations(cfg: RunConfig) -> Any:
+    from pipeline.recommendations import recommendations_stage
+
+    return recommendations_stage(cfg)
+
+
+def _links(cfg: RunConfig) -> Any:
+    from pipeline.link import link_stage
+
+    return link_stage(cfg)
+
+
 #: The stages after extraction, in order: name -> function(cfg). Later issues add
-#: themes, recommendations, links, tables and report here.
+#: themes, tables and report here.
 Stage = Callable[[RunConfig], Any]
-STAGES: dict[str, Stage] = {}
+STAGES: dict[str, Stage] = {"recommendations": _recommendations, "links": _links}
 
 
 def run_all(cfg: RunConfig) -> ExtractResult:

@@ -142,42 +142,66 @@ def strip_furniture(doc: RawDocument) -> list[Line]:
     for i, key in candidates.items():
         line = doc.lines[i]
         places.setdefault(key, []).append((line.page, line.top, line.text))
-    settled: dict[str, tuple[float, int]] = {}
+    settled: dict[str, tuple[float, _Repeats]] = {}
     for key, spots in places.items():
         tops = sorted(t for _, t, _ in spots)
         median = tops[len(tops) // 2]
         in_place = [(pg, text) for pg, t, text in spots if abs(t - median) <= 4]
-        settled[key] = (median, _repeats(in_place))
+        settled[key] = (median, _Repeats.of(in_place))
     n_pages = len(doc.pages)
     min_repeat = 3 if n_pages > 3 else max(2, n_pages)
     drop = set()
     for i, key in candidates.items():
-        text = doc.lines[i].text.strip()
+        line = doc.lines[i]
+        text = line.text.strip()
         median, repeats = settled[key]
-        in_place = abs(doc.lines[i].top - median) <= 4
+        in_place = abs(line.top - median) <= 4
         if (
-            (in_place and repeats >= min_repeat)
+            (in_place and repeats.of_line(line.page, text) >= min_repeat)
             or _PAGE_NUMBER.match(text)
-            or (n_pages > 1 and in_place and repeats >= 2 and len(key) <= 3)
+            or (n_pages > 1 and in_place and repeats.most >= 2 and len(key) <= 3)
         ):
             drop.add(i)
     return [line for i, line in enumerate(doc.lines) if i not in drop]
 
 
-def _repeats(spots: list[tuple[int, str]]) -> int:
-    """On how many pages a line repeats: word for word, or with a page-tracking number.
+@dataclass(slots=True)
+class _Repeats:
+    """How a line that repeats (digits aside) at one height repeats across pages.
 
-    ``spots`` holds (page, text) of lines whose text is the same once digits are
-    ignored. Their numbers count as page numbers when one of them differs from the
-    page number by the same offset on every page it is counted on.
+    ``exact`` counts pages per exact text; ``offsets`` counts pages on which a
+    number of the line differs from the page number by a given offset; ``spots``
+    is the number of pages the line stands on.
     """
-    exact = Counter(normalize_whitespace(t).lower() for _, t in spots)
-    best = max(exact.values(), default=0)
-    offsets: Counter[int] = Counter()
-    for page, text in spots:
+
+    exact: Counter[str]
+    offsets: Counter[int]
+    spots: int
+
+    @classmethod
+    def of(cls, spots: list[tuple[int, str]]) -> _Repeats:
+        exact = Counter(normalize_whitespace(t).lower() for _, t in spots)
+        offsets: Counter[int] = Counter()
+        for page, text in spots:
+            for off in {int(n) - page for n in re.findall(r"\d{1,4}", text)}:
+                offsets[off] += 1
+        return cls(exact, offsets, len(spots))
+
+    @property
+    def most(self) -> int:
+        """The most pages any one text, or any one page-tracking number, repeats on."""
+        return max(max(self.exact.values(), default=0), max(self.offsets.values(), default=0))
+
+    def of_line(self, page: int, text: str) -> int:
+        """On how many pages this line repeats: word for word, or with its number
+        following the page number the way it does on most of the pages the line
+        stands on (three "Recommendation N" labels whose numbers happen to be seven
+        more than their pages are not a running header among nine such labels)."""
+        best = self.exact[normalize_whitespace(text).lower()]
         for off in {int(n) - page for n in re.findall(r"\d{1,4}", text)}:
-            offsets[off] += 1
-    return max(best, max(offsets.values(), default=0))
+            if 2 * self.offsets[off] > self.spots:
+                best = max(best, self.offsets[off])
+        return best
 
 
 # --- 2. footnotes --------------------------------------------------------------------
