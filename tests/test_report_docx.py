@@ -98,6 +98,12 @@ def test_three_strongest_quotes_per_theme_with_provenance(document, tables: Tabl
     assert voice[0][1].endswith("p. 4, para 5.8")
 
 
+def test_header_rows_repeat_on_every_page(document) -> None:  # type: ignore[no-untyped-def]
+    for table in document.tables:
+        assert table.rows[0]._tr.xml.count("<w:tblHeader") == 1
+        assert all("<w:tblHeader" not in r._tr.xml for r in table.rows[1:])
+
+
 def test_actions_table(document, tables: Tables) -> None:  # type: ignore[no-untyped-def]
     table = document.tables[1]
     rows = [[c.text for c in r.cells] for r in table.rows]
@@ -116,9 +122,9 @@ def test_coverage_table_when_the_linking_stage_is_there(stage_dir: Path) -> None
         "No.",
         "Recommendation",
         "Passages",
-        "Documents",
-        "First mentioned",
-        "Last mentioned",
+        "Docs",
+        "First",
+        "Last",
         "Latest status",
     ]
     assert rows[1] == [

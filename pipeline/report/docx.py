@@ -15,7 +15,9 @@ import re
 import pandas as pd
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Inches, Pt
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Inches, Pt
 from docx.table import Table as DocxTable
 
 from pipeline.report.common import (
@@ -32,8 +34,8 @@ from pipeline.tables import COUNTING_NOTES, Tables, provenance_line, top_quotes
 _XML_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 #: Longest cell text in a table before it is cut (the full text is in the xlsx).
 CELL_WIDTH = 160
-#: Width of the text on the default template's page (Letter, 1.25" margins), inches.
-TEXT_WIDTH = 6.0
+#: Width of the text between the margins (A4, 2 cm margins), inches.
+TEXT_WIDTH = 6.65
 
 
 def _t(value: object, *, width: int | None = None) -> str:
@@ -59,6 +61,10 @@ def add_table(
     table = doc.add_table(rows=1, cols=len(headers))  # type: ignore[attr-defined]
     table.style = "Table Grid"
     table.autofit = False
+    header = table.rows[0]._tr.get_or_add_trPr()  # repeat the header row on every page
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header.append(repeat)
     for cell, head in zip(table.rows[0].cells, headers, strict=True):
         cell.text = ""
         run = cell.paragraphs[0].add_run(_t(head))
@@ -105,6 +111,10 @@ def build_docx(tables: Tables) -> bytes:
     props.modified = when
     props.revision = 1
 
+    for section in doc.sections:  # A4 with 2 cm margins, as UK briefings are printed
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2)
+        section.top_margin = section.bottom_margin = Cm(2)
     doc.add_heading("Safeguarding briefing: themes and recommendations", level=0)
     read = int((tables.documents["status"] == "ok").sum())
     dates = sorted(d for d in tables.documents.loc[tables.documents["status"] == "ok", "date"] if d)
@@ -151,9 +161,17 @@ def build_docx(tables: Tables) -> bytes:
     else:
         df, headers, numeric = _coverage_frame(tables.recommendation_coverage)
         widths = None
-        if headers == list(COVERAGE_VIEW.values()):
-            widths = [0.75, 0.35, 1.9, 0.6, 0.6, 0.75, 0.75, 0.9]
+        if headers == list(COVERAGE_VIEW.values()):  # short headings: the page is narrow
+            headers = ["Review", "No.", "Recommendation", "Passages", "Docs", "First", "Last"]
+            headers.append("Latest status")
+            widths = [0.85, 0.44, 1.34, 0.8, 0.5, 0.9, 0.9, 0.92]
         add_table(doc, df, headers, numeric=numeric, widths=widths)
+        if widths:
+            doc.add_paragraph(
+                "Passages and Docs: later passages and documents that report on the "
+                "recommendation. First and Last: the dates of the first and last of those "
+                "documents. Latest status: as the most recent of them states it."
+            ).runs[0].italic = True
 
     doc.add_heading("Actions from minutes", level=1)
     acts = tables.actions
@@ -166,7 +184,7 @@ def build_docx(tables: Tables) -> bytes:
             view,
             ["Meeting", "Date", "Item", "Owner", "Due", "Where the due date is stated"],
             numeric=set(),
-            widths=[1.6, 0.85, 0.45, 1.2, 0.8, 1.1],
+            widths=[1.75, 0.85, 0.5, 1.35, 0.9, 1.3],
         )
 
     doc.add_heading("What the documents say: strongest quotes by theme", level=1)
