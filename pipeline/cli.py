@@ -85,13 +85,22 @@ ocr_option = click.option(
 @click.option("-v", "--verbose", count=True, help="More messages on stderr (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.version_option(package_name="safeguarding-pipeline")
-def main(verbose: int, quiet: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Read safeguarding documents, tag their themes and trace recommendations.
 
     Every output row keeps its provenance: document, page, paragraph number and
     the quote. Run the whole pipeline with `sgpipe run`, or one stage at a time.
     """
     _setup_logging(verbose, quiet)
+    ctx.obj = {"quiet": quiet}
+
+
+def _quiet() -> bool:
+    """Whether ``sgpipe -q`` was given: then only errors reach stderr, no progress bars."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root().obj if ctx else None
+    return bool(root and root.get("quiet"))
 
 
 def _config(
@@ -104,6 +113,7 @@ def _config(
         output_dir=output_dir,
         jobs=jobs,
         options=ExtractOptions(pdf_backend=pdf_backend, ocr=ocr),
+        progress=not _quiet(),
     )
 
 
@@ -111,12 +121,13 @@ def _report(result: ExtractResult, output_dir: Path, strict: bool) -> None:
     docs = result.documents
     failed = result.failed
     dupes = int((docs["status"] == "duplicate").sum()) if len(docs) else 0
-    click.echo(
-        f"{len(docs)} documents ({result.extracted} read, {result.cached} unchanged"
-        f"{f', {dupes} duplicate' if dupes else ''}, {len(failed)} could not be read); "
-        f"{len(result.passages)} passages -> {output_dir}",
-        err=True,
-    )
+    if not _quiet():
+        click.echo(
+            f"{len(docs)} documents ({result.extracted} read, {result.cached} unchanged"
+            f"{f', {dupes} duplicate' if dupes else ''}, {len(failed)} could not be read); "
+            f"{len(result.passages)} passages -> {output_dir}",
+            err=True,
+        )
     if strict and len(failed):
         raise SystemExit(EXIT_STRICT)
 

@@ -349,16 +349,6 @@ def build_blocks(lines: list[Line], *, paged: bool) -> list[Block]:
     return out
 
 
-def _is_heading_line(line: Line, size: float) -> bool:
-    if line.role == ROLE_HEADING:
-        return True
-    if not size or not line.size:
-        return False
-    words = len(line.text.split())
-    bigger = line.size >= size + 1.2
-    return words <= 20 and (bigger or (line.bold and not _TERMINAL.search(line.text)))
-
-
 def _starts_block(
     prev: Line,
     line: Line,
@@ -382,17 +372,19 @@ def _starts_block(
         return label in ("bullet", "rec", "action") or (label in ("number", "sub") and prev_ends)
     if label == "bullet":
         return True
-    # heading lines: a change of font size or weight starts and ends a heading
-    h_prev, h_line = _is_heading_line(prev, size), _is_heading_line(line, size)
-    if h_prev != h_line:
-        return True
-    if h_prev and h_line and (abs(prev.size - line.size) > 0.5 or line.page != prev.page):
-        return True
     g = geom[line.page]
+    size_change = bool(line.size and prev.size and abs(line.size - prev.size) > 1.0)
+    # a change of weight (a bold heading, a bold lead-in) ends a block, unless the
+    # sentence plainly reads on into a lower-case continuation
+    weight_change = line.bold != prev.bold and not (not prev_ends and line.text[:1].islower())
     same_flow = line.page == prev.page and line.top > prev.top - 1
     if same_flow:
         gap = line.top - prev.top
-        if gap > 1.45 * g.pitch and not h_line:
+        if gap > 1.45 * g.pitch * max(1.0, line.size / size if size else 1.0):
+            return True
+        if block.label and not label and not size_change and line.x0 >= block.lines[0].x0 + 5:
+            return False  # under the hanging indent of a numbered or lettered item
+        if size_change or weight_change:
             return True
         if label in ("number", "rec", "action", "sub"):
             prev_short = prev.x1 < g.right - 0.12 * (g.right - g.left)
@@ -401,16 +393,12 @@ def _starts_block(
             return True  # a short line that ends a sentence closes its paragraph
         if line.x0 < prev.x0 - 10 and (prev is not block.lines[0] or block.label):
             return True  # back out of a hanging indent (after a bullet or numbered item)
-        if line.x0 > prev.x0 + 12 and prev_ends and prev is not block.lines[0]:
-            return True  # first-line indent (after a block's first line it is a hanging indent)
-        return bool(line.size and prev.size and abs(line.size - prev.size) > 1.0)
+        # first-line indent (after a block's first line it is a hanging indent)
+        return line.x0 > prev.x0 + 12 and prev_ends and prev is not block.lines[0]
     # a page or column break: continue the paragraph when it reads on
-    if label:
+    if label or size_change or weight_change:
         return True
-    if line.size and prev.size and abs(line.size - prev.size) > 1.0:
-        return True
-    starts_lower = line.text[:1].islower()
-    return prev_ends and not starts_lower
+    return prev_ends and not line.text[:1].islower()
 
 
 def _continues_footnote(prev: Line, line: Line, note_no: int | None) -> bool:
