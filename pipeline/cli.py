@@ -343,6 +343,12 @@ def eval_recommendations(gold_path: Path, output_dir: Path) -> None:
     click.echo(f"-> {', '.join(str(p) for p in paths)}", err=True)
 
 
+def _say(message: str) -> None:
+    """A summary line on stderr, unless ``sgpipe -q``."""
+    if not _quiet():
+        click.echo(message, err=True)
+
+
 def _outputs(output_dir: Path) -> RunConfig:
     """A config for the stages that read only the outputs (tables, report, export)."""
     if not (output_dir / "documents.parquet").exists():
@@ -366,9 +372,9 @@ def tables(output_dir: Path) -> None:
 
     result = tables_stage(_outputs(output_dir))
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        _say(f"note: {note}")
     names = ", ".join(f"{n}.csv" for n in result.csv_tables())
-    click.echo(f"tables -> {output_dir / TABLES_DIR}: {names}", err=True)
+    _say(f"tables -> {output_dir / TABLES_DIR}: {names}")
 
 
 @main.command()
@@ -382,7 +388,7 @@ def report(output_dir: Path) -> None:
     from pipeline.report import REPORT_DIR, report_stage
 
     paths = report_stage(_outputs(output_dir))
-    click.echo(f"report -> {output_dir / REPORT_DIR}: {', '.join(p.name for p in paths)}", err=True)
+    _say(f"report -> {output_dir / REPORT_DIR}: {', '.join(p.name for p in paths)}")
 
 
 @main.group()
@@ -415,7 +421,7 @@ def export_qdpx(file: Path, output_dir: Path, name: str) -> None:
     _outputs(output_dir)
     tables = build_tables(output_dir)
     write_bytes(build_qdpx(tables, name=name), file)
-    click.echo(f"REFI-QDA project -> {file}", err=True)
+    _say(f"REFI-QDA project -> {file}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,3 +43,11 @@ def test_demo_run_fills_tables_and_report(demo_run: Path) -> None:
         ("Head of Education Safeguarding", "6.7", "April 2025", "2025-04"),
         ("Director of Children's Social Care", "11.6", "January 2023", "2023-01"),
     }
+
+
+def test_quiet_cli_says_nothing(stage_dir: Path) -> None:
+    for args in (["tables"], ["report"], ["export", "qdpx", str(stage_dir / "x.qdpx")]):
+        result = CliRunner().invoke(main, ["-q", *args, "--output", str(stage_dir)])
+        assert result.exit_code == 0, result.output
+        assert result.output == "", args
+    assert (stage_dir / "x.qdpx").exists()
