@@ -962,10 +962,17 @@ def write_tables(tables: Tables, out_dir: str | Path) -> list[Path]:
     return written
 
 
+def run_codebook(cfg: Any) -> list[ThemeInfo] | None:
+    """The themes of the codebook the run tagged with (``cfg.themes.codebook``, when
+    the run names one), else ``None`` (the default codebook)."""
+    path = getattr(getattr(cfg, "themes", None), "codebook", None)
+    return load_codebook(path) if path else None
+
+
 def tables_stage(cfg: Any) -> Tables:
     """The ``tables`` stage: read the stage outputs of ``cfg.output_dir``, write ``tables/``."""
     out = Path(cfg.output_dir)
-    tables = build_tables(out)
+    tables = build_tables(out, codebook=run_codebook(cfg))
     for note in tables.notes:
         log.info("%s", note)
     write_tables(tables, out / TABLES_DIR)

@@ -388,3 +388,21 @@ def test_cli_tables_without_outputs(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["tables", "--output", str(tmp_path)])
     assert result.exit_code == 1
     assert "no pipeline outputs" in result.output
+
+
+def test_the_runs_codebook_names_the_themes(
+    stage_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = []
+
+    def load(path=None):  # type: ignore[no-untyped-def]
+        asked.append(path)
+        return [tables.ThemeInfo("police", "Police involvement", "officers, custody")]
+
+    monkeypatch.setattr(tables, "load_codebook", load)
+    cfg = RunConfig(input_dir=stage_dir, output_dir=stage_dir)
+    cfg.themes = types.SimpleNamespace(codebook=Path("my_codebook.yaml"))  # type: ignore[attr-defined]
+    t = tables.tables_stage(cfg)
+    assert asked == [Path("my_codebook.yaml")]
+    assert t.catalog[0] == tables.ThemeInfo("police", "Police involvement", "officers, custody")
+    assert _read(stage_dir, "theme_summary").at[0, "label"] == "Police involvement"

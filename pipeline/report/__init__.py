@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import store
-from pipeline.tables import Tables, build_tables
+from pipeline.tables import Tables, build_tables, run_codebook
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def write_report(tables: Tables, out_dir: str | Path) -> list[Path]:
 def report_stage(cfg: Any) -> list[Path]:
     """The ``report`` stage: read ``cfg.output_dir``, write ``<output>/report/``."""
     out = Path(cfg.output_dir)
-    tables = build_tables(out)
+    tables = build_tables(out, codebook=run_codebook(cfg))
     paths = write_report(tables, out / REPORT_DIR)
     log.info("report: %s", ", ".join(p.name for p in paths))
     return paths
