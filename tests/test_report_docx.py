@@ -86,7 +86,8 @@ def test_three_strongest_quotes_per_theme_with_provenance(document, tables: Tabl
         assert 1 <= len(quotes) <= 3
         assert [q for q, _ in quotes] == [f"“{x}”" for x in exp["quote"]]
         assert [s for _, s in quotes] == ["— " + provenance_line(r) for r in exp.to_dict("records")]
-    police = got["Police"]
+    labels = {t.id: t.label for t in tables.catalog}  # the codebook's, where installed
+    police = got[labels["police"]]
     assert len(police) == 3
     assert police[0] == (
         "“This Local Child Safeguarding Practice Review considers how agencies in Northbridge "
@@ -94,7 +95,7 @@ def test_three_strongest_quotes_per_theme_with_provenance(document, tables: Tabl
         "police officers at school.”",
         "— Local Child Safeguarding Practice Review: Child L (2024-03-12), p. 1, para 1.1",
     )
-    voice = got["Voice of child"]
+    voice = got[labels["voice_of_child"]]
     assert voice[0][1].endswith("p. 4, para 5.8")
 
 
