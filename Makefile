@@ -21,7 +21,7 @@ TRAIN_LABELS := $(if $(wildcard $(LABELS)/themes_*.csv),--labels $(LABELS),) --l
 # `make all` trains the theme model first when the shared labels exist and no model does
 ALL_DEPS := $(if $(wildcard $(LABELS)/themes_dev.csv),$(MODEL),)
 
-.PHONY: help setup all extract themes train recommendations links trace eval test lint bench clean demo-corpus
+.PHONY: help setup all extract themes train recommendations links trace eval tables report notebooks test lint bench clean demo-corpus
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,6 +69,16 @@ eval: setup ## score themes (rules, model by grouped CV, combined), links and re
 	$(SGPIPE) eval themes --gold $(LABELS)/themes_dev.csv --output $(CORPUS_OUT)
 	$(SGPIPE) eval links --gold $(LABELS)/links_dev.csv --output $(CORPUS_OUT)
 	$(SGPIPE) eval recommendations --gold $(LABELS)/recs_dev.csv --output $(CORPUS_OUT)
+
+tables: setup ## rebuild the CSV tables in data/processed/tables/ from the stage outputs
+	$(SGPIPE) tables --output $(OUT)
+
+report: setup ## rebuild the briefings, report.html and themes.qdpx in data/processed/report/
+	$(SGPIPE) report --output $(OUT)
+
+notebooks: setup ## run notebooks/*.ipynb on data/processed; executed copies in data/processed/notebooks/
+	@test -f $(OUT)/documents.parquet || $(MAKE) all
+	$(PY) scripts/run_notebooks.py --output $(OUT)
 
 test: setup ## run the tests (end-to-end tests read ../shared/corpus when present)
 	$(PY) -m pytest -q

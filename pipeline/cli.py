@@ -721,5 +721,86 @@ def review_import(
     )
 
 
+def _say(message: str) -> None:
+    """A summary line on stderr, unless ``sgpipe -q``."""
+    if not _quiet():
+        click.echo(message, err=True)
+
+
+def _outputs(output_dir: Path) -> RunConfig:
+    """A config for the stages that read only the outputs (tables, report, export)."""
+    if not (output_dir / "documents.parquet").exists():
+        raise click.ClickException(
+            f"no pipeline outputs in {output_dir} (documents.parquet not found); "
+            "run `sgpipe run` or `sgpipe extract` first"
+        )
+    return RunConfig(input_dir=output_dir, output_dir=output_dir)
+
+
+@main.command()
+@output_option
+def tables(output_dir: Path) -> None:
+    """Rebuild the CSV tables in OUTPUT/tables/ from the stage outputs.
+
+    Theme by document, theme by date, theme summary, actions from minutes, the
+    evidence behind every count and, once the linking stage is installed,
+    recommendation coverage. Documents are not read again.
+    """
+    from pipeline.tables import TABLES_DIR, tables_stage
+
+    result = tables_stage(_outputs(output_dir))
+    for note in result.notes:
+        _say(f"note: {note}")
+    names = ", ".join(f"{n}.csv" for n in result.csv_tables())
+    _say(f"tables -> {output_dir / TABLES_DIR}: {names}")
+
+
+@main.command()
+@output_option
+def report(output_dir: Path) -> None:
+    """Rebuild the briefings in OUTPUT/report/ from the stage outputs.
+
+    briefing.xlsx, briefing.docx, briefing.md, the self-contained report.html
+    and the REFI-QDA project themes.qdpx.
+    """
+    from pipeline.report import REPORT_DIR, report_stage
+
+    paths = report_stage(_outputs(output_dir))
+    _say(f"report -> {output_dir / REPORT_DIR}: {', '.join(p.name for p in paths)}")
+
+
+@main.group()
+def export() -> None:
+    """Export the outputs for other tools."""
+
+
+@export.command("qdpx")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@output_option
+@click.option(
+    "--name",
+    default="Safeguarding documents",
+    show_default=True,
+    help="Project name shown in the QDA tool.",
+)
+def export_qdpx(file: Path, output_dir: Path, name: str) -> None:
+    """Write a REFI-QDA project (FILE.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder.
+
+    The codebook becomes codes, each document a plain-text source, and each theme
+    tag a coded selection over its evidence words; recommendation links are coded
+    too. OUTPUT is the folder of pipeline outputs to read.
+    """
+    from pipeline.report.qdpx import build_qdpx
+    from pipeline.store import write_bytes
+    from pipeline.tables import build_tables
+
+    if file.suffix.lower() != ".qdpx":
+        raise click.BadParameter("the file name must end in .qdpx", param_hint="FILE")
+    _outputs(output_dir)
+    tables = build_tables(output_dir)
+    write_bytes(build_qdpx(tables, name=name), file)
+    _say(f"REFI-QDA project -> {file}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -309,3 +309,20 @@ def run_all(cfg: RunConfig) -> ExtractResult:
         log.info("stage %s", name)
         stage(cfg)
     return result
+
+
+def _tables(cfg: RunConfig) -> Any:
+    from pipeline.tables import tables_stage
+
+    return tables_stage(cfg)
+
+
+def _report(cfg: RunConfig) -> Any:
+    from pipeline.report import report_stage
+
+    return report_stage(cfg)
+
+
+# The briefing stages read what every other stage wrote, so they run last.
+STAGES["tables"] = _tables
+STAGES["report"] = _report
