@@ -758,15 +758,16 @@ def tables(output_dir: Path) -> None:
 @main.command()
 @output_option
 def report(output_dir: Path) -> None:
-    """Rebuild the briefings in OUTPUT/report/ from the stage outputs.
+    """Rebuild the briefings from the stage outputs.
 
-    briefing.xlsx, briefing.docx, briefing.md, the self-contained report.html
-    and the REFI-QDA project themes.qdpx.
+    OUTPUT/tables/briefing.xlsx and briefing.md (the tables, formatted), and in
+    OUTPUT/report/ briefing.docx, the self-contained report.html and the REFI-QDA
+    project themes.qdpx.
     """
-    from pipeline.report import REPORT_DIR, report_stage
+    from pipeline.report import report_stage
 
     paths = report_stage(_outputs(output_dir))
-    _say(f"report -> {output_dir / REPORT_DIR}: {', '.join(p.name for p in paths)}")
+    _say("report -> " + ", ".join(str(p.relative_to(output_dir)) for p in paths))
 
 
 @main.group()
