@@ -621,8 +621,7 @@ def evidence(
     catalog = list(catalog) if catalog is not None else theme_catalog(themes)
     labels = {t.id: t.label for t in catalog}
     order = _order(catalog)
-    p = passages.set_index("passage_id")
-    docs = documents.set_index("doc_id")
+    prov = _provenances(passages, documents)
     counted_keys = set(
         map(
             tuple,
@@ -633,9 +632,10 @@ def evidence(
     has_neg = "negated" in themes.columns
     has_spans = "evidence_spans" in themes.columns
     for t in themes.itertuples(index=False):
-        if t.passage_id not in p.index:
+        found = prov.get(t.passage_id)
+        if found is None:
             continue
-        text = str(p.at[t.passage_id, "text"])
+        text, where = found
         hits = locate_evidence(
             text, t.evidence, getattr(t, "evidence_spans", None) if has_spans else None
         )
@@ -655,24 +655,33 @@ def evidence(
                 "counted": (t.passage_id, t.theme) in counted_keys and not negated,
                 "negated": negated,
                 "quote": trim_quote(text, hits[0][0] if hits else None),
-                **_provenance(t.passage_id, p, docs),
+                **where,
             }
         )
-    recs = recommendations.set_index("rec_id") if len(recommendations) else None
+    recs: dict[str, tuple[Any, Any]] = {}
+    if len(recommendations):
+        for rec_id, review, number in zip(
+            recommendations["rec_id"],
+            recommendations["review"],
+            recommendations["number"],
+            strict=True,
+        ):
+            recs.setdefault(rec_id, (review, number))  # the first row, as ``.loc`` gives it
     for lk in links.itertuples(index=False):
-        if lk.passage_id not in p.index:
+        found = prov.get(lk.passage_id)
+        if found is None:
             continue
-        text = str(p.at[lk.passage_id, "text"])
+        text, where = found
         hits = locate_evidence(text, lk.evidence)
-        rec = recs.loc[lk.rec_id] if recs is not None and lk.rec_id in recs.index else None
+        rec = recs.get(lk.rec_id)
         rows.append(
             {
                 "kind": "link",
                 "theme": "",
                 "label": "",
                 "rec_id": lk.rec_id,
-                "review": "" if rec is None else rec["review"],
-                "number": "" if rec is None else rec["number"],
+                "review": "" if rec is None else rec[0],
+                "number": "" if rec is None else rec[1],
                 "status": lk.status,
                 "score": float(lk.score),
                 "method": lk.method,
@@ -680,7 +689,7 @@ def evidence(
                 "counted": True,
                 "negated": False,
                 "quote": trim_quote(text, hits[0][0] if hits else None),
-                **_provenance(lk.passage_id, p, docs),
+                **where,
             }
         )
     if not rows:
@@ -695,23 +704,45 @@ def evidence(
     return _typed(out[EVIDENCE_COLUMNS].reset_index(drop=True))
 
 
-def _provenance(passage_id: str, p: pd.DataFrame, docs: pd.DataFrame) -> dict[str, Any]:
-    row = p.loc[passage_id]
-    doc_id = row["doc_id"]
-    doc = docs.loc[doc_id] if doc_id in docs.index else None
-    return {
-        "doc_id": doc_id,
-        "title": "" if doc is None else doc["title"],
-        "doc_type": "" if doc is None else doc["doc_type"],
-        "date": "" if doc is None else doc["date"],
-        "page": int(row["page"]),
-        "ref": row["ref"],
-        "parent_ref": row["parent_ref"],
-        "speaker": row["speaker"],
-        "passage_kind": row["kind"],
-        "passage_id": passage_id,
-        "_seq": int(row["seq"]),
-    }
+def _provenances(
+    passages: pd.DataFrame, documents: pd.DataFrame
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """``passage_id -> (text, provenance columns)`` for every passage, built in one pass
+    over the columns (a ``.loc`` per evidence row cost seconds on a large corpus)."""
+    docs: dict[str, tuple[Any, Any, Any]] = {}
+    for doc_id, title, doc_type, date in zip(
+        documents["doc_id"],
+        documents["title"],
+        documents["doc_type"],
+        documents["date"],
+        strict=True,
+    ):
+        docs.setdefault(doc_id, (title, doc_type, date))
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    cols = ["passage_id", "doc_id", "text", "page", "ref", "parent_ref", "speaker", "kind", "seq"]
+    for pid, doc_id, text, page, ref, parent_ref, speaker, kind, seq in zip(
+        *(passages[c] for c in cols), strict=True
+    ):
+        if pid in out:  # ``.loc`` on a repeated id would not give one row either
+            continue
+        doc = docs.get(doc_id)
+        out[pid] = (
+            str(text),
+            {
+                "doc_id": doc_id,
+                "title": "" if doc is None else doc[0],
+                "doc_type": "" if doc is None else doc[1],
+                "date": "" if doc is None else doc[2],
+                "page": int(page),
+                "ref": ref,
+                "parent_ref": parent_ref,
+                "speaker": speaker,
+                "passage_kind": kind,
+                "passage_id": pid,
+                "_seq": int(seq),
+            },
+        )
+    return out
 
 
 def number_key(number: str) -> str:

@@ -90,7 +90,20 @@ def clean_text(text: str) -> str:
     return normalize_whitespace(normalize_chars(text))
 
 
-_PUNCT_TABLE = None
+class _PunctTable(dict):
+    """``str.translate`` table of :func:`normalize_for_match`, filled as characters are met:
+    punctuation and symbols (Unicode categories P*, S*) become a space, apostrophes and
+    hyphens nothing, every other character itself."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        cat = unicodedata.category(ch)
+        value = ("" if ch in "'-" else " ") if cat[0] in "PS" else ch
+        self[code] = value
+        return value
+
+
+_PUNCT_TABLE = _PunctTable()
 
 
 def normalize_for_match(text: str) -> str:
@@ -101,11 +114,4 @@ def normalize_for_match(text: str) -> str:
     and "antiracist" compare equal.
     """
     text = unicodedata.normalize("NFKC", normalize_chars(text)).casefold()
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat.startswith("P") or cat.startswith("S"):
-            out.append("" if ch in "'-" else " ")
-        else:
-            out.append(ch)
-    return normalize_whitespace("".join(out))
+    return normalize_whitespace(text.translate(_PUNCT_TABLE))

@@ -18,8 +18,6 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz
-from sklearn.feature_extraction.text import TfidfVectorizer
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.textnorm import normalize_for_match
 
@@ -54,6 +52,15 @@ EXTRA_STOP_WORDS = frozenset(
 
 
 @lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """spaCy's English stop words plus :data:`EXTRA_STOP_WORDS` (spaCy is imported on
+    first use, so that importing this module stays light)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | EXTRA_STOP_WORDS
+
+
+@lru_cache(maxsize=1)
 def _lemma_table():
     from spacy.lookups import load_lookups
 
@@ -73,18 +80,27 @@ def content_lemmas(text: str) -> list[str]:
     "antiracist" are one word), numbers and stop words are skipped.
     """
     out = []
-    for m in _WORD.finditer(text.lower().replace("’", "'")):
-        word = m.group(0)
+    stop = _stop_words()
+    spacy_stop = _spacy_stop_words()
+    for word in _WORD.findall(text.lower().replace("’", "'")):
         if word.endswith("'s"):
             word = word[:-2]
-        word = word.replace("-", "").replace("'", "")
-        if len(word) < 2 or word in STOP_WORDS or word in EXTRA_STOP_WORDS:
+        if "-" in word or "'" in word:
+            word = word.replace("-", "").replace("'", "")
+        if len(word) < 2 or word in stop:
             continue
         lem = lemma(word)
-        if lem in STOP_WORDS:
+        if lem in spacy_stop:
             continue
         out.append(lem)
     return out
+
+
+@lru_cache(maxsize=1)
+def _spacy_stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
 
 
 def _analyzer(text: str) -> list[str]:
@@ -99,6 +115,8 @@ def tfidf_matrix(texts: Sequence[str], *, return_vocabulary: bool = False):
     the documents being compared and nothing is learnt from elsewhere. With
     ``return_vocabulary`` the column terms are returned too.
     """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vec = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, min_df=1, norm="l2")
     try:
         matrix = vec.fit_transform(list(texts))
