@@ -48,8 +48,9 @@ def _table_diff(a: Path, b: Path, limit: int) -> list[str]:
         ra, rb = x.iloc[i].astype(str).tolist(), y.iloc[i].astype(str).tolist()
         if ra != rb:
             cols = [c for c, va, vb in zip(x.columns, ra, rb, strict=False) if va != vb]
-            out.append(f"  row {i}: {cols}: {[ra[list(x.columns).index(c)] for c in cols]}")
-            out.append(f"  {' ' * len(str(i))}    -> {[rb[list(y.columns).index(c)] for c in cols]}")
+            before = [ra[list(x.columns).index(c)] for c in cols]
+            after = [rb[list(y.columns).index(c)] for c in cols]
+            out.append(f"  row {i}: {cols}: {before} -> {after}")
             shown += 1
             if shown >= limit:
                 break
