@@ -19,6 +19,7 @@ outputs write the same bytes.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -530,11 +531,21 @@ def _find(text: str, needle: str) -> tuple[int, int] | None:
     i = text.casefold().find(needle.casefold())
     if i >= 0 and len(text.casefold()) == len(text):
         return i, i + len(needle)
+    rx = _loose_pattern(needle)
+    if rx is None:
+        return None
+    m = rx.search(text)
+    return (m.start(), m.end()) if m else None
+
+
+@functools.lru_cache(maxsize=16384)
+def _loose_pattern(needle: str) -> re.Pattern[str] | None:
+    """``needle``'s words with any spacing, punctuation or hyphenation between them
+    (compiled once per needle: the tables and the HTML report look up thousands)."""
     words = re.findall(r"\w+", needle)
     if not words:
         return None
-    m = re.search(r"[\W_]*".join(re.escape(w) for w in words), text, re.I)
-    return (m.start(), m.end()) if m else None
+    return re.compile(r"[\W_]*".join(re.escape(w) for w in words), re.I)
 
 
 def trim_quote(text: str, at: int | None = None, *, width: int = QUOTE_WIDTH) -> str:
@@ -1000,10 +1011,44 @@ def run_codebook(cfg: Any) -> list[ThemeInfo] | None:
     return load_codebook(path) if path else None
 
 
+#: The tables last built by :func:`tables_stage` in this process, with the signature of
+#: the stage outputs they were built from (see :func:`stage_tables`).
+_LAST_BUILT: tuple[tuple[Any, ...], Tables] | None = None
+
+
+def _outputs_signature(folder: Path, codebook: Sequence[ThemeInfo] | None) -> tuple[Any, ...]:
+    """What the tables depend on: each stage output's identity (inode, size, modification
+    time; an output is always replaced by a rename, never edited in place) and the
+    codebook."""
+    sig: list[Any] = [str(folder.resolve())]
+    for table in schema.TABLES.values():
+        try:
+            st = (folder / table.filename).stat()
+            sig.append((table.name, st.st_ino, st.st_size, st.st_mtime_ns))
+        except OSError:
+            sig.append((table.name, None))
+    sig.append(None if codebook is None else tuple(codebook))
+    return tuple(sig)
+
+
+def stage_tables(folder: str | Path, *, codebook: Sequence[ThemeInfo] | None = None) -> Tables:
+    """:func:`build_tables` for the briefing stages: when the ``tables`` stage of this
+    process built the tables from the same stage outputs (``sgpipe run`` runs ``tables``
+    then ``report``), those are returned instead of being computed again."""
+    folder = Path(folder)
+    if _LAST_BUILT is not None and _LAST_BUILT[0] == _outputs_signature(folder, codebook):
+        return _LAST_BUILT[1]
+    return build_tables(folder, codebook=codebook)
+
+
 def tables_stage(cfg: Any) -> Tables:
     """The ``tables`` stage: read the stage outputs of ``cfg.output_dir``, write ``tables/``."""
+    global _LAST_BUILT
     out = Path(cfg.output_dir)
-    tables = build_tables(out, codebook=run_codebook(cfg))
+    codebook = run_codebook(cfg)
+    signature = _outputs_signature(out, codebook)
+    tables = build_tables(out, codebook=codebook)
+    _LAST_BUILT = (signature, tables)
     for note in tables.notes:
         log.info("%s", note)
     write_tables(tables, out / TABLES_DIR)

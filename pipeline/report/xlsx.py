@@ -15,6 +15,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -83,13 +84,18 @@ def write_sheet(ws: Worksheet, df: pd.DataFrame, *, index: bool = False) -> None
         df = df.reset_index()
     columns = [str(c) for c in df.columns]
     ws.append(columns)
-    for row in df.itertuples(index=False):
-        ws.append([_clean(v) for v in row])
+    formula_like: list[tuple[int, int]] = []  # (row, column) of text openpyxl reads as a formula
+    for r, row in enumerate(df.itertuples(index=False), start=2):
+        values = [_clean(v) for v in row]
+        ws.append(values)
+        for c, v in enumerate(values, start=1):
+            if isinstance(v, str) and v[:1] == "=":
+                formula_like.append((r, c))
     # text that looks like a formula stays text
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
+    for r, c in formula_like:
+        cell = ws.cell(r, c)
+        if cell.data_type == "f":
+            cell.data_type = "s"
     for cell in ws[1]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
@@ -115,11 +121,11 @@ def write_sheet(ws: Worksheet, df: pd.DataFrame, *, index: bool = False) -> None
         elif col == "score":
             fmt = "0.00"
         if fmt or wide:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                if fmt:
-                    cell.number_format = fmt
-                if wide:
-                    cell.alignment = Alignment(vertical="top", wrap_text=True)
+            cells = [cell for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i)]
+            if fmt:
+                _style_all(cells, "number_format", fmt, "numFmtId")
+            if wide:
+                _style_all(cells, "alignment", Alignment(vertical="top", wrap_text=True))
     header_lines = max(
         [-(-len(c) // max(int(widths[i]) - 2, 4)) for i, c in enumerate(columns, start=1)] or [1]
     )
@@ -130,12 +136,34 @@ def write_sheet(ws: Worksheet, df: pd.DataFrame, *, index: bool = False) -> None
     _print_setup(ws, repeat_header=True, fit_width=sum(widths.values()) <= 220)
 
 
+#: The field of a cell's style array that each style attribute sets.
+_STYLE_KEYS = {"alignment": "alignmentId", "font": "fontId", "fill": "fillId"}
+
+
+def _style_all(cells: list, attr: str, value: object, key: str | None = None) -> None:
+    """``cell.<attr> = value`` for every cell, fast: the first cell is set through openpyxl
+    (which registers the style in the workbook, in the same order as setting each cell
+    would), the others get the same style index. Setting each cell through openpyxl
+    hashes and compares the style object every time: seconds on a large evidence sheet."""
+    if not cells:
+        return
+    setattr(cells[0], attr, value)
+    key = key or _STYLE_KEYS[attr]
+    idx = getattr(cells[0]._style, key)
+    for cell in cells[1:]:
+        style = cell._style
+        if style is None:
+            cell._style = style = StyleArray()
+        setattr(style, key, idx)
+
+
 def _fit_rows(ws: Worksheet, wrapped: list[int], widths: dict[int, float]) -> None:
     """Give rows with wrapped text the height of their longest cell, so spreadsheet
     programs that do not re-measure rows on opening still show every line."""
     if not wrapped:
         return
-    top = Alignment(vertical="top")
+    alignments = ws.parent._alignments
+    unwrapped: list = []
     for row in ws.iter_rows(min_row=2):
         lines = 1
         for i in wrapped:
@@ -146,8 +174,10 @@ def _fit_rows(ws: Worksheet, wrapped: list[int], widths: dict[int, float]) -> No
         if lines > 1:
             ws.row_dimensions[row[0].row].height = min(15 * lines, 409)
             for cell in row:
-                if not cell.alignment.wrap_text:
-                    cell.alignment = top
+                style = cell._style
+                if style is None or not alignments[style.alignmentId].wrap_text:
+                    unwrapped.append(cell)
+    _style_all(unwrapped, "alignment", Alignment(vertical="top"))
 
 
 def write_read_me(ws: Worksheet, tables: Tables, sheets: list[str]) -> None:

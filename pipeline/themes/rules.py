@@ -163,6 +163,7 @@ class ThemeRules:
         self._key_cache: dict[str, str] = {}
         self._variants: dict[str, str] = {}
         self._seen_words: set[str] = set()
+        self._closest_cache: dict[str, str | None] = {}
         s = codebook.settings
         self._threshold = s.threshold
         self._heads = frozenset(s.name_heads)
@@ -244,14 +245,36 @@ class ThemeRules:
         for word in sorted(new):
             if word in self._known or word in self._fuzzy_words or word in proper:
                 continue
-            pool = self._by_initial.get(word[0])
-            if not pool:
-                continue
-            hit = process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=s.fuzzy_threshold)
+            hit = self._closest(word)
             if hit is not None:
-                self._variants[word] = hit[0]
+                self._variants[word] = hit
                 self._key_cache.pop(word, None)
-                log.debug("misspelling %r read as %r (%.0f)", word, hit[0], hit[1])
+                log.debug("misspelling %r read as %r", word, hit)
+
+    def _closest(self, word: str) -> str | None:
+        """The codebook word ``word`` misspells, or ``None`` (remembered: a pure function
+        of the word, so a word met again in another document costs nothing)."""
+        try:
+            return self._closest_cache[word]
+        except KeyError:
+            pass
+        hit = None
+        pool = self._by_initial.get(word[0])
+        if pool:
+            found = process.extractOne(
+                word, pool, scorer=fuzz.ratio, score_cutoff=self.codebook.settings.fuzzy_threshold
+            )
+            hit = found[0] if found is not None else None
+        self._closest_cache[word] = hit
+        return hit
+
+    def forget_variants(self) -> None:
+        """Forget the words seen and the misspellings learnt so far, so that what follows
+        is read as if it came first (the theme stage tags each document this way, so a
+        document's tags do not depend on which documents were tagged before it)."""
+        self._variants = {}
+        self._seen_words = set()
+        self._key_cache = {}
 
     # ------------------------------------------------------------------ compiling
 

@@ -29,9 +29,11 @@ score 1, ``add`` adds a row with ``method`` "review" and score 1.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
     from pipeline.run import RunConfig
     from pipeline.themes.codebook import Codebook
     from pipeline.themes.model import ThemeModel
-    from pipeline.themes.rules import ThemeTag
+    from pipeline.themes.rules import ThemeRules, ThemeTag
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +86,12 @@ class Tagger:
     options: ThemeOptions
 
     @classmethod
-    def from_options(cls, options: ThemeOptions) -> Tagger:
-        """Load the codebook, build the shared pipeline and load the model (if any)."""
+    def from_options(cls, options: ThemeOptions, *, model_cache: Path | None = None) -> Tagger:
+        """Load the codebook, build the shared pipeline and load the model (if any).
+
+        ``model_cache``: a folder where the model is kept in a form that loads fast
+        (:meth:`ThemeModel.load`).
+        """
         from pipeline.nlp import get_nlp
 
         options = options.resolved()
@@ -101,7 +107,7 @@ class Tagger:
         if options.model:  # scikit-learn is imported only when there is a model
             from pipeline.themes.model import ThemeModel
 
-            model = ThemeModel.load(options.model)
+            model = ThemeModel.load(options.model, cache_dir=model_cache)
         if model is not None:
             unknown = [t for t in model.classes if t not in codebook.ids]
             if unknown:
@@ -112,17 +118,50 @@ class Tagger:
         """The rule tags of each text (``{theme: ThemeTag}``), negated-only themes included."""
         return [tags for tags, _ in self.rule_results(texts)]
 
-    def rule_results(self, texts: list[str]) -> list[tuple[dict[str, ThemeTag], set[str]]]:
+    def rule_results(
+        self, texts: list[str], *, groups: Sequence[str] | None = None
+    ) -> list[tuple[dict[str, ThemeTag], set[str]]]:
         """Rule tags of each text and the themes whose model tags its context vetoes.
 
         The veto set holds the themes with a negated mention or a mention dropped by
         context; ``"*"`` in it stands for every theme (a bibliographic reference).
+
+        ``groups`` (one value per text, e.g. its document) makes the texts of each
+        group one unit: misspellings are learnt from that group alone, as if it were
+        tagged first, so a document's tags never depend on the other documents of a
+        run or on their order. Without it the texts are read in batches of
+        :data:`BATCH_SIZE`, learning misspellings as they come.
         """
+        if groups is None:
+            return self._rule_results(texts, BATCH_SIZE)
+        members: dict[str, list[int]] = {}
+        for i, g in enumerate(groups):
+            members.setdefault(g, []).append(i)
+        out: list[tuple[dict[str, ThemeTag], set[str]]] = [({}, set())] * len(texts)
+        rules = self.rules
+        for idx in members.values():
+            rules.forget_variants()
+            for i, result in zip(
+                idx, self._rule_results([texts[i] for i in idx], len(idx)), strict=True
+            ):
+                out[i] = result
+        return out
+
+    @property
+    def rules(self) -> ThemeRules:
+        """The ``theme_rules`` component of the pipeline."""
+        from pipeline.nlp import THEME_COMPONENT
+
+        return self.nlp.get_pipe(THEME_COMPONENT)
+
+    def _rule_results(
+        self, texts: list[str], batch_size: int
+    ) -> list[tuple[dict[str, ThemeTag], set[str]]]:
         from pipeline.nlp import THEME_COMPONENT
 
         out = []
         with self.nlp.select_pipes(enable=[THEME_COMPONENT]):
-            for doc in self.nlp.pipe(texts, batch_size=BATCH_SIZE):
+            for doc in self.nlp.pipe(texts, batch_size=max(1, batch_size)):
                 veto = {m.theme for m in doc._.theme_matches if m.negated}
                 for m, reason in doc._.theme_dropped:
                     veto.add("*" if reason == "reference" else m.theme)
@@ -144,28 +183,25 @@ class Tagger:
     def tag(
         self, passages: pd.DataFrame, *, decisions: dict[str, dict[str, str]] | None = None
     ) -> pd.DataFrame:
-        """Tag ``passages``; return the themes table (contract columns, then extras)."""
+        """Tag ``passages``; return the themes table (contract columns, then extras).
+
+        Each document is tagged as one unit (see :meth:`rule_results`).
+        """
         texts = passages["text"].astype(str).tolist()
-        results = self.rule_results(texts)
+        found = self.tag_texts(texts, groups=passages["doc_id"].astype(str).tolist())
+        return assemble(passages, found, decisions=decisions)
+
+    def tag_texts(
+        self, texts: list[str], *, groups: Sequence[str] | None = None
+    ) -> list[list[dict[str, Any]]]:
+        """The theme rows of each text (before review decisions): rules and model combined.
+
+        ``groups`` as in :meth:`rule_results`; the theme stage calls this once per
+        document with no groups, which is the same as one group.
+        """
+        results = self.rule_results(texts, groups=groups or [""] * len(texts))
         probs = self.model_probabilities(texts)
-        decisions = decisions or {}
-        rows: list[dict[str, Any]] = []
-        for i, (pid, doc_id, kind, page) in enumerate(
-            zip(
-                passages["passage_id"],
-                passages["doc_id"],
-                passages["kind"],
-                passages["page"],
-                strict=True,
-            )
-        ):
-            base = {"passage_id": pid, "doc_id": doc_id, "kind": kind, "page": int(page)}
-            found = self._combine(texts[i], *results[i], probs[i])
-            for row in _apply_decisions(found, decisions.get(pid, {})):
-                rows.append({**base, **row})
-        if not rows:
-            return _empty()
-        return schema.conform(pd.DataFrame(rows), schema.THEMES)[_columns()]
+        return [self._combine(texts[i], *results[i], probs[i]) for i in range(len(texts))]
 
     def _combine(
         self, text: str, rule: dict[str, ThemeTag], veto: set[str], prob: dict[str, float]
@@ -238,6 +274,33 @@ def _apply_decisions(
     return out
 
 
+def assemble(
+    passages: pd.DataFrame,
+    found: Sequence[list[dict[str, Any]]],
+    *,
+    decisions: dict[str, dict[str, str]] | None = None,
+) -> pd.DataFrame:
+    """The themes table from the rows of each passage (:meth:`Tagger.tag_texts`, aligned
+    with ``passages``) with the analysts' decisions applied."""
+    decisions = decisions or {}
+    rows: list[dict[str, Any]] = []
+    for i, (pid, doc_id, kind, page) in enumerate(
+        zip(
+            passages["passage_id"],
+            passages["doc_id"],
+            passages["kind"],
+            passages["page"],
+            strict=True,
+        )
+    ):
+        base = {"passage_id": pid, "doc_id": doc_id, "kind": kind, "page": int(page)}
+        for row in _apply_decisions(found[i], decisions.get(pid, {})):
+            rows.append({**base, **row})
+    if not rows:
+        return _empty()
+    return schema.conform(pd.DataFrame(rows), schema.THEMES)[_columns()]
+
+
 def _columns() -> list[str]:
     return [*schema.THEMES.columns, *EXTRA_COLUMNS]
 
@@ -264,9 +327,14 @@ def tag_passages(
     return Tagger.from_options(options or ThemeOptions()).tag(passages, decisions=decisions)
 
 
+def _code_hash() -> str:
+    from pipeline.run import code_hash
+
+    return code_hash([*sorted(_PKG.glob("*.py")), _PKG.parent / "nlp.py"])
+
+
 def stage_key(cfg: RunConfig, options: ThemeOptions) -> str:
     """Hash of everything the theme stage's output depends on (inputs, settings, code)."""
-    from pipeline.run import code_hash
     from pipeline.themes.codebook import load_codebook
 
     out = Path(cfg.output_dir)
@@ -277,7 +345,23 @@ def stage_key(cfg: RunConfig, options: ThemeOptions) -> str:
         "model": _file_sha(options.model),
         "reviews": _file_sha(options.reviews),
         "options": json.dumps(asdict(options), default=str, sort_keys=True),
-        "code": code_hash([*sorted(_PKG.glob("*.py")), _PKG.parent / "nlp.py"]),
+        "code": _code_hash(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def tagging_key(options: ThemeOptions) -> str:
+    """Hash of what the tags of one document depend on besides its text: codebook,
+    model, options and code. Review decisions are not in it: they are applied to the
+    cached tags (:func:`assemble`), so a new decision re-tags nothing."""
+    from pipeline.themes.codebook import load_codebook
+
+    settings = {k: v for k, v in asdict(options).items() if k != "reviews"}
+    parts = {
+        "codebook": load_codebook(options.codebook).sha256,
+        "model": _file_sha(options.model),
+        "options": json.dumps(settings, default=str, sort_keys=True),
+        "code": _code_hash(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -285,11 +369,175 @@ def stage_key(cfg: RunConfig, options: ThemeOptions) -> str:
 def _file_sha(path: Path | str | None) -> str:
     if path is None or not Path(path).is_file():
         return ""
+    st = Path(path).stat()
+    return _file_sha_cached(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _file_sha_cached(path: str, size: int, mtime_ns: int) -> str:
     return store.sha256_file(path)
 
 
+@dataclass
+class TaggingResult:
+    """The rows of every passage (aligned with the passages given) and what was done."""
+
+    found: list[list[dict[str, Any]]]
+    tagged: list[str]  # documents tagged in this call
+    cached: list[str]  # documents whose tags came from the cache
+
+
+def tag_documents(
+    passages: pd.DataFrame,
+    options: ThemeOptions,
+    *,
+    cache_dir: Path | None = None,
+    jobs: int = 1,
+    progress: bool = False,
+) -> TaggingResult:
+    """Tag every document of ``passages``, each as one unit, reusing cached tags.
+
+    A document whose passage texts are unchanged under the same :func:`tagging_key`
+    is read from ``cache_dir/<doc_id>.json``; the others are tagged (in ``jobs``
+    processes when there are several) and cached. The spaCy pipeline and the model
+    are loaded only when some document needs tagging. The result is the same
+    whatever ``jobs`` and whatever the cache held: each document is tagged alone.
+    """
+    options = options.resolved()
+    texts = passages["text"].astype(str).tolist()
+    members: dict[str, list[int]] = {}
+    for i, doc_id in enumerate(passages["doc_id"].astype(str)):
+        members.setdefault(doc_id, []).append(i)
+    found: list[list[dict[str, Any]]] = [[] for _ in texts]
+    base = tagging_key(options) if cache_dir is not None else ""
+    keys: dict[str, str] = {}
+    todo: list[str] = []
+    cached: list[str] = []
+    for doc_id, idx in members.items():
+        doc_texts = [texts[i] for i in idx]
+        keys[doc_id] = hashlib.sha256(
+            json.dumps([base, doc_texts], ensure_ascii=False).encode()
+        ).hexdigest()
+        hit = _read_doc_cache(cache_dir, doc_id, keys[doc_id], len(idx)) if cache_dir else None
+        if hit is None:
+            todo.append(doc_id)
+            continue
+        cached.append(doc_id)
+        for i, rows in zip(idx, hit, strict=True):
+            found[i] = rows
+    if todo:
+        work = {d: [texts[i] for i in members[d]] for d in todo}
+        model_cache = cache_dir.parent / "model" if cache_dir is not None else None
+        for doc_id, rows in _tag_in_processes(work, options, model_cache, jobs, progress):
+            for i, r in zip(members[doc_id], rows, strict=True):
+                found[i] = r
+            if cache_dir is not None:
+                store.write_json({"key": keys[doc_id], "rows": rows}, cache_dir / f"{doc_id}.json")
+    if cache_dir is not None and cache_dir.is_dir():
+        for f in cache_dir.glob("*.json"):
+            if f.stem not in members:
+                f.unlink(missing_ok=True)
+    log.info("themes: %d document(s) tagged, %d from the cache", len(todo), len(cached))
+    return TaggingResult(found=found, tagged=todo, cached=cached)
+
+
+def _read_doc_cache(
+    cache_dir: Path, doc_id: str, key: str, n: int
+) -> list[list[dict[str, Any]]] | None:
+    try:
+        data = json.loads((cache_dir / f"{doc_id}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    rows = data.get("rows") if isinstance(data, dict) else None
+    if data.get("key") != key or not isinstance(rows, list) or len(rows) != n:
+        return None
+    return rows
+
+
+#: The tagger that forked workers inherit (set just before the pool starts).
+_WORKER_TAGGER: Tagger | None = None
+
+
+def _init_worker(options: ThemeOptions, model_cache: Path | None) -> None:
+    """Load the tagger in a worker that was not forked from a process holding one."""
+    global _WORKER_TAGGER
+    if _WORKER_TAGGER is None:
+        _WORKER_TAGGER = Tagger.from_options(options, model_cache=model_cache)
+
+
+def _tag_one(doc_id: str, texts: list[str]) -> tuple[str, list[list[dict[str, Any]]]]:
+    assert _WORKER_TAGGER is not None
+    return doc_id, _WORKER_TAGGER.tag_texts(texts)
+
+
+def _tag_in_processes(
+    work: dict[str, list[str]],
+    options: ThemeOptions,
+    model_cache: Path | None,
+    jobs: int,
+    progress: bool,
+) -> list[tuple[str, list[list[dict[str, Any]]]]]:
+    """Tag each document of ``work`` (``doc_id -> texts``) alone, in ``jobs`` processes.
+
+    On Linux the tagger is loaded once, here, and the workers are forked from this
+    process, so they share it instead of each loading their own; elsewhere each
+    worker loads it. spaCy's own ``n_process`` is not used: for a pipeline this light
+    its per-document transfer costs more than the tagging.
+    """
+    import sys
+
+    from tqdm import tqdm
+
+    global _WORKER_TAGGER
+    bar = tqdm(
+        total=len(work),
+        desc="themes",
+        unit="doc",
+        file=sys.stderr,
+        disable=not progress or len(work) < 4,
+        mininterval=0.5,
+    )
+    jobs = min(max(1, jobs), len(work))
+    # the longest documents first, so that no worker is left with one at the end
+    order = sorted(work, key=lambda d: -sum(len(t) for t in work[d]))
+    results = []
+    fork = sys.platform.startswith("linux")
+    if jobs == 1 or fork:
+        _WORKER_TAGGER = Tagger.from_options(options, model_cache=model_cache)
+    try:
+        if jobs == 1:
+            for doc_id in order:
+                results.append(_tag_one(doc_id, work[doc_id]))
+                bar.update()
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            ctx = mp.get_context("fork") if fork else mp.get_context()
+            with ProcessPoolExecutor(
+                max_workers=jobs,
+                mp_context=ctx,
+                initializer=_init_worker,
+                initargs=(options, model_cache),
+            ) as pool:
+                futures = [pool.submit(_tag_one, d, work[d]) for d in order]
+                for fut in as_completed(futures):
+                    results.append(fut.result())
+                    bar.update()
+    finally:
+        _WORKER_TAGGER = None
+        bar.close()
+    return results
+
+
 def tag_stage(cfg: RunConfig) -> pd.DataFrame:
-    """The stage: read ``passages.parquet``, write ``themes.parquet`` (skipped when unchanged)."""
+    """The stage: read ``passages.parquet``, write ``themes.parquet``.
+
+    Skipped when passages, codebook, model, review decisions, options and code are
+    unchanged (:func:`stage_key`); otherwise only the documents whose text changed
+    (or that are new) are tagged (:func:`tag_documents`, in ``cfg.n_jobs``
+    processes), the others are taken from ``<output>/.cache/themes/``.
+    """
     from pipeline.themes.labels import read_reviews, review_decisions
 
     options = (getattr(cfg, "themes", None) or ThemeOptions()).resolved()
@@ -307,8 +555,14 @@ def tag_stage(cfg: RunConfig) -> pd.DataFrame:
     passages = store.read_table(schema.PASSAGES, out)
     documents = store.read_table(schema.DOCUMENTS, out)
     decisions = review_decisions(read_reviews(options.reviews), passages, documents)
-    tagger = Tagger.from_options(options)
-    themes = tagger.tag(passages, decisions=decisions)
+    result = tag_documents(
+        passages,
+        options,
+        cache_dir=out / ".cache" / "themes",
+        jobs=getattr(cfg, "n_jobs", 1),
+        progress=bool(getattr(cfg, "progress", False)),
+    )
+    themes = assemble(passages, result.found, decisions=decisions)
     store.write_table(themes, schema.THEMES, out)
     store.write_json({"key": key}, cache)
     n_counted = len(counted(themes))

@@ -76,8 +76,11 @@ class Corpus:
     def from_frames(
         cls, passages: pd.DataFrame, documents: pd.DataFrame, *, tagger: Tagger
     ) -> Corpus:
-        """Tag ``passages`` by rules (counted tags, and the context vetoes of model tags)."""
-        results = tagger.rule_results(passages["text"].astype(str).tolist())
+        """Tag ``passages`` by rules (counted tags, and the context vetoes of model tags),
+        each document as one unit, as the theme stage tags them."""
+        results = tagger.rule_results(
+            passages["text"].astype(str).tolist(), groups=passages["doc_id"].astype(str).tolist()
+        )
         rule_themes, vetoes = {}, {}
         for pid, (tags, veto) in zip(passages["passage_id"], results, strict=True):
             rule_themes[pid] = frozenset(t for t, tag in tags.items() if not tag.negated)
