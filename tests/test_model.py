@@ -181,3 +181,39 @@ def test_cross_validation_needs_two_documents() -> None:
     one_doc = data.subset([g == "doc0" for g in data.groups])
     with pytest.raises(ValueError, match="at least 2 documents"):
         grouped_cross_validation(one_doc, eval_pids=one_doc.passage_ids, themes=["police"])
+
+
+def test_compact_copy_loads_the_same_model(toy_model: ThemeModel, tmp_path: Path) -> None:
+    path = toy_model.save(tmp_path / "m.skops")
+    cache = tmp_path / "cache"
+    first = ThemeModel.load(path, cache_dir=cache)  # checked with skops, then kept compact
+    assert sorted(p.suffix for p in cache.iterdir()) == [".json", ".npz"]
+    second = ThemeModel.load(path, cache_dir=cache)  # read from the compact copy
+    texts = [*POLICE, *SCHOOL, *OTHER, "officers in the classroom"]
+    assert np.array_equal(first.predict_proba(texts), second.predict_proba(texts))
+    assert second.classes == toy_model.classes and second.metadata == toy_model.metadata
+    assert [second.evidence(t, "police") for t in texts] == [
+        toy_model.evidence(t, "police") for t in texts
+    ]
+
+
+def test_compact_copy_names_only_known_classes(toy_model: ThemeModel, tmp_path: Path) -> None:
+    path = toy_model.save(tmp_path / "m.skops")
+    cache = tmp_path / "cache"
+    ThemeModel.load(path, cache_dir=cache)
+    (tree_file,) = cache.glob("*.json")
+    tree = tree_file.read_text(encoding="utf-8")
+    tree_file.write_text(tree.replace("sklearn.pipeline.Pipeline", "os.system"), encoding="utf-8")
+    assert model_mod.read_compact(tree_file.with_suffix("")) is None
+    # a tampered or damaged copy is not used: the model file is read again (and re-cached)
+    again = ThemeModel.load(path, cache_dir=cache)
+    assert np.array_equal(again.predict_proba(POLICE), toy_model.predict_proba(POLICE))
+
+
+def test_a_new_model_file_replaces_its_compact_copy(toy_model: ThemeModel, tmp_path: Path) -> None:
+    path = toy_model.save(tmp_path / "m.skops")
+    cache = tmp_path / "cache"
+    ThemeModel.load(path, cache_dir=cache)
+    fit_model(toy_data(9), themes=["police", "education"], min_positive=5).save(path)
+    ThemeModel.load(path, cache_dir=cache)
+    assert len(list(cache.glob("*.json"))) == 1

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.run import RunConfig, run_all
@@ -101,7 +102,26 @@ def test_adding_a_document_reprocesses_only_that_document(corpus: Path, tmp_path
     shutil.copytree(corpus, src)
     out = tmp_path / "out"
     first = run_all(RunConfig(input_dir=src, output_dir=out, jobs=1, progress=False))
-    (src / "new_minutes.txt").write_text("Minutes:\n\n3.1 The Chair welcomed the update.\n")
-    second = run_all(RunConfig(input_dir=src, output_dir=out, jobs=1, progress=False))
+    tagged = {p.stem: (p.stat().st_mtime_ns, p.read_bytes()) for p in theme_cache(out)}
+    assert set(tagged) == set(first.passages["doc_id"])
+    (src / "new_minutes.txt").write_text(
+        "Minutes:\n\n3.1 The Chair welcomed the update on police in schools.\n"
+    )
+    second = run_all(RunConfig(input_dir=src, output_dir=out, jobs=2, progress=False))
     assert (second.extracted, second.cached) == (1, first.extracted)
     assert "new-minutes-txt" in set(second.passages["doc_id"])
+    # themes: the new document is tagged, every other one is taken from the cache untouched
+    after = {p.stem: (p.stat().st_mtime_ns, p.read_bytes()) for p in theme_cache(out)}
+    assert set(after) == set(tagged) | {"new-minutes-txt"}
+    assert {d: after[d] for d in tagged} == tagged
+    themes = pd.read_parquet(out / "themes.parquet")
+    assert "police" in set(themes.loc[themes["doc_id"] == "new-minutes-txt", "theme"])
+    # and the outputs are those of a fresh run over the same documents
+    fresh = tmp_path / "fresh"
+    run_all(RunConfig(input_dir=src, output_dir=fresh, jobs=1, progress=False))
+    assert data_files(out) == data_files(fresh)
+
+
+def theme_cache(out: Path) -> list[Path]:
+    """The theme stage's per-document cache files."""
+    return sorted((out / ".cache" / "themes").glob("*.json"))

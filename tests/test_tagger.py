@@ -226,3 +226,64 @@ def test_demo_run_writes_themes(demo_run: Path) -> None:
     themes = pd.read_parquet(demo_run / "themes.parquet")
     assert {"passage_id", "doc_id", "theme", "method", "score", "evidence"} <= set(themes.columns)
     assert {"anti_racism", "education", "police"} <= set(themes["theme"])
+
+
+def _two_documents() -> pd.DataFrame:
+    return pd.concat(
+        [passages_frame(TEXTS, "doc-a"), passages_frame(TEXTS[::-1], "doc-b")], ignore_index=True
+    )
+
+
+def test_documents_are_cached_and_only_new_ones_tagged(tmp_path: Path) -> None:
+    from pipeline.themes.tagger import assemble, tag_documents
+
+    cache = tmp_path / "themes"
+    passages = _two_documents()
+    first = tag_documents(passages, RULES, cache_dir=cache)
+    assert sorted(first.tagged) == ["doc-a", "doc-b"] and first.cached == []
+    added = pd.concat([passages, passages_frame(["Police in schools"], "doc-c")])
+    second = tag_documents(added, RULES, cache_dir=cache)
+    assert second.tagged == ["doc-c"] and sorted(second.cached) == ["doc-a", "doc-b"]
+    # cached or not, the table is the one tagging everything at once gives
+    whole = tag_passages(added, options=RULES)
+    pd.testing.assert_frame_equal(assemble(added, second.found), whole)
+    # a changed text re-tags its document only; a removed document leaves the cache
+    changed = added[added["doc_id"] != "doc-a"].copy()
+    changed.loc[changed["doc_id"] == "doc-b", "text"] += " Police."
+    third = tag_documents(changed, RULES, cache_dir=cache)
+    assert third.tagged == ["doc-b"] and third.cached == ["doc-c"]
+    assert sorted(p.stem for p in cache.glob("*.json")) == ["doc-b", "doc-c"]
+    # other options are another tagging: everything again
+    assert len(tag_documents(changed, replace_threshold(0.5), cache_dir=cache).tagged) == 2
+
+
+def replace_threshold(value: float) -> ThemeOptions:
+    from dataclasses import replace
+
+    return replace(RULES, model_threshold=value)
+
+
+def test_a_document_is_tagged_alone(tmp_path: Path) -> None:
+    # misspellings are learnt per document: "Rascism" capitalised inside a sentence reads
+    # as a name in doc-a, which must not stop doc-b's "rascism" being read as racism
+    texts_a = ["The report by Rascism Smith was read."]
+    texts_b = ["Tackling rascism in schools."]
+    both = pd.concat([passages_frame(texts_a, "doc-a"), passages_frame(texts_b, "doc-b")])
+    together = tag_passages(both, options=RULES)
+    alone = tag_passages(passages_frame(texts_b, "doc-b"), options=RULES)
+    b = together[together["doc_id"] == "doc-b"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(b, alone)
+    assert "anti_racism" in set(alone["theme"])
+
+
+def test_tagging_in_processes_gives_the_same_rows(tmp_path: Path) -> None:
+    from pipeline.themes.tagger import tag_documents
+
+    passages = _two_documents()
+    one = tag_documents(passages, RULES, cache_dir=tmp_path / "one", jobs=1)
+    two = tag_documents(passages, RULES, cache_dir=tmp_path / "two", jobs=2)
+    assert json.dumps(one.found) == json.dumps(two.found)  # (NaN scores compare as text)
+    cached = [json.loads(p.read_text()) for p in sorted((tmp_path / "two").glob("*.json"))]
+    assert json.dumps([c["rows"] for c in cached], sort_keys=True) == json.dumps(
+        [one.found[: len(TEXTS)], one.found[len(TEXTS) :]], sort_keys=True
+    )

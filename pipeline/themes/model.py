@@ -275,15 +275,19 @@ class ThemeModel:
             return cls._load_skops(path)
         from pipeline import store
 
-        stem = Path(cache_dir) / f"model-{store.sha256_file(path)[:32]}"
+        prefix = path.name.replace(".", "_")  # the stem takes .json and .npz suffixes
+        stem = Path(cache_dir) / f"{prefix}-{store.sha256_file(path)[:32]}"
         cached = read_compact(stem)
         if cached is not None:
             return cached
         model = cls._load_skops(path)
         try:
             write_compact(model, stem)
-        except (TypeError, ValueError, OSError) as exc:  # an unforeseen type: load as before
-            log.info("model %s not cached (%s)", path, exc)
+            for old in Path(cache_dir).glob(f"{prefix}-*"):  # earlier versions of the file
+                if old.stem != stem.name:
+                    old.unlink(missing_ok=True)
+        except (TypeError, ValueError, OSError) as exc:  # an unforeseen type, a read-only
+            log.info("model %s not cached (%s)", path, exc)  # folder: load as before
         return model
 
     @classmethod

@@ -427,7 +427,7 @@ def tag_documents(
             found[i] = rows
     if todo:
         work = {d: [texts[i] for i in members[d]] for d in todo}
-        model_cache = cache_dir.parent / "model" if cache_dir is not None else None
+        model_cache = model_cache_dir(options)
         for doc_id, rows in _tag_in_processes(work, options, model_cache, jobs, progress):
             for i, r in zip(members[doc_id], rows, strict=True):
                 found[i] = r
@@ -528,6 +528,15 @@ def _tag_in_processes(
         _WORKER_TAGGER = None
         bar.close()
     return results
+
+
+def model_cache_dir(options: ThemeOptions) -> Path | None:
+    """Where the fast-loading form of the model is kept: ``.cache/`` beside the model
+    file (``models/`` is not in git), so that it is made once per model rather than
+    once per output folder. ``None`` without a model."""
+    if not options.model:
+        return None
+    return Path(options.model).parent / ".cache"
 
 
 def tag_stage(cfg: RunConfig) -> pd.DataFrame:
