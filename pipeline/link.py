@@ -217,6 +217,8 @@ class ReviewIndex:
         found: list[str] = []
         for review, names in self.aliases.items():
             for name in names:
+                if f" {name} " not in norm:  # (most texts name no review: skip the regex)
+                    continue
                 for m in re.finditer(rf" {re.escape(name)} ", norm):
                     window = norm[max(0, m.start() - 60) : m.end() + 60]
                     if not need_cue or _CASE_NAME.match(name) or _REVIEW_CUE.search(window):
@@ -329,11 +331,34 @@ def _strip_names(text: str, names: list[str]) -> str:
 
 
 def _shared_terms(ctx: _Context, p: int, r: int, k: int = 4) -> list[str]:
+    """The ``k`` terms that weigh most in the passage's similarity to the recommendation."""
     a, b = ctx.pmat[p], ctx.rmat[r]
+    if hasattr(a, "indices") and hasattr(b, "indices"):
+        top = _top_shared(a, b, k)
+        if top is not None:
+            return [ctx.terms[i] for i in top]
+    # the whole vocabulary, sorted (also where equal weights make the order above ambiguous)
     prod = a.multiply(b) if hasattr(a, "multiply") else a * b
     prod = prod.toarray().ravel() if hasattr(prod, "toarray") else np.asarray(prod).ravel()
     top = np.argsort(-prod)[:k]
     return [ctx.terms[i] for i in top if prod[i] > 0]
+
+
+def _top_shared(a, b, k: int) -> list[int] | None:
+    """The columns of the ``k`` largest positive products of two sparse rows, largest
+    first: what sorting the dense product of the whole vocabulary gives, computed on the
+    few shared terms. ``None`` when two of the products that decide the order are equal
+    (the dense sort is not stable, so only it can say which comes first)."""
+    shared, ia, ib = np.intersect1d(a.indices, b.indices, assume_unique=True, return_indices=True)
+    prod = a.data[ia] * b.data[ib]
+    keep = prod > 0
+    shared, prod = shared[keep], prod[keep]
+    order = np.argsort(-prod, kind="stable")
+    vals = prod[order]
+    m = min(len(vals), k + 1)
+    if m > 1 and np.any(vals[: m - 1] == vals[1:m]):
+        return None
+    return [int(i) for i in shared[order[:k]]]
 
 
 def _group_members(ctx: _Context, pi: int, group: list[str]) -> dict[str, float]:
@@ -406,7 +431,8 @@ def _restatement(ctx: _Context, p, cand: list[int], printed: str = "") -> tuple[
     if not cand or n_words < 8 or p.kind in ("footnote", "table", "heading"):
         return None
     pi = ctx.passage_pos[p.passage_id]
-    rows = sorted(cand, key=lambda r: -ctx.sims[pi, r])[:3]
+    # the three most similar (ties in candidate order, as a stable sort by -similarity)
+    rows = [cand[k] for k in np.argsort(-ctx.sims[pi, cand], kind="stable")[:3]]
     rows += [r for r in cand if printed and ctx.rec_numbers[r] == printed and r not in rows]
     scores = {
         r: containment(text, ctx.rec_texts[r])
@@ -490,6 +516,7 @@ def link_document(
     prm = ctx.params
     index = ctx.index
     passages = doc_passages.sort_values("seq").reset_index(drop=True)
+    rows_of = list(passages.itertuples(index=False))  # read once, used by every pass below
     doc_date = str(doc.get("date", "") or "")
 
     def allowed(review: str) -> bool:
@@ -501,7 +528,7 @@ def link_document(
     # 1. review context of every passage
     reviews: list[list[str]] = []
     section = ""
-    for p in passages.itertuples(index=False):
+    for p in rows_of:
         text = str(p.text)
         named = index.mentioned(text)
         if p.kind == "heading" and not is_generic_heading(text):
@@ -533,7 +560,7 @@ def link_document(
     restated: dict[int, tuple[str, float]] = {}
     pairs: list[tuple[str, str, str]] = []
     heading_number = ""
-    for i, p in enumerate(passages.itertuples(index=False)):
+    for i, p in enumerate(rows_of):
         text = str(p.text)
         if p.kind == "heading":
             refs = find_references(text)
@@ -566,7 +593,7 @@ def link_document(
     in_scope: set[int] = set()
     parent_refs: dict[str, list[str]] = {}
     table_numbers = False  # inside a table whose first column holds recommendation numbers
-    for i, p in enumerate(passages.itertuples(index=False)):
+    for i, p in enumerate(rows_of):
         text = str(p.text)
         cand, known = cands[i]
         own_review = reviews[i] == ([default_review] if default_review else [])
@@ -637,14 +664,14 @@ def link_document(
                 ev.notes.append(note)
 
     # 4. similarity (and addressees, themes)
-    for i, p in enumerate(passages.itertuples(index=False)):
+    for i, p in enumerate(rows_of):
         cand, known = cands[i]
         text = str(p.text)
         if not cand or i in restated or p.kind in ("heading", "footnote"):
             continue
         pi = ctx.passage_pos[p.passage_id]
         rows = cand
-        sims = np.array([ctx.sims[pi, r] for r in rows])
+        sims = ctx.sims[pi, rows]
         factor = 1.0 if known else prm.unknown_review
         have = evidence.get(i, {})
         targets: list[int] = [r for r in rows if ctx.rec_ids[r] in have]
@@ -666,7 +693,7 @@ def link_document(
     # 5. links
     out: list[dict] = []
     for i, evs in evidence.items():
-        p = passages.iloc[i]
+        p = rows_of[i]
         status = detect_status(str(p.text)) if i not in restated and p.kind != "heading" else None
         scored = sorted(((ev.score(), rid, ev) for rid, ev in evs.items()), key=lambda t: -t[0])
         rank = 0
@@ -674,7 +701,7 @@ def link_document(
             if score < prm.threshold:
                 continue
             rank += 1
-            rec = ctx.recs.iloc[ctx.rec_pos[rid]]
+            pos = ctx.rec_pos[rid]
             out.append(
                 {
                     "passage_id": p.passage_id,
@@ -684,8 +711,8 @@ def link_document(
                     "method": ev.method(),
                     "status": status.status if status else "",
                     "evidence": "; ".join(ev.notes),
-                    "review": rec["review"],
-                    "number": rec["number"],
+                    "review": ctx.rec_reviews[pos],
+                    "number": ctx.rec_numbers[pos],
                     "status_cue": status.cue if status else "",
                     "rank": rank,
                 }
