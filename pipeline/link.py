@@ -727,12 +727,15 @@ def link_passages(
     *,
     themes: pd.DataFrame | None = None,
     params: LinkParams = PARAMS,
+    jobs: int = 1,
 ) -> pd.DataFrame:
     """Link every passage of every later document to the recommendations it answers.
 
     Returns the ``links.parquet`` columns plus ``review``, ``number`` (of the
     recommendation), ``status_cue`` (the words that gave the status) and ``rank``
-    (1 for the passage's strongest link).
+    (1 for the passage's strongest link). The similarities are computed once over
+    every text; then each document is linked on its own, in ``jobs`` processes when
+    there are several (forked, so they share the similarities), with the same rows.
     """
     if recommendations.empty or passages.empty:
         return _empty_links()
@@ -769,17 +772,60 @@ def link_passages(
         passage_themes=theme_map,
         params=params,
     )
-    rows: list[dict] = []
+    work = []
+    by_doc = {d: grp for d, grp in cand_passages.groupby("doc_id", sort=False)}
     for _, doc in docs.sort_values("doc_id").iterrows():
-        doc_passages = cand_passages[cand_passages["doc_id"] == doc["doc_id"]]
-        if doc_passages.empty:
-            continue
-        review, how = document_review(doc, doc_passages, index)
-        log.debug("%s: review %r (%s)", doc["doc_id"], review, how)
-        rows.extend(link_document(doc, doc_passages, ctx, review))
+        doc_passages = by_doc.get(doc["doc_id"])
+        if doc_passages is not None and not doc_passages.empty:
+            work.append((doc, doc_passages))
+    rows: list[dict] = []
+    for doc_rows in _link_documents(work, ctx, jobs):
+        rows.extend(doc_rows)
     if not rows:
         return _empty_links()
     return pd.DataFrame(rows)
+
+
+def _link_one(doc: pd.Series, doc_passages: pd.DataFrame, ctx: _Context) -> list[dict]:
+    review, how = document_review(doc, doc_passages, ctx.index)
+    log.debug("%s: review %r (%s)", doc["doc_id"], review, how)
+    return link_document(doc, doc_passages, ctx, review)
+
+
+#: The context forked workers of :func:`_link_documents` inherit.
+_FORK_CONTEXT: _Context | None = None
+
+
+def _link_forked(doc: pd.Series, doc_passages: pd.DataFrame) -> list[dict]:
+    assert _FORK_CONTEXT is not None
+    return _link_one(doc, doc_passages, _FORK_CONTEXT)
+
+
+def _link_documents(
+    work: list[tuple[pd.Series, pd.DataFrame]], ctx: _Context, jobs: int
+) -> list[list[dict]]:
+    """The links of each document of ``work``, in its order; in forked processes (Linux)
+    when ``jobs`` > 1 and there is enough to share."""
+    import sys
+
+    total = sum(len(p) for _, p in work)
+    if jobs < 2 or len(work) < 2 or total < 2000 or not sys.platform.startswith("linux"):
+        return [_link_one(doc, p, ctx) for doc, p in work]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORK_CONTEXT
+    _FORK_CONTEXT = ctx
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(work)), mp_context=mp.get_context("fork")
+        ) as pool:
+            # the longest documents first; results are put back in document order
+            order = sorted(range(len(work)), key=lambda i: -len(work[i][1]))
+            futures = {i: pool.submit(_link_forked, *work[i]) for i in order}
+            return [futures[i].result() for i in range(len(work))]
+    finally:
+        _FORK_CONTEXT = None
 
 
 def _empty_links() -> pd.DataFrame:
@@ -831,8 +877,11 @@ def coverage(
     lk["seq"] = lk["passage_id"].map(seqs).fillna(0)
     rows = []
     order = _sorted_recs(recommendations)
+    # each recommendation's links, in the links' order (as a mask per recommendation gives)
+    by_rec = {rid: grp for rid, grp in lk.groupby("rec_id", sort=False)}
+    none = lk.iloc[0:0]
     for rec in order.itertuples(index=False):
-        mine = lk[lk["rec_id"] == rec.rec_id]
+        mine = by_rec.get(rec.rec_id, none)
         dated = sorted(d for d in mine["date"] if d)
         stated = mine[mine["status"] != ""].sort_values(["date", "doc_id", "seq"])
         text = re.sub(r"\s+", " ", str(rec.text)).strip()
@@ -955,7 +1004,7 @@ def link_stage(cfg: RunConfig) -> pd.DataFrame:
     passages = store.read_table(schema.PASSAGES, out)
     recs = store.read_table(schema.RECOMMENDATIONS, out)
     themes = store.read_table(schema.THEMES, out)
-    links = link_passages(passages, documents, recs, themes=themes)
+    links = link_passages(passages, documents, recs, themes=themes, jobs=getattr(cfg, "n_jobs", 1))
     store.write_table(links, schema.LINKS, out)
     store.write_csv(coverage(recs, links, passages, documents), out / COVERAGE_CSV)
     log.info("%d links to %d recommendation(s)", len(links), links["rec_id"].nunique())

@@ -188,6 +188,7 @@ def theme_summary(
     *,
     catalog: Sequence[ThemeInfo] | None = None,
     include_negated: bool = False,
+    by_document: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per theme over the whole corpus, in codebook order.
 
@@ -195,9 +196,11 @@ def theme_summary(
     one tagged passage), ``share`` (tagged passages / all passages of readable
     documents), ``first_date, last_date`` (of the dated documents that raise it).
     """
-    by_doc = theme_by_document(
-        documents, passages, themes, catalog=catalog, include_negated=include_negated
-    )
+    by_doc = by_document
+    if by_doc is None:  # (``build_tables`` passes the one it computed for the same arguments)
+        by_doc = theme_by_document(
+            documents, passages, themes, catalog=catalog, include_negated=include_negated
+        )
     cols = ["theme", "label", "passages_tagged", "documents", "share", "first_date", "last_date"]
     if by_doc.empty:
         return pd.DataFrame({c: pd.Series([], dtype=_dtype(c)) for c in cols})
@@ -228,6 +231,7 @@ def theme_by_date(
     *,
     catalog: Sequence[ThemeInfo] | None = None,
     include_negated: bool = False,
+    by_document: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Themes over time: dated documents grouped by month (``period`` = ``YYYY-MM``).
 
@@ -237,9 +241,11 @@ def theme_by_date(
     ``passages_tagged, passages_in_period, share, doc_types, doc_ids``.
     Undated documents are left out (their counts are in ``theme_by_document``).
     """
-    by_doc = theme_by_document(
-        documents, passages, themes, catalog=catalog, include_negated=include_negated
-    )
+    by_doc = by_document
+    if by_doc is None:  # (``build_tables`` passes the one it computed for the same arguments)
+        by_doc = theme_by_document(
+            documents, passages, themes, catalog=catalog, include_negated=include_negated
+        )
     cols = [
         "period",
         "theme",
@@ -911,6 +917,7 @@ def build_tables(
         )
     catalog = theme_catalog(themes, load_codebook() if codebook is None else codebook)
     kw: dict[str, Any] = {"catalog": catalog, "include_negated": include_negated}
+    by_doc = theme_by_document(documents, passages, themes, **kw)
     coverage, reason = recommendation_coverage(recommendations, links, passages, documents)
     if reason:
         notes.append(reason)
@@ -921,9 +928,9 @@ def build_tables(
         recommendations=recommendations,
         links=links,
         catalog=catalog,
-        theme_summary=theme_summary(documents, passages, themes, **kw),
-        theme_by_document=theme_by_document(documents, passages, themes, **kw),
-        theme_by_date=theme_by_date(documents, passages, themes, **kw),
+        theme_summary=theme_summary(documents, passages, themes, by_document=by_doc, **kw),
+        theme_by_document=by_doc,
+        theme_by_date=theme_by_date(documents, passages, themes, by_document=by_doc, **kw),
         recommendation_coverage=coverage,
         actions=actions(documents, passages),
         evidence=evidence(documents, passages, themes, recommendations, links, **kw),
