@@ -40,12 +40,14 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy
 from rapidfuzz import fuzz, process
+from spacy.attrs import LEMMA, ORTH, SPACY
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import registry
 
 from pipeline.nlp import THEME_COMPONENT, known_words, lemma_table
@@ -129,6 +131,28 @@ def make_theme_rules(
     return ThemeRules(nlp, codebook, name=name, fuzzy=fuzzy, spans_key=spans_key)
 
 
+class _Lex(NamedTuple):
+    """What the rules read of a word: its text and lexical flags."""
+
+    text: str
+    url: bool  # like a URL or an e-mail address
+    title: bool
+    like_num: bool
+    alpha: bool
+    lower: str
+
+
+class _Tokens(NamedTuple):
+    """The words of a ``Doc`` in order, and whether each is followed by a space."""
+
+    lexes: list[_Lex]
+    spaces: list[bool]
+
+    @property
+    def words(self) -> list[str]:
+        return [lex.text for lex in self.lexes]
+
+
 @dataclass(frozen=True)
 class _Meta:
     theme: str
@@ -164,6 +188,8 @@ class ThemeRules:
         self._variants: dict[str, str] = {}
         self._seen_words: set[str] = set()
         self._closest_cache: dict[str, str | None] = {}
+        self._lex_cache: dict[int, _Lex] = {}
+        self._key_ids: dict[str, int] = {}
         s = codebook.settings
         self._threshold = s.threshold
         self._heads = frozenset(s.name_heads)
@@ -207,13 +233,47 @@ class ThemeRules:
             self._key_cache[word.lower()] = k
         return k
 
-    def _shadow(self, doc: Doc) -> Doc:
-        words, spaces, keys = [], [], []
-        for t in doc:
-            words.append(t.text)
-            spaces.append(bool(t.whitespace_))
-            keys.append(_URL_KEY if (t.like_url or t.like_email) else self.key(t.text))
-        return Doc(self.vocab, words=words, spaces=spaces, lemmas=keys)
+    def _lexeme(self, orth: int) -> _Lex:
+        """The lexical attributes of a word the rules read (remembered per word)."""
+        lex = self._lex_cache.get(orth)
+        if lex is None:
+            lx = self.vocab[orth]
+            text = lx.orth_
+            lex = _Lex(
+                text,
+                bool(lx.like_url or lx.like_email),
+                bool(lx.is_title),
+                bool(lx.like_num),
+                bool(lx.is_alpha),
+                lx.lower_,
+            )
+            self._lex_cache[orth] = lex
+        return lex
+
+    def _tokens(self, doc: Doc) -> _Tokens:
+        """The words of ``doc`` with the attributes the rules read, as plain lists: one
+        pass over the ``Doc`` (making a ``Token`` per attribute read costs more than
+        the matching)."""
+        arr = doc.to_array([ORTH, SPACY]).tolist() if len(doc) else []
+        lexes = [self._lexeme(orth) for orth, _ in arr]
+        return _Tokens(lexes, [bool(space) for _, space in arr])
+
+    def _shadow(self, doc: Doc, tokens: _Tokens | None = None) -> Doc:
+        """A copy of ``doc``'s words whose lemmas are their matching keys (as
+        ``Doc(words=..., lemmas=keys)`` makes it, with the lemmas set in one array)."""
+        tokens = tokens or self._tokens(doc)
+        key, ids, strings = self.key, self._key_ids, self.vocab.strings
+        hashes = []
+        for lex in tokens.lexes:
+            k = _URL_KEY if lex.url else key(lex.text)
+            h = ids.get(k)
+            if h is None:
+                h = ids[k] = strings.add(k)
+            hashes.append(h)
+        shadow = Doc(self.vocab, words=tokens.words, spaces=tokens.spaces)
+        if hashes:
+            shadow.from_array([LEMMA], numpy.array(hashes, dtype=numpy.uint64).reshape(-1, 1))
+        return shadow
 
     def _pattern_doc(self, text: str) -> Doc:
         return self._shadow(self._tokenizer(text))
@@ -225,19 +285,26 @@ class ThemeRules:
 
     def learn_variants(self, docs: Iterable[Doc]) -> None:
         """Find misspelt codebook words among the words of ``docs`` not seen before."""
+        if self.fuzzy:
+            self._learn([self._tokens(doc) for doc in docs])
+
+    def _learn(self, batch: list[_Tokens]) -> None:
+        """:meth:`learn_variants` on the words of documents already read."""
         if not self.fuzzy:
             return
         s = self.codebook.settings
         new: set[str] = set()
         proper: set[str] = set()
-        for doc in docs:
-            for t in doc:
-                if len(t) >= s.fuzzy_min_length and t.is_alpha:
-                    low = t.lower_
+        min_length = s.fuzzy_min_length
+        for tokens in batch:
+            lexes = tokens.lexes
+            for i, lex in enumerate(lexes):
+                if lex.alpha and len(lex.text) >= min_length:
+                    low = lex.lower
                     if low not in self._seen_words:
                         new.add(low)
                         # a capitalised word inside a sentence is a name ("Carter", "Childline")
-                        if t.is_title and t.i > 0 and doc[t.i - 1].text not in CLAUSE_PUNCT:
+                        if lex.title and i > 0 and lexes[i - 1].text not in CLAUSE_PUNCT:
                             proper.add(low)
         if not new:
             return
@@ -386,13 +453,15 @@ class ThemeRules:
             yield from self._process_batch(batch)
 
     def _process_batch(self, batch: list[Doc]) -> Iterator[Doc]:
-        self.learn_variants(batch)
-        for doc in batch:
-            yield self._process(doc)
+        tokens = [self._tokens(doc) for doc in batch]
+        self._learn(tokens)
+        for doc, toks in zip(batch, tokens, strict=True):
+            yield self._process(doc, toks)
 
-    def _process(self, doc: Doc) -> Doc:
-        shadow = self._shadow(doc)
-        clause_ends = [i for i, t in enumerate(shadow) if t.text in CLAUSE_PUNCT]
+    def _process(self, doc: Doc, tokens: _Tokens | None = None) -> Doc:
+        tokens = tokens or self._tokens(doc)
+        shadow = self._shadow(doc, tokens)
+        clause_ends = [i for i, w in enumerate(tokens.words) if w in CLAUSE_PUNCT]
         raw: list[tuple[_Meta, int, int]] = []
         near: dict[_Meta, list[tuple[int, int]]] = {}
         for matcher in (self._phrases, self._acronyms, self._matcher):
@@ -413,7 +482,7 @@ class ThemeRules:
         for meta, start, end in raw:
             if meta.role == "exclude":
                 excl.setdefault(meta.theme, []).append((start, end, meta.pattern))
-        names = self._names(doc)
+        names = self._names(doc, tokens)
         if is_reference(doc.text):
             names = [(0, len(doc), frozenset(), "reference")]
         negs = self._negation_scopes(shadow, set(clause_ends))
@@ -491,7 +560,9 @@ class ThemeRules:
                     return "name"
         return ""
 
-    def _names(self, doc: Doc) -> list[tuple[int, int, frozenset[int], str]]:
+    def _names(
+        self, doc: Doc, tokens: _Tokens | None = None
+    ) -> list[tuple[int, int, frozenset[int], str]]:
         """Token ranges in which theme words are not the theme.
 
         Returns ``(start, end, head token positions, kind)``, kind being ``name``
@@ -501,45 +572,47 @@ class ThemeRules:
         that ends in a year, "(Ministry of Justice, 2023)", unless the year belongs
         to an act: "(section 47, Children Act 1989)").
         """
+        lexes = (tokens or self._tokens(doc)).lexes
+        words = [lex.text for lex in lexes]
+        caps = [_is_cap(lex) for lex in lexes]
         out: list[tuple[int, int, frozenset[int], str]] = []
-        n = len(doc)
+        n = len(words)
         i = 0
         while i < n:
-            if not _is_cap(doc[i]):
+            if not caps[i]:
                 i += 1
                 continue
             j = i + 1
             last = i
             while j < n:
-                t = doc[j]
-                if _is_cap(t) or (t.like_num and doc[j - 1].text in self._heads):
+                if caps[j] or (lexes[j].like_num and words[j - 1] in self._heads):
                     last = j
-                elif t.lower_ not in self._connectors and t.text != ",":
+                elif lexes[j].lower not in self._connectors and words[j] != ",":
                     break
                 j += 1
             end = last + 1
             if end - i >= 2:
-                if doc[end - 1].text in self._address:
+                if words[end - 1] in self._address:
                     out.append((i, end, frozenset(), "address"))
                 else:
-                    heads = frozenset(k for k in range(i, end) if doc[k].text in self._heads)
+                    heads = frozenset(k for k in range(i, end) if words[k] in self._heads)
                     if heads:
                         out.append((i, end, heads, "name"))
             i = end
         for k in range(n - 1):
-            if _POSTCODE_OUT.match(doc[k].text) and _POSTCODE_IN.match(doc[k + 1].text):
+            if _POSTCODE_OUT.match(words[k]) and _POSTCODE_IN.match(words[k + 1]):
                 start = k
-                while start > 0 and k - start < 15 and doc[start - 1].text not in CLAUSE_PUNCT:
+                while start > 0 and k - start < 15 and words[start - 1] not in CLAUSE_PUNCT:
                     start -= 1
                 out.append((start, k + 2, frozenset(), "address"))
-        for k, tok in enumerate(doc):
-            if tok.text != "(":
+        for k, word in enumerate(words):
+            if word != "(":
                 continue
             for j in range(k + 1, min(n, k + 16)):
-                if doc[j].text == ")":
-                    year = doc[j - 1]
-                    before = doc[j - 2].text if j - 2 > k else ""
-                    if _YEAR.match(year.text) and before not in self._heads:
+                if words[j] == ")":
+                    year = words[j - 1]
+                    before = words[j - 2] if j - 2 > k else ""
+                    if _YEAR.match(year) and before not in self._heads:
                         out.append((k, j + 1, frozenset(), "citation"))
                     break
         return out
@@ -585,10 +658,11 @@ def is_reference(text: str) -> bool:
 
 
 def _is_cap(tok: Any) -> bool:
+    """A capitalised word: title case, or an acronym (``tok``: a ``Token`` or ``_Lex``)."""
     text = tok.text
     if not text[:1].isupper():
         return False
-    if tok.is_title:
+    if tok.is_title if isinstance(tok, Token) else tok.title:
         return True
     # an acronym ("NSPCC", "DfE") but not a word in an all-capitals heading
     return len(text) <= 6 and any(c.isupper() for c in text[1:])
