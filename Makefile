@@ -86,8 +86,9 @@ test: setup ## run the tests (end-to-end tests read ../shared/corpus when presen
 lint: setup ## check the code with ruff
 	$(VENV)/bin/ruff check pipeline tests scripts
 
-bench: setup ## measure pages/s, words/s and memory per stage (generated 1,000 pages + ../shared/corpus)
+bench: setup ## measure pages/s, words/s and memory per stage (generated 1,000 pages + ../shared/corpus), then stage timings and the incremental re-run
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_stages.py
 
 demo-corpus: setup ## regenerate the demo PDF and DOCX in data/raw from scripts/demo_corpus
 	$(PY) scripts/make_demo_corpus.py --out $(RAW)
