@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -303,12 +303,106 @@ STAGES: dict[str, Stage] = {
 
 
 def run_all(cfg: RunConfig) -> ExtractResult:
-    """Run extraction and then every registered stage, in order."""
+    """Run extraction and then every registered stage, in order.
+
+    A stage whose inputs, settings and code are unchanged since it last ran here,
+    and whose outputs are still as it wrote them, is skipped (:func:`run_stage`).
+    """
     result = run_extract(cfg)
     for name, stage in STAGES.items():
         log.info("stage %s", name)
-        stage(cfg)
+        run_stage(cfg, name, stage)
     return result
+
+
+#: Files of the input folder that stages after extraction read.
+STAGE_INPUT_FILES = ("recommendations.csv",)
+#: The stage output tables each stage reads (a stage not listed: every table it does
+#: not write itself).
+STAGE_READS = {
+    "themes": ("documents", "passages"),
+    "recommendations": ("documents", "passages", "themes"),
+    "links": ("documents", "passages", "recommendations", "themes"),
+}
+#: Each stage's main outputs, checked before it is skipped even when the stage's last
+#: run wrote nothing (the theme stage skips its own work when its inputs are unchanged).
+STAGE_OUTPUTS = {
+    "themes": ("themes.parquet",),
+    "recommendations": ("recommendations.parquet",),
+    "links": ("links.parquet",),
+}
+
+
+def run_stage(cfg: RunConfig, name: str, stage: Stage) -> Any:
+    """Run one registered stage, or skip it when nothing it depends on has changed.
+
+    Its key hashes the stage output tables it reads (:data:`STAGE_READS`), the input
+    folder's configuration files (:data:`STAGE_INPUT_FILES`), the theme
+    options (codebook, model and reviews by content) and the whole package's code. A
+    stage is skipped when its key is the one recorded in ``.cache/stages/<name>.json``
+    and every file it wrote then still has the bytes it wrote: a deleted or edited
+    output is rebuilt. Returns the stage's result, or ``None`` when skipped. (The
+    theme stage keeps its own finer per-document cache as well.)
+    """
+    out = Path(cfg.output_dir)
+    record = out / ".cache" / "stages" / f"{name}.json"
+    key = _stage_key(cfg, name)
+    try:
+        done = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        done = {}
+    if done.get("key") == key and _unchanged(out, done.get("wrote", {})):
+        log.info("%s: inputs unchanged, outputs kept", name)
+        return None
+    record.unlink(missing_ok=True)  # an interrupted stage must not look done
+    before = _snapshot(out)
+    result = stage(cfg)
+    after = _snapshot(out)
+    changed = {rel for rel, ident in after.items() if before.get(rel) != ident}
+    changed |= {rel for rel in STAGE_OUTPUTS.get(name, ()) if rel in after}
+    wrote = {rel: store.sha256_file_cached(out / rel) for rel in sorted(changed)}
+    store.write_json({"key": key, "wrote": wrote}, record)
+    return result
+
+
+def _stage_key(cfg: RunConfig, name: str) -> str:
+    out = Path(cfg.output_dir)
+    parts: dict[str, Any] = {"stage": name}
+    own = STAGE_OUTPUTS.get(name, ())
+    reads = STAGE_READS.get(name) or [t for t in schema.TABLES if f"{t}.parquet" not in own]
+    for table in (schema.TABLES[t] for t in reads):
+        path = out / table.filename
+        parts[table.filename] = store.sha256_file_cached(path) if path.is_file() else ""
+    for fname in STAGE_INPUT_FILES:
+        path = Path(cfg.input_dir) / fname
+        parts[fname] = store.sha256_file(path) if path.is_file() else ""
+    themes = cfg.themes.resolved()
+    parts["themes"] = {
+        k: (store.sha256_file_cached(v) if isinstance(v, Path) and v.is_file() else str(v))
+        for k, v in sorted(asdict(themes).items())
+    }
+    parts["code"] = code_hash(sorted(_PKG.rglob("*.py")) + sorted(_PKG.rglob("*.yaml")))
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _snapshot(out: Path) -> dict[str, tuple[int, int, int]]:
+    """Identity (inode, size, modification time) of every output file (the cache aside)."""
+    snap = {}
+    for p in out.rglob("*"):
+        rel = p.relative_to(out)
+        if rel.parts[0] == ".cache" or not p.is_file():
+            continue
+        st = p.stat()
+        snap[rel.as_posix()] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return snap
+
+
+def _unchanged(out: Path, wrote: dict[str, str]) -> bool:
+    """Whether every file a stage wrote is still there with the bytes it wrote."""
+    return all(
+        (out / rel).is_file() and store.sha256_file_cached(out / rel) == sha
+        for rel, sha in wrote.items()
+    )
 
 
 def _tables(cfg: RunConfig) -> Any:

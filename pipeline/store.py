@@ -10,6 +10,7 @@ give byte-identical files.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -34,6 +35,20 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_file_cached(path: str | os.PathLike[str]) -> str:
+    """:func:`sha256_file`, remembered in this process for as long as the file keeps its
+    identity (inode, size, modification time): stage keys hash the same outputs again
+    and again, and outputs are only ever replaced whole (a new inode)."""
+    p = Path(path)
+    st = p.stat()
+    return _sha256_by_identity(str(p.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _sha256_by_identity(path: str, ino: int, size: int, mtime_ns: int) -> str:
+    return sha256_file(path)
 
 
 def sha256_text(text: str) -> str:

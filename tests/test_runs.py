@@ -125,3 +125,34 @@ def test_adding_a_document_reprocesses_only_that_document(corpus: Path, tmp_path
 def theme_cache(out: Path) -> list[Path]:
     """The theme stage's per-document cache files."""
     return sorted((out / ".cache" / "themes").glob("*.json"))
+
+
+def test_unchanged_stages_are_skipped_and_lost_outputs_rebuilt(
+    corpus: Path, reference: dict[str, bytes], tmp_path: Path
+) -> None:
+    cfg = RunConfig(input_dir=corpus, output_dir=tmp_path, jobs=1, progress=False)
+    run_all(cfg)
+    stamps = output_stamps(tmp_path)
+    run_all(cfg)  # nothing changed: no stage writes anything
+    assert output_stamps(tmp_path) == stamps
+    # a deleted output is rebuilt by its stage; stages whose inputs did not change stay
+    (tmp_path / "tables" / "evidence.csv").unlink()
+    (tmp_path / "links.parquet").unlink()
+    run_all(cfg)
+    again = output_stamps(tmp_path)
+    for kept in ("themes.parquet", "recommendations.parquet", "report/report.html"):
+        assert again[kept] == stamps[kept]
+    assert again["links.parquet"] != stamps["links.parquet"]
+    assert data_files(tmp_path) == reference
+
+
+def output_stamps(folder: Path) -> dict[str, int]:
+    """Modification time of every output of the stages after extraction (the cache aside;
+    extraction writes its two tables again, with the same bytes), by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file()
+        and ".cache" not in p.parts
+        and p.name not in ("documents.parquet", "passages.parquet")
+    }

@@ -276,7 +276,7 @@ class ThemeModel:
         from pipeline import store
 
         prefix = path.name.replace(".", "_")  # the stem takes .json and .npz suffixes
-        stem = Path(cache_dir) / f"{prefix}-{store.sha256_file(path)[:32]}"
+        stem = Path(cache_dir) / f"{prefix}-{store.sha256_file_cached(path)[:32]}"
         cached = read_compact(stem)
         if cached is not None:
             return cached

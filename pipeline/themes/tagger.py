@@ -29,7 +29,6 @@ score 1, ``add`` adds a row with ``method`` "review" and score 1.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -369,13 +368,7 @@ def tagging_key(options: ThemeOptions) -> str:
 def _file_sha(path: Path | str | None) -> str:
     if path is None or not Path(path).is_file():
         return ""
-    st = Path(path).stat()
-    return _file_sha_cached(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=32)
-def _file_sha_cached(path: str, size: int, mtime_ns: int) -> str:
-    return store.sha256_file(path)
+    return store.sha256_file_cached(path)
 
 
 @dataclass
