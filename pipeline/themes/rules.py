@@ -483,7 +483,10 @@ class ThemeRules:
             if meta.role == "exclude":
                 excl.setdefault(meta.theme, []).append((start, end, meta.pattern))
         names = self._names(doc, tokens)
-        if is_reference(doc.text):
+        # (``doc.text`` joins a Token per word; the words are at hand)
+        words = tokens.words
+        text = "".join([w + " " if sp else w for w, sp in zip(words, tokens.spaces, strict=True)])
+        if is_reference(text):
             names = [(0, len(doc), frozenset(), "reference")]
         negs = self._negation_scopes(shadow, set(clause_ends))
         kept: list[ThemeMatch] = []
