@@ -72,7 +72,8 @@ def known_words(min_logprob: float = KNOWN_WORD_LOGPROB) -> frozenset[str]:
             if m is None:
                 continue
             if float(m.group(2)) >= min_logprob:
-                words.add(json.loads(f'"{m.group(1)}"').lower())
+                word = m.group(1)  # a JSON string: decoded only when it holds an escape
+                words.add((json.loads(f'"{word}"') if "\\" in word else word).lower())
                 below = 0
             else:
                 below += 1
