@@ -228,3 +228,44 @@ def test_a_custom_codebook(tmp_path: Path) -> None:
     nlp.add_pipe("theme_rules", config={"codebook": codebook})
     assert counted(nlp("It rained, then snow storms.")) == {"weather": "rained; snow storms"}
     assert counted(nlp("Take a rain check.")) == {}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        ([{"LOWER": "pace"}, {"LOWER": {"IN": ["code", "codes"]}}],
+         [("LOWER", {"pace"}), ("LOWER", {"code", "codes"})]),
+        ([{"LEMMA": "strip"}, {"ORTH": "-", "OP": "?"}, {"LEMMA": "search"}],
+         [("LEMMA", {"strip"}), ("LEMMA", {"search"})]),
+        ([{"IS_TITLE": True}, {"TEXT": "Act", "OP": "+"}, {"LIKE_NUM": True}],
+         [("ORTH", {"Act"})]),
+        ([{"LOWER": {"NOT_IN": ["a"]}}, {"LOWER": "b", "OP": "{0,2}"}, {"LOWER": "c", "OP": "!"}],
+         []),
+    ],
+)  # fmt: skip
+def test_required_words_of_token_patterns(pattern, needs) -> None:
+    from pipeline.themes.rules import _required_words
+
+    assert [(a, set(v)) for a, v in _required_words(pattern)] == needs
+
+
+def test_matcher_is_skipped_only_where_it_finds_nothing(nlp) -> None:
+    rules = nlp.get_pipe("theme_rules")
+    texts = [
+        "Children were strip searched by the Met under PACE codes.",
+        "The Children Act 1989 and Working Together to Safeguard Children.",
+        "It was treated as a safeguarding matter rather than a criminal one.",
+        "Teachers met parents.",
+        "",
+    ]
+    skipped = 0
+    for text in texts:
+        doc = nlp.make_doc(text)
+        tokens = rules._tokens(doc)
+        keys = rules._keys(tokens)
+        if not rules._tokens_may_match(tokens, keys):
+            skipped += 1
+            assert rules._matcher(rules._shadow(doc, tokens, keys)) == []
+        else:
+            assert text
+    assert skipped >= 2

@@ -199,6 +199,7 @@ class ThemeRules:
         self._phrases = PhraseMatcher(self.vocab, attr="LEMMA")
         self._acronyms = PhraseMatcher(self.vocab, attr="ORTH")
         self._matcher = Matcher(self.vocab)
+        self._token_needs: list[list[tuple[str, frozenset[str]]]] = []
         self._fuzzy_words: set[str] = set()
         self._pids: set[str] = set()
         for theme in codebook.themes:
@@ -258,14 +259,21 @@ class ThemeRules:
         lexes = [self._lexeme(orth) for orth, _ in arr]
         return _Tokens(lexes, [bool(space) for _, space in arr])
 
-    def _shadow(self, doc: Doc, tokens: _Tokens | None = None) -> Doc:
+    def _keys(self, tokens: _Tokens) -> list[str]:
+        """The matching key of each word (URLs and e-mail addresses match nothing)."""
+        key = self.key
+        return [_URL_KEY if lex.url else key(lex.text) for lex in tokens.lexes]
+
+    def _shadow(
+        self, doc: Doc, tokens: _Tokens | None = None, keys: list[str] | None = None
+    ) -> Doc:
         """A copy of ``doc``'s words whose lemmas are their matching keys (as
         ``Doc(words=..., lemmas=keys)`` makes it, with the lemmas set in one array)."""
         tokens = tokens or self._tokens(doc)
-        key, ids, strings = self.key, self._key_ids, self.vocab.strings
+        keys = self._keys(tokens) if keys is None else keys
+        ids, strings = self._key_ids, self.vocab.strings
         hashes = []
-        for lex in tokens.lexes:
-            k = _URL_KEY if lex.url else key(lex.text)
+        for k in keys:
             h = ids.get(k)
             if h is None:
                 h = ids[k] = strings.add(k)
@@ -422,7 +430,22 @@ class ThemeRules:
                         self._vocab_words(str(v))
                 spec[attr] = self._value(attr, value)
             out.append(spec)
+        self._token_needs.append(_required_words(out))
         return out
+
+    def _tokens_may_match(self, tokens: _Tokens, keys: list[str]) -> bool:
+        """Whether some token pattern can match: each of its required words (a word, a
+        lower-case form or a key, or one of a list) is in the text. When none can, the
+        ``Matcher`` (whose per-word checks cost more than the rest of the matching) need
+        not run: it would find nothing."""
+        if not self._token_needs:
+            return False
+        words = {"ORTH": set(tokens.words), "LOWER": {lex.lower for lex in tokens.lexes}}
+        words["LEMMA"] = set(keys)
+        return any(
+            all(not values.isdisjoint(words[attr]) for attr, values in needs)
+            for needs in self._token_needs
+        )
 
     def _compile_negation(self) -> None:
         neg = self.codebook.negation
@@ -460,11 +483,15 @@ class ThemeRules:
 
     def _process(self, doc: Doc, tokens: _Tokens | None = None) -> Doc:
         tokens = tokens or self._tokens(doc)
-        shadow = self._shadow(doc, tokens)
+        keys = self._keys(tokens)
+        shadow = self._shadow(doc, tokens, keys)
         clause_ends = [i for i, w in enumerate(tokens.words) if w in CLAUSE_PUNCT]
         raw: list[tuple[_Meta, int, int]] = []
         near: dict[_Meta, list[tuple[int, int]]] = {}
-        for matcher in (self._phrases, self._acronyms, self._matcher):
+        matchers = [self._phrases, self._acronyms]
+        if self._tokens_may_match(tokens, keys):
+            matchers.append(self._matcher)
+        for matcher in matchers:
             for mid, start, end in matcher(shadow):
                 meta = self._meta[mid]
                 if meta.side:
@@ -669,6 +696,36 @@ def _is_cap(tok: Any) -> bool:
         return True
     # an acronym ("NSPCC", "DfE") but not a word in an all-capitals heading
     return len(text) <= 6 and any(c.isupper() for c in text[1:])
+
+
+_REQUIRED_OP = re.compile(r"^(?:\+|\{[1-9]\d*(?:,\d*)?\})$")
+
+
+def _required_words(pattern: list[dict[str, Any]]) -> list[tuple[str, frozenset[str]]]:
+    """What a ``Matcher`` pattern needs in a text to match: for each token that must be
+    there (no ``OP``, or ``+``, or ``{n}``/``{n,m}`` with n >= 1) and that names a word
+    (``ORTH``/``TEXT``, ``LOWER`` or ``LEMMA``, a value or an ``IN`` list), the words it
+    accepts. A condition of any other form is not a need (the text is then checked by
+    the ``Matcher`` itself), so the list is never stricter than the pattern."""
+    needs = []
+    for tok in pattern:
+        op = tok.get("OP")
+        if op is not None and not (isinstance(op, str) and _REQUIRED_OP.match(op)):
+            continue
+        for attr, value in tok.items():
+            name = {"TEXT": "ORTH"}.get(attr, attr)
+            if name not in ("ORTH", "LOWER", "LEMMA"):
+                continue
+            if isinstance(value, str):
+                needs.append((name, frozenset([value])))
+            elif (
+                isinstance(value, dict)
+                and set(value) == {"IN"}
+                and isinstance(value["IN"], list)
+                and all(isinstance(v, str) for v in value["IN"])
+            ):
+                needs.append((name, frozenset(value["IN"])))
+    return needs
 
 
 def _pair_near(
