@@ -27,7 +27,16 @@ import logging
 import re
 from pathlib import Path
 
-from pipeline.extract.layout import SPACE_GAP, Char, TableBlock, chars_to_lines, is_bold_font
+import numpy as np
+
+from pipeline.extract.layout import (
+    SPACE_GAP,
+    Char,
+    PageChars,
+    TableBlock,
+    chars_to_lines,
+    is_bold_font,
+)
 from pipeline.extract.lines import Line, Page, RawDocument, ReadError
 
 log = logging.getLogger(__name__)
@@ -42,10 +51,13 @@ _HYPHEN_MARKS = ("\x02", "\ufffe")
 
 
 class _Api:
-    """The PDFium functions used per word or per text object, bound once.
+    """The PDFium functions called per word or per text object, bound once.
 
-    Functions that take or return a page object are re-bound with ``c_void_p`` so
-    that objects are plain integer addresses (cheap to compare and to cache by).
+    pypdfium2's bindings convert every argument through ``argtypes`` (about 0.6 us
+    a call); the functions called per word are re-bound here without them, taking
+    the text page as a prebuilt ``c_void_p`` and out-parameters by reference
+    (about 0.13 us a call). Functions that return a page object or font return a
+    plain integer address (cheap to compare and to cache by).
     """
 
     def __init__(self) -> None:
@@ -64,7 +76,15 @@ class _Api:
         self.flags_ref = ctypes.byref(self.flags)
         self.name_buf = ctypes.create_string_buffer(256)
         vp, ci = ctypes.c_void_p, ctypes.c_int
-        self.text_object = _rebind(raw.FPDFText_GetTextObject, vp, vp, ci)
+        # per word: no argtypes (handle as c_void_p, index as int, pointers by reference)
+        self.count_chars = _bare(raw.FPDFText_CountChars, ci)
+        self.text_object = _bare(raw.FPDFText_GetTextObject, vp)
+        self.char_origin = _bare(raw.FPDFText_GetCharOrigin, ci)
+        self.loose_box = _bare(raw.FPDFText_GetLooseCharBox, ci)
+        self.char_matrix = _bare(raw.FPDFText_GetMatrix, ci)
+        self.font_size = _bare(raw.FPDFText_GetFontSize, ctypes.c_double)
+        self.font_info = _bare(raw.FPDFText_GetFontInfo, ctypes.c_ulong)
+        # per text object or font: typed
         self.object_font = _rebind(raw.FPDFTextObj_GetFont, vp, vp)
         self.font_descent = _rebind(
             raw.FPDFFont_GetDescent, ci, vp, ctypes.c_float, ctypes.POINTER(ctypes.c_float)
@@ -74,6 +94,11 @@ class _Api:
 
 def _rebind(fn, restype, *argtypes):
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+def _bare(fn, restype):
+    """``fn`` without argument conversion: callers pass exactly the C types it takes."""
+    return ctypes.CFUNCTYPE(restype)(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
 _API: _Api | None = None
@@ -117,39 +142,305 @@ def _page_text(tp, n: int) -> str:
     return text
 
 
-class _ObjectInfo:
-    __slots__ = ("bold", "descent", "size", "upright")
-
-    def __init__(self, size: float, descent: float, bold: bool, upright: bool) -> None:
-        self.size = size
-        self.descent = descent
-        self.bold = bold
-        self.upright = upright
+#: What a text object's characters share: (size, descent, bold, upright).
+_ObjectInfo = tuple[float, float, bool, bool]
 
 
-def _object_info(tp, index: int, obj: int) -> _ObjectInfo:
+class _Fonts:
+    """Name-based boldness and weight per font, descent per font and size, for one page.
+
+    Fonts are shared by many text objects (a page has a handful of fonts and about a
+    hundred text objects), so these are asked of PDFium once per font. The cache
+    lives as long as the page, which keeps its fonts alive.
+    """
+
+    __slots__ = ("bold", "descent")
+
+    def __init__(self) -> None:
+        self.bold: dict[int, bool] = {}
+        self.descent: dict[tuple[int, float], float] = {}
+
+
+def _object_info(handle, index: int, obj: int, fonts: _Fonts) -> _ObjectInfo:
     """Font size (in points on the page), descent, boldness, orientation of a text object.
 
     ``index`` is one of the object's characters. The size is the font size times
     the vertical scale of the character's matrix, as pdfminer reports it.
     """
     api = _api()
-    raw = api.raw
     scale, upright = 1.0, True
-    if raw.FPDFText_GetMatrix(tp, index, api.matrix_ref):
+    if api.char_matrix(handle, index, api.matrix_ref):
         m = api.matrix
         scale = (m.c * m.c + m.d * m.d) ** 0.5
         upright = abs(m.b) <= 1e-3 * abs(m.a) and m.a > 0 and m.d > 0
-    size = float(raw.FPDFText_GetFontSize(tp, index)) * scale
-    n = raw.FPDFText_GetFontInfo(tp, index, api.name_buf, len(api.name_buf), api.flags_ref)
-    name = api.name_buf.raw[: max(n - 1, 0)].decode("latin-1") if n else ""
+    size = float(api.font_size(handle, index)) * scale
     font = api.object_font(obj) if obj else None
-    weight = api.font_weight(font) if font else -1
-    descent = -0.2 * size
-    if font and api.font_descent(font, size, api.descent_ref):
-        descent = min(float(api.descent.value), 0.0)
-    bold = weight >= BOLD_WEIGHT or is_bold_font(name)
-    return _ObjectInfo(size, descent, bold, upright)
+    if not font:  # a character PDFium generated: no text object, no font
+        return size, -0.2 * size, False, upright
+    bold = fonts.bold.get(font)
+    if bold is None:
+        buf = api.name_buf
+        n = api.font_info(handle, index, buf, ctypes.c_ulong(len(buf)), api.flags_ref)
+        name = buf.raw[: max(n - 1, 0)].decode("latin-1") if n else ""
+        bold = fonts.bold[font] = api.font_weight(font) >= BOLD_WEIGHT or is_bold_font(name)
+    key = (font, size)
+    descent = fonts.descent.get(key)
+    if descent is None:
+        descent = -0.2 * size
+        if api.font_descent(font, size, api.descent_ref):
+            descent = min(float(api.descent.value), 0.0)
+        fonts.descent[key] = descent
+    return size, descent, bold, upright
+
+
+class _PageReader:
+    """Reads one text page's words (and the spaces layout needs) into columns.
+
+    The words' raw PDFium values (first and last index, text object, origin, loose
+    right edge) are collected in one tight pass over the page text; boxes are then
+    computed with numpy for the whole page, and the spaces are decided and read in a
+    second, shorter pass. The arithmetic and decisions are the same, operation for
+    operation, as reading word by word.
+    """
+
+    def __init__(self, tp, text: str, page_top: float, page_left: float) -> None:
+        api = _api()
+        self.api = api
+        self.tp = tp
+        self.page_top, self.page_left = page_top, page_left
+        self.handle = ctypes.c_void_p(ctypes.cast(tp, ctypes.c_void_p).value)
+        self.text = text
+        self.fonts = _Fonts()
+        self.infos: dict[int, int] = {}  # text object -> row in the info lists
+        self.sizes: list[float] = []
+        self.descents: list[float] = []
+        self.bolds: list[bool] = []
+        self.uprights: list[bool] = []
+        # one entry per word piece
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.kinds: list[int] = []  # row in the info lists
+        self.xs: list[float] = []  # origin of the first character
+        self.ys: list[float] = []
+        self.rights: list[float] = []  # loose right edge of the last character
+        # what stood before the piece: 0 nothing to consider (not a word's first piece,
+        # a line end); i >= 1 a single space at i - 1; -1 a space PDFium dropped
+        self.seps: list[int] = []
+
+    def info(self, index: int, obj: int) -> int:
+        """Row of the text object's facts in the info lists (read on first use)."""
+        k = self.infos.get(obj)
+        if k is None:
+            size, descent, bold, upright = _object_info(self.handle, index, obj, self.fonts)
+            k = self.infos[obj] = len(self.sizes)
+            self.sizes.append(size)
+            self.descents.append(descent)
+            self.bolds.append(bold)
+            self.uprights.append(upright)
+        return k
+
+    def read_words(self) -> None:
+        """The first pass: every word of the page text, split where its text object changes."""
+        text, handle = self.text, self.handle
+        api = self.api
+        text_object, origin, loose = api.text_object, api.char_origin, api.loose_box
+        x, y, rect, x_ref, y_ref, rect_ref = (
+            api.x,
+            api.y,
+            api.rect,
+            api.x_ref,
+            api.y_ref,
+            api.rect_ref,
+        )
+        infos, uprights, info = self.infos, self.uprights, self.info
+        starts, ends, kinds, xs, ys, rights, seps = (
+            self.starts, self.ends, self.kinds, self.xs, self.ys, self.rights, self.seps
+        )  # fmt: skip
+        if _GLUED.search(text) and _dropped_spaces(self.tp, text):
+            for a, b, sep in _words(self.tp, text):
+                self.read_word(a, b, a if sep == " " else (-1 if sep else 0))
+            return
+        prev_end = 0
+        for m in _WORD.finditer(text):
+            a, end = m.span()
+            sep = a if a - prev_end == 1 and text[prev_end] == " " else 0
+            prev_end = end
+            b = end - 1
+            obj = text_object(handle, a) or 0
+            if a != b and obj != (text_object(handle, b) or 0):
+                self.split_word(a, b, obj, sep)  # the word spans text objects
+                continue
+            k = infos.get(obj)
+            if k is None:
+                k = info(a, obj)
+            if not uprights[k]:
+                continue
+            origin(handle, a, x_ref, y_ref)
+            loose(handle, b, rect_ref)
+            starts.append(a)
+            ends.append(b)
+            kinds.append(k)
+            xs.append(x.value)
+            ys.append(y.value)
+            rights.append(rect.right)
+            seps.append(sep)
+
+    def read_word(self, a: int, b: int, sep: int) -> None:
+        """One word: one piece when its first and last characters share a text object."""
+        text_object, handle = self.api.text_object, self.handle
+        obj = text_object(handle, a) or 0
+        if a == b or obj == (text_object(handle, b) or 0):
+            self.read_piece(a, b, obj, sep)
+        else:
+            self.split_word(a, b, obj, sep)
+
+    def split_word(self, a: int, b: int, obj: int, sep: int) -> None:
+        """A word that spans text objects: split at every change of object."""
+        text_object, handle = self.api.text_object, self.handle
+        start, current = a, obj
+        for i in range(a + 1, b + 1):
+            obj = text_object(handle, i) or 0
+            if obj != current:
+                if self.read_piece(start, i - 1, current, sep):
+                    sep = 0
+                start, current = i, obj
+        self.read_piece(start, b, current, sep)
+
+    def read_piece(self, a: int, b: int, obj: int, sep: int) -> bool:
+        """Characters ``a`` to ``b`` of one text object; False when not upright (dropped)."""
+        k = self.info(a, obj)
+        if not self.uprights[k]:
+            return False
+        api = self.api
+        api.char_origin(self.handle, a, api.x_ref, api.y_ref)
+        api.loose_box(self.handle, b, api.rect_ref)
+        self.starts.append(a)
+        self.ends.append(b)
+        self.kinds.append(k)
+        self.xs.append(api.x.value)
+        self.ys.append(api.y.value)
+        self.rights.append(api.rect.right)
+        self.seps.append(sep)
+        return True
+
+    def columns(self) -> PageChars:
+        """The second pass: boxes of the words, and the spaces between them."""
+        page_top, page_left = self.page_top, self.page_left
+        if not self.starts:
+            return PageChars.from_rows([])
+        kinds = np.array(self.kinds, dtype=np.intp)
+        size = np.array(self.sizes)[kinds]
+        descent = np.array(self.descents)[kinds]
+        bold = np.array(self.bolds, dtype=bool)[kinds]
+        # pdfminer's box: from the baseline's descent up by the font size; across,
+        # from the first character's origin to the last one's advance
+        x0 = np.array(self.xs) - page_left
+        x1 = np.array(self.rights) - page_left
+        bottom = page_top - (np.array(self.ys) + descent)
+        top = bottom - size
+        text = self.text
+        words = [text[a : b + 1] for a, b in zip(self.starts, self.ends, strict=True)]
+        if "\x02" in text or "\ufffe" in text:
+            words = [w[:-1] + "-" if w[-1] in _HYPHEN_MARKS else w for w in words]
+        # a space between two words on one line where the gap alone might not show
+        # it (tight setting; PDFium's boxes include a glyph's overhang, pdfminer's
+        # do not) is kept as a character, as pdfplumber does
+        seps = np.array(self.seps, dtype=np.int64)
+        seps[0] = 0  # nothing before the page's first word
+        wide = 2 * SPACE_GAP  # a gap wider than this many font sizes shows the space
+        need = (seps < 0) | (
+            (seps > 0) & (x0 - np.roll(x1, 1) <= wide * np.maximum(np.roll(size, 1), size))
+        )
+        at = np.flatnonzero(need)
+        if not len(at):
+            return PageChars(words, x0, top, x1, bottom, size, bold)
+        spaces = self.spaces(at.tolist(), seps[at].tolist(), x0, top, x1, bottom, size, bold)
+        sx0, stop, sx1, sbottom, ssize, sbold = spaces
+        # each space goes just before the word it precedes
+        n = len(words) + len(at)
+        where = np.arange(len(words)) + np.cumsum(need)
+        space_where = where[at] - 1
+        out_text: list[str] = [" "] * n
+        for i, w in zip(where.tolist(), words, strict=True):
+            out_text[i] = w
+        cols = []
+        for word_col, space_col in (
+            (x0, sx0), (top, stop), (x1, sx1), (bottom, sbottom), (size, ssize), (bold, sbold)
+        ):  # fmt: skip
+            col = np.empty(n, dtype=word_col.dtype)
+            col[where] = word_col
+            col[space_where] = space_col
+            cols.append(col)
+        return PageChars(out_text, *cols)
+
+    def spaces(
+        self,
+        at: list[int],
+        seps: list[int],
+        x0: np.ndarray,
+        top: np.ndarray,
+        x1: np.ndarray,
+        bottom: np.ndarray,
+        size: np.ndarray,
+        bold: np.ndarray,
+    ) -> tuple[list[float], list[float], list[float], list[float], list[float], list[bool]]:
+        """Boxes of the spaces before the words ``at``: a space from the PDF gets its own
+        box; one PDFium generated or dropped (no text object) spans the gap."""
+        api = self.api
+        handle, page_top, page_left = self.handle, self.page_top, self.page_left
+        text_object, origin, loose = api.text_object, api.char_origin, api.loose_box
+        x, y, rect = api.x, api.y, api.rect
+        sizes, descents, bolds, uprights = self.sizes, self.descents, self.bolds, self.uprights
+        lx0, ltop, lx1, lbottom, lsize, lbold = (
+            x0.tolist(), top.tolist(), x1.tolist(), bottom.tolist(), size.tolist(), bold.tolist()
+        )  # fmt: skip
+        sx0: list[float] = []
+        stop: list[float] = []
+        sx1: list[float] = []
+        sbottom: list[float] = []
+        ssize: list[float] = []
+        sbold: list[bool] = []
+        for i, sep in zip(at, seps, strict=True):
+            obj = (text_object(handle, sep - 1) or 0) if sep > 0 else 0
+            if obj:
+                k = self.info(sep - 1, obj)
+                if uprights[k]:
+                    origin(handle, sep - 1, api.x_ref, api.y_ref)
+                    loose(handle, sep - 1, api.rect_ref)
+                    b = page_top - (y.value + descents[k])
+                    sx0.append(x.value - page_left)
+                    stop.append(b - sizes[k])
+                    sx1.append(rect.right - page_left)
+                    sbottom.append(b)
+                    ssize.append(sizes[k])
+                    sbold.append(bolds[k])
+                    continue
+            p = i - 1
+            sx0.append(lx1[p])
+            stop.append(ltop[p])
+            sx1.append(max(lx0[i], lx1[p] + 0.5))
+            sbottom.append(lbottom[p])
+            ssize.append(lsize[p])
+            sbold.append(lbold[p])
+        return sx0, stop, sx1, sbottom, ssize, sbold
+
+
+def page_columns(tp, page_top: float, page_left: float = 0.0) -> PageChars:
+    """Read one text page into word-level characters (top-left coordinates), as columns.
+
+    ``page_top`` is the y of the page's top edge in PDF coordinates (origin bottom-left).
+    Words come in PDFium's text order; a word whose characters belong to different
+    text objects is split where the object changes; a space between two words on
+    one line whose gap alone might not show it is kept as a character of its own.
+    """
+    api = _api()
+    handle = ctypes.c_void_p(ctypes.cast(tp, ctypes.c_void_p).value)
+    n = api.count_chars(handle)
+    if n <= 0:
+        return PageChars.from_rows([])
+    reader = _PageReader(tp, _page_text(tp, n), page_top, page_left)
+    reader.read_words()
+    return reader.columns()
 
 
 def page_chars(tp, page_top: float, page_left: float = 0.0) -> list[Char]:
@@ -157,81 +448,7 @@ def page_chars(tp, page_top: float, page_left: float = 0.0) -> list[Char]:
 
     ``page_top`` is the y of the page's top edge in PDF coordinates (origin bottom-left).
     """
-    api = _api()
-    raw = api.raw
-    n = raw.FPDFText_CountChars(tp)
-    if n <= 0:
-        return []
-    text = _page_text(tp, n)
-    tp_ptr = ctypes.cast(tp, ctypes.c_void_p)
-    text_object = api.text_object
-    loose = raw.FPDFText_GetLooseCharBox
-    rect, rect_ref = api.rect, api.rect_ref
-    origin = raw.FPDFText_GetCharOrigin
-    x, y, x_ref, y_ref = api.x, api.y, api.x_ref, api.y_ref
-    infos: dict[int, _ObjectInfo] = {}
-    out: list[Char] = []
-
-    def make(a: int, b: int, obj: int) -> Char | None:
-        info = infos.get(obj)
-        if info is None:
-            info = infos[obj] = _object_info(tp, a, obj)
-        if not info.upright:
-            return None
-        # pdfminer's box: from the baseline's descent up by the font size; across,
-        # from the first character's origin to the last one's advance
-        origin(tp, a, x_ref, y_ref)
-        loose(tp, b, rect_ref)
-        bottom = page_top - (y.value + info.descent)
-        word = text[a : b + 1]
-        if word[-1] in _HYPHEN_MARKS:
-            word = word[:-1] + "-"
-        return Char(
-            word,
-            x.value - page_left,
-            bottom - info.size,
-            rect.right - page_left,
-            bottom,
-            info.size,
-            info.bold,
-        )
-
-    def emit(a: int, b: int, obj: int) -> None:
-        ch = make(a, b, obj)
-        if ch is not None:
-            out.append(ch)
-
-    for a, b, sep in _words(tp, text):
-        before = len(out)
-        obj_a = text_object(tp_ptr, a) or 0
-        if a == b or obj_a == (text_object(tp_ptr, b) or 0):
-            emit(a, b, obj_a)
-        else:
-            # the word spans text objects: split it at every change of object
-            start, current = a, obj_a
-            for i in range(a + 1, b + 1):
-                obj = text_object(tp_ptr, i) or 0
-                if obj != current:
-                    emit(start, i - 1, current)
-                    start, current = i, obj
-            emit(start, b, current)
-        if not before or len(out) == before or not sep:
-            continue
-        prev, new = out[before - 1], out[before]
-        if sep == " " and new.x0 - prev.x1 > 2 * SPACE_GAP * max(prev.size, new.size):
-            continue  # the gap shows the space
-        # a space between two words on one line where the gap alone might not show it
-        # (tight setting; PDFium's boxes include a glyph's overhang, pdfminer's do
-        # not): keep it as a character, as pdfplumber does. A space from the PDF
-        # gets its own box; one PDFium generated or dropped (no text object) spans
-        # the gap.
-        obj = text_object(tp_ptr, a - 1) or 0 if sep == " " else 0
-        space = make(a - 1, a - 1, obj) if obj else None
-        if space is None:
-            x1 = max(new.x0, prev.x1 + 0.5)
-            space = Char(" ", prev.x1, prev.top, x1, prev.bottom, prev.size, prev.bold)
-        out.insert(before, space)
-    return out
+    return page_columns(tp, page_top, page_left).chars()
 
 
 def _dropped_spaces(tp, text: str) -> set[int]:
@@ -314,7 +531,7 @@ def read_pdf_pdfium(path: str | Path, *, tables: bool = True) -> RawDocument:
                 width, height = right - left, top - bottom
                 pages.append(Page(number, width, height))
                 tp = page.get_textpage()
-                chars = page_chars(tp.raw, top, left)
+                chars = page_columns(tp.raw, top, left)
                 blocks: list[TableBlock] = (
                     page_tables(page, chars, page_top=top, page_left=left) if tables else []
                 )

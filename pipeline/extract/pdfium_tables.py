@@ -22,9 +22,12 @@ A ruled box whose rows hold one cell of text each is a text frame, not a table:
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Sequence
 from types import SimpleNamespace
 
-from pipeline.extract.layout import Char, TableBlock, chars_to_lines, table_block
+import numpy as np
+
+from pipeline.extract.layout import Char, PageChars, TableBlock, chars_to_lines, table_block
 
 #: A page needs this many straight path segments (a 2x2 grid has 6 lines, a box 4)
 #: before its paths are read as table edges.
@@ -34,24 +37,89 @@ _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _AXIS_TOL = 0.01
 
 
-def _objects(raw, container, count_fn, get_fn):
-    for i in range(count_fn(container)):
-        yield get_fn(container, i)
+class _Ptr(ctypes.c_void_p):
+    """A pointer result that stays a ctypes object (a plain ``c_void_p`` restype would
+    turn it into an int, which a call without argtypes would pass as a 32-bit int)."""
 
 
-def _path_segment_count(raw, page_handle) -> int:
-    """Straight segments of the page's path objects (forms included); cheap."""
+class _PathApi:
+    """The PDFium functions called per page object and per path segment, bound once
+    without argument conversion (about four times cheaper than pypdfium2's bindings);
+    callers pass exactly the C types they take."""
+
+    def __init__(self) -> None:
+        import pypdfium2.raw as raw
+
+        def bare(fn, restype=ctypes.c_int):
+            return ctypes.CFUNCTYPE(restype)(ctypes.cast(fn, ctypes.c_void_p).value)
+
+        self.count_objects = bare(raw.FPDFPage_CountObjects)
+        self.get_object = bare(raw.FPDFPage_GetObject, _Ptr)
+        self.form_count_objects = bare(raw.FPDFFormObj_CountObjects)
+        self.form_get_object = bare(raw.FPDFFormObj_GetObject, _Ptr)  # index: c_ulong
+        self.object_type = bare(raw.FPDFPageObj_GetType)
+        self.object_matrix = bare(raw.FPDFPageObj_GetMatrix)
+        self.count_segments = bare(raw.FPDFPath_CountSegments)
+        self.get_segment = bare(raw.FPDFPath_GetPathSegment, _Ptr)
+        self.segment_point = bare(raw.FPDFPathSegment_GetPoint)
+        self.segment_type = bare(raw.FPDFPathSegment_GetType)
+        self.segment_close = bare(raw.FPDFPathSegment_GetClose)
+        self.PATH, self.FORM = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
+        self.MOVETO, self.LINETO = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_LINETO
+        self.matrix = raw.FS_MATRIX()
+        self.matrix_ref = ctypes.byref(self.matrix)
+
+
+_PATH_API: _PathApi | None = None
+
+
+def _path_api() -> _PathApi:
+    global _PATH_API
+    if _PATH_API is None:
+        _PATH_API = _PathApi()
+    return _PATH_API
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _own_matrix(api: _PathApi, obj) -> tuple[float, ...]:
+    if api.object_matrix(obj, api.matrix_ref):
+        m = api.matrix
+        return (m.a, m.b, m.c, m.d, m.e, m.f)
+    return _IDENTITY
+
+
+def _page_paths(page_handle) -> tuple[int, list[tuple[_Ptr, tuple[float, ...]]]]:
+    """Segments of the page's path objects (forms included), and each path object with
+    the matrix of the forms around it, in the order the edges are read.
+
+    One walk over the page objects (a page holds one to several hundred, text
+    objects included); the paths' own matrices and segments are read only when the
+    page has enough segments to be a table candidate.
+    """
+    api = _path_api()
+    path_kind, form_kind, object_type = api.PATH, api.FORM, api.object_type
+    count_segments = api.count_segments
     total = 0
-    stack = [(page_handle, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject)]
+    paths: list[tuple[_Ptr, tuple[float, ...]]] = []
+    stack: list[tuple[object, tuple[float, ...], bool]] = [(page_handle, _IDENTITY, False)]
     while stack:
-        container, count_fn, get_fn = stack.pop()
-        for obj in _objects(raw, container, count_fn, get_fn):
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_PATH:
-                total += raw.FPDFPath_CountSegments(obj)
-            elif kind == raw.FPDF_PAGEOBJ_FORM:
-                stack.append((obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject))
-    return total
+        container, outer, is_form = stack.pop()
+        if is_form:
+            n = api.form_count_objects(container)
+            objects = (api.form_get_object(container, ctypes.c_ulong(i)) for i in range(n))
+        else:
+            get = api.get_object
+            objects = (get(container, i) for i in range(api.count_objects(container)))
+        for obj in objects:
+            kind = object_type(obj)
+            if kind == path_kind:
+                total += count_segments(obj)
+                paths.append((obj, outer))
+            elif kind == form_kind:
+                stack.append((obj, _mul(_own_matrix(api, obj), outer), True))
+    return total, paths
 
 
 def _mul(m1: tuple[float, ...], m2: tuple[float, ...]) -> tuple[float, ...]:
@@ -73,41 +141,36 @@ def page_edges(page_handle, *, page_top: float, page_left: float = 0.0) -> list[
 
     Coordinates are in points from the page's top-left, like pdfplumber's.
     """
-    import pypdfium2.raw as raw
+    return _edges(_page_paths(page_handle)[1], page_top=page_top, page_left=page_left)
 
-    matrix = raw.FS_MATRIX()
+
+def _edges(
+    paths: list[tuple[_Ptr, tuple[float, ...]]], *, page_top: float, page_left: float
+) -> list[dict]:
+    api = _path_api()
     x, y = ctypes.c_float(), ctypes.c_float()
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    get_segment, segment_point = api.get_segment, api.segment_point
+    segment_type, segment_close = api.segment_type, api.segment_close
+    moveto, lineto = api.MOVETO, api.LINETO
     edges: list[dict] = []
-    identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    stack = [(page_handle, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, identity)]
-    while stack:
-        container, count_fn, get_fn, outer = stack.pop()
-        for obj in _objects(raw, container, count_fn, get_fn):
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
-                continue
-            own = identity
-            if raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
-                own = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
-            m = _mul(own, outer)
-            if kind == raw.FPDF_PAGEOBJ_FORM:
-                stack.append((obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m))
-                continue
-            points: list[tuple[float, float]] = []  # the current subpath
-            for i in range(raw.FPDFPath_CountSegments(obj)):
-                seg = raw.FPDFPath_GetPathSegment(obj, i)
-                raw.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
-                px = m[0] * x.value + m[2] * y.value + m[4] - page_left
-                py = page_top - (m[1] * x.value + m[3] * y.value + m[5])
-                kind_seg = raw.FPDFPathSegment_GetType(seg)
-                if kind_seg == raw.FPDF_SEGMENT_MOVETO or not points:
-                    points = [(px, py)]
-                else:
-                    if kind_seg == raw.FPDF_SEGMENT_LINETO:
-                        _add_edge(edges, points[-1], (px, py))
-                    points.append((px, py))
-                if raw.FPDFPathSegment_GetClose(seg) and len(points) > 2:
-                    _add_edge(edges, points[-1], points[0])
+    for obj, outer in paths:
+        m = _mul(_own_matrix(api, obj), outer)
+        points: list[tuple[float, float]] = []  # the current subpath
+        for i in range(api.count_segments(obj)):
+            seg = get_segment(obj, i)
+            segment_point(seg, x_ref, y_ref)
+            px = m[0] * x.value + m[2] * y.value + m[4] - page_left
+            py = page_top - (m[1] * x.value + m[3] * y.value + m[5])
+            kind_seg = segment_type(seg)
+            if kind_seg == moveto or not points:
+                points = [(px, py)]
+            else:
+                if kind_seg == lineto:
+                    _add_edge(edges, points[-1], (px, py))
+                points.append((px, py))
+            if segment_close(seg) and len(points) > 2:
+                _add_edge(edges, points[-1], points[0])
     return edges
 
 
@@ -137,7 +200,7 @@ def _add_edge(edges: list[dict], p0: tuple[float, float], p1: tuple[float, float
     )
 
 
-def find_tables(edges: list[dict], chars: list[Char], *, width: float, height: float):
+def find_tables(edges: list[dict], *, width: float, height: float):
     """Run pdfplumber's table finder on ``edges``; return its tables (cells as bboxes)."""
     from pdfplumber.table import TableFinder
 
@@ -145,37 +208,68 @@ def find_tables(edges: list[dict], chars: list[Char], *, width: float, height: f
     return TableFinder(page, _TABLE_SETTINGS).tables
 
 
-def _cell_text(chars: list[Char], cell: tuple[float, float, float, float], page: int) -> str:
+def _inside(cx: np.ndarray, cy: np.ndarray, cell: tuple[float, float, float, float]) -> np.ndarray:
+    """Which characters (by the centres of their boxes) stand inside a cell."""
     x0, top, x1, bottom = cell
-    inside = [
-        c for c in chars if x0 <= (c.x0 + c.x1) / 2 < x1 and top <= (c.top + c.bottom) / 2 < bottom
-    ]
-    if not inside:
+    return (x0 <= cx) & (cx < x1) & (top <= cy) & (cy < bottom)
+
+
+def _cell_text(chars: PageChars, cx, cy, cell: tuple[float, float, float, float], page: int) -> str:
+    inside = _inside(cx, cy, cell)
+    if not inside.any():
         return ""
-    lines = chars_to_lines(inside, page=page, width=x1 + 1, height=bottom + 1)
+    _x0, _top, x1, bottom = cell
+    lines = chars_to_lines(chars.take(inside), page=page, width=x1 + 1, height=bottom + 1)
     return "\n".join(line.text for line in lines)
 
 
+def _could_be_table(rows: list[list[bool]]) -> bool:
+    """Whether rows whose cells may hold text (True) could pass :func:`table_block`.
+
+    A cell with no visible character inside has no text, so when even these upper
+    bounds give fewer than two rows with text or no row with two cells of text, the
+    cell texts need not be read: the table is a text frame or empty.
+    """
+    kept = [r for r in rows if any(r)]
+    return len(kept) >= 2 and max(sum(r) for r in kept) >= 2
+
+
 def page_tables(
-    page, chars: list[Char], *, page_top: float, page_left: float = 0.0, number: int = 0
+    page,
+    chars: Sequence[Char] | PageChars,
+    *,
+    page_top: float,
+    page_left: float = 0.0,
+    number: int = 0,
 ) -> list[TableBlock]:
     """Tables of one PDFium page drawn with ruling lines, as :class:`TableBlock` objects."""
-    import pypdfium2.raw as raw
-
-    handle = page.raw
-    if _path_segment_count(raw, handle) < MIN_SEGMENTS_FOR_TABLES:
+    total, paths = _page_paths(page.raw)
+    if total < MIN_SEGMENTS_FOR_TABLES:
         return []
-    edges = page_edges(handle, page_top=page_top, page_left=page_left)
+    edges = _edges(paths, page_top=page_top, page_left=page_left)
     if len(edges) < 6:
         return []
     left, bottom, right, top = page.get_bbox()
+    tables = find_tables(edges, width=right - left, height=top - bottom)
+    if not tables:
+        return []
+    pc = chars if isinstance(chars, PageChars) else PageChars.from_chars(chars)
+    cx, cy = (pc.x0 + pc.x1) / 2, (pc.top + pc.bottom) / 2
+    visible = np.fromiter((bool(t.strip()) for t in pc.text), dtype=bool, count=len(pc))
+    vx, vy = cx[visible], cy[visible]
     blocks = []
-    for table in find_tables(edges, chars, width=right - left, height=top - bottom):
-        rows = []
-        for row in table.rows:
-            rows.append(
-                [None if cell is None else _cell_text(chars, cell, number) for cell in row.cells]
-            )
+    for table in tables:
+        cells = [row.cells for row in table.rows]
+        may_hold_text = [
+            [cell is not None and bool(_inside(vx, vy, cell).any()) for cell in row]
+            for row in cells
+        ]
+        if not _could_be_table(may_hold_text):
+            continue
+        rows = [
+            [None if cell is None else _cell_text(pc, cx, cy, cell, number) for cell in row]
+            for row in cells
+        ]
         block = table_block(table.bbox, rows)
         if block is not None:
             blocks.append(block)
