@@ -82,7 +82,9 @@ def normalize_chars(text: str) -> str:
 
 def normalize_whitespace(text: str) -> str:
     """Collapse runs of whitespace (including line breaks) to one space and strip."""
-    return _SPACES.sub(" ", text).strip()
+    if "  " in text or "\n" in text or "\r" in text or "\f" in text or "\v" in text:
+        text = _SPACES.sub(" ", text)  # else there is no run to collapse
+    return text.strip()
 
 
 def clean_text(text: str) -> str:
