@@ -79,10 +79,12 @@ class PageChars:
     """One page's characters as columns: the same data as a list of :class:`Char`.
 
     ``text`` is a list of strings; ``x0``, ``top``, ``x1``, ``bottom`` and ``size``
-    are float64 arrays and ``bold`` a bool array, all of the same length.
+    are float64 arrays and ``bold`` a bool array, all of the same length. A backend
+    that knows which characters are blank and how long each text is may pass
+    ``blank`` and ``nchar``; else they are computed from the texts when needed.
     """
 
-    __slots__ = ("bold", "bottom", "size", "text", "top", "x0", "x1")
+    __slots__ = ("_blank", "_nchar", "bold", "bottom", "size", "text", "top", "x0", "x1")
 
     def __init__(
         self,
@@ -93,8 +95,13 @@ class PageChars:
         bottom: Sequence[float] | np.ndarray,
         size: Sequence[float] | np.ndarray,
         bold: Sequence[bool] | np.ndarray,
+        *,
+        blank: np.ndarray | None = None,
+        nchar: np.ndarray | None = None,
     ) -> None:
         self.text = text
+        self._blank = blank
+        self._nchar = nchar
         self.x0 = np.asarray(x0, dtype=np.float64)
         self.top = np.asarray(top, dtype=np.float64)
         self.x1 = np.asarray(x1, dtype=np.float64)
@@ -128,6 +135,18 @@ class PageChars:
     def __len__(self) -> int:
         return len(self.text)
 
+    def blanks(self) -> np.ndarray:
+        """Which characters are blank (whitespace only)."""
+        if self._blank is None:
+            self._blank = _blanks(self.text)
+        return self._blank
+
+    def lengths(self) -> np.ndarray:
+        """How many characters each text holds (a word counts its letters)."""
+        if self._nchar is None:
+            self._nchar = _lengths(self.text)
+        return self._nchar
+
     def take(self, index: np.ndarray) -> PageChars:
         """The characters at ``index`` (positions or a boolean mask), in that order."""
         if index.dtype == bool:
@@ -141,6 +160,8 @@ class PageChars:
             self.bottom[index],
             self.size[index],
             self.bold[index],
+            blank=None if self._blank is None else self._blank[index],
+            nchar=None if self._nchar is None else self._nchar[index],
         )
 
     def chars(self) -> list[Char]:
@@ -257,31 +278,49 @@ def _group_running_max(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     return uniq[np.maximum.accumulate(key) - group * k]
 
 
-def _band_ids(mids: list[float], heights: list[float]) -> list[int]:
+def _band_ids(mids: np.ndarray, heights: np.ndarray) -> np.ndarray:
     """Band number of each character (sorted by centre, then x0).
 
     A character joins the current band when its centre is within 0.42 of the larger
     of its height and the band's; the band's centre follows its full-size
     characters (a running mean), not its markers.
+
+    Characters come in runs of equal centre and height (a line's words and spaces
+    in one font). Every character of a run joins the band its first one joins or
+    starts: the band's centre only moves towards the run's, and the band is at least
+    as high as the run from then on. So the test is made once per run, and the
+    running mean is updated character by character only while it differs from the
+    run's centre (once equal, adding an equal value leaves it unchanged).
     """
-    ids: list[int] = []
-    append = ids.append
+    n = len(mids)
+    new_run = np.concatenate(([True], (mids[1:] != mids[:-1]) | (heights[1:] != heights[:-1])))
+    starts = np.flatnonzero(new_run)
+    lengths = np.diff(np.append(starts, n))
+    run_band: list[int] = []
+    append = run_band.append
     band = -1
     bmid = bheight = 0.0
     count = 0
-    for m, h in zip(mids, heights, strict=True):
+    for m, h, k in zip(mids[starts].tolist(), heights[starts].tolist(), lengths.tolist(),
+                       strict=True):  # fmt: skip
         if band >= 0 and abs(m - bmid) <= 0.42 * (h if h > bheight else bheight):
             count += 1
-            append(band)
             if h >= 0.85 * bheight:
                 bmid += (m - bmid) / count
                 if h > bheight:
                     bheight = h
-            continue
-        band += 1
+        else:
+            band += 1
+            bmid, bheight, count = m, h, 1
         append(band)
-        bmid, bheight, count = m, h, 1
-    return ids
+        if k > 1:
+            if h >= 0.85 * bheight and bmid != m:
+                for _ in range(k - 1):
+                    count += 1
+                    bmid += (m - bmid) / count
+            else:
+                count += k - 1
+    return np.repeat(np.array(run_band, dtype=np.int64), lengths)
 
 
 def _find_gutter(pc: PageChars, nchar: np.ndarray, width: float) -> float | None:
@@ -323,7 +362,7 @@ def find_gutter(chars: Sequence[Char] | PageChars, width: float) -> float | None
     heading) are tolerated.
     """
     pc = _columns(chars)
-    return _find_gutter(pc, _lengths(pc.text), width)
+    return _find_gutter(pc, pc.lengths(), width)
 
 
 def _is_marker(text: str) -> bool:
@@ -331,24 +370,27 @@ def _is_marker(text: str) -> bool:
 
 
 class _Segments:
-    """The characters of a page's segments in reading order, with per-segment facts."""
+    """The characters of a page's segments in reading order, with per-segment facts.
 
-    __slots__ = (
-        "blank",
-        "bold",
-        "bottom",
-        "bounds",
-        "has_text",
-        "nseg",
-        "raised",
-        "seg_bottom",
-        "seg_size",
-        "seg_top",
-        "size",
-        "text",
-        "x0",
-        "x1",
-    )
+    Numpy arrays per character (``pc``, ``seg``, ``blank``, ``raised``, ``nchar``) and
+    per segment (``bounds`` into the characters, ``has_text``, ``seg_size``,
+    ``seg_top``, ``seg_bottom``); Python lists of the same for the character loop
+    of :func:`_segment_line` are made on first use.
+    """
+
+    __slots__ = ("_lists", "blank", "bounds", "has_text", "nchar", "nseg", "pc", "raised", "seg",
+                 "seg_bottom", "seg_size", "seg_top")  # fmt: skip
+
+    def __init__(self) -> None:
+        self._lists: tuple[list, ...] | None = None
+
+    def lists(self) -> tuple[list, ...]:
+        """(text, x0, x1, size, bold, blank, raised) as Python lists."""
+        if self._lists is None:
+            pc = self.pc
+            self._lists = (pc.text, pc.x0.tolist(), pc.x1.tolist(), pc.size.tolist(),
+                           pc.bold.tolist(), self.blank.tolist(), self.raised.tolist())  # fmt: skip
+        return self._lists
 
 
 def _prepare_segments(
@@ -380,31 +422,27 @@ def _prepare_segments(
         baseline[has_text] = by_bottom[first + count[has_text] // 2]  # the median line
         seg_top[has_text] = np.minimum.reduceat(pc.top[fi], first)
         seg_bottom[has_text] = np.maximum.reduceat(fbottom, first)
-    raised = (size < 0.85 * per_char) & (bottom < baseline[seg] - 0.2 * per_char)
     out = _Segments()
-    out.nseg = nseg
-    out.bounds = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1], [True]))).tolist()
-    out.has_text = has_text.tolist()
-    out.seg_size = seg_size.tolist()
-    out.seg_top = seg_top.tolist()
-    out.seg_bottom = seg_bottom.tolist()
-    out.text = pc.text
-    out.x0 = pc.x0.tolist()
-    out.x1 = pc.x1.tolist()
-    out.size = size.tolist()
-    out.bold = pc.bold.tolist()
-    out.blank = blank.tolist()
-    out.raised = raised.tolist()
+    out.pc, out.seg, out.nseg, out.blank, out.nchar = pc, seg, nseg, blank, nchar
+    out.raised = (size < 0.85 * per_char) & (bottom < baseline[seg] - 0.2 * per_char)
+    out.bounds = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1], [True])))
+    out.has_text = has_text
+    out.seg_size = seg_size
+    out.seg_top = seg_top
+    out.seg_bottom = seg_bottom
     return out
 
 
 def _segment_line(sg: _Segments, s: int, page: int) -> Line | None:
-    """Write segment ``s`` as a line: spaces from gaps, glued raised markers dropped."""
+    """Write segment ``s`` as a line: spaces from gaps, glued raised markers dropped.
+
+    The reference, character by character; :func:`_segment_lines` does the same for
+    segments without raised characters, a page at a time.
+    """
     if not sg.has_text[s]:
         return None
-    size = sg.seg_size[s]
-    texts, xs0, xs1, sizes, bolds = sg.text, sg.x0, sg.x1, sg.size, sg.bold
-    blanks, raiseds = sg.blank, sg.raised
+    size = float(sg.seg_size[s])
+    texts, xs0, xs1, sizes, bolds, blanks, raiseds = sg.lists()
     space_gap = SPACE_GAP * size
     parts: list[str] = []
     pending_space = False
@@ -415,7 +453,7 @@ def _segment_line(sg: _Segments, s: int, page: int) -> Line | None:
     kx0, kx1 = float("inf"), float("-inf")
     kept_len = kept_bold = sized_len = sized_bold = 0
     sized = False
-    for i in range(sg.bounds[s], sg.bounds[s + 1]):
+    for i in range(int(sg.bounds[s]), int(sg.bounds[s + 1])):
         x1 = xs1[i]
         if blanks[i]:
             # a space overprinted by a neighbour (inside the previous glyph's box, or
@@ -457,20 +495,97 @@ def _segment_line(sg: _Segments, s: int, page: int) -> Line | None:
         pending_space = False
         seen_word = seen_word or not raised
         in_marker = marker
+    bold = sized_bold > sized_len / 2 if sized else kept_bold > kept_len / 2
+    return _line(parts, page, kx0, float(sg.seg_top[s]), kx1, float(sg.seg_bottom[s]), size, bold)
+
+
+def _line(parts: list[str], page: int, x0: float, top: float, x1: float, bottom: float,
+          size: float, bold: bool) -> Line | None:  # fmt: skip
     text = normalize_chars("".join(parts)).strip()
     if not text:
         return None
-    bold = sized_bold > sized_len / 2 if sized else kept_bold > kept_len / 2
-    return Line(
-        text=text,
-        page=page,
-        x0=kx0,
-        top=sg.seg_top[s],
-        x1=kx1,
-        bottom=sg.seg_bottom[s],
-        size=float(size),
-        bold=bold,
-    )
+    return Line(text=text, page=page, x0=x0, top=top, x1=x1, bottom=bottom, size=size, bold=bold)
+
+
+def _segment_lines(sg: _Segments, page: int, *, vectorised: bool = True) -> list[Line]:
+    """Every segment of a page as a line, in order (segments without text give none).
+
+    A segment without raised characters has no footnote markers, so the loop of
+    :func:`_segment_line` comes down to: a character gets a space before it when a
+    character precedes it in the segment and either the gap between them is wider
+    than ``SPACE_GAP`` font sizes or a space character stands between them (not
+    overprinted: reaching 0.1 pt past the previous character, and ending before the
+    next one starts a quarter into it; the last such space counts). That is done here
+    for all such segments of the page at once; the others go through the loop.
+    """
+    pc, seg, blank, raised = sg.pc, sg.seg, sg.blank, sg.raised
+    nonblank = ~blank
+    n = len(seg)
+    special = np.bincount(seg[raised & nonblank], minlength=sg.nseg) > 0
+    if not vectorised:
+        special[:] = True
+    lines: list[Line] = []
+    if special.all():
+        for s in range(sg.nseg):
+            if (line := _segment_line(sg, s, page)) is not None:
+                lines.append(line)
+        return lines
+    x0, x1 = pc.x0, pc.x1
+    size_of = sg.seg_size[seg]
+    pos = np.arange(n)
+    seg_start = sg.bounds[seg]
+    # the previous non-blank character in the segment (all are kept: no markers)
+    prev_nb = np.concatenate(([-1], np.maximum.accumulate(np.where(nonblank, pos, -1))[:-1]))
+    has_prev = prev_nb >= seg_start
+    prev_x1 = x1[np.maximum(prev_nb, 0)]
+    counts = blank & has_prev & ~raised & (x1 > prev_x1 + 0.1)
+    starts = x0 + 0.25 * (x1 - x0)
+    # the last counted space or non-blank character before each character
+    event = np.concatenate(([-1], np.maximum.accumulate(np.where(counts | nonblank, pos, -1))[:-1]))
+    last = np.maximum(event, 0)
+    pending = (event >= seg_start) & counts[last] & ~(x0 < starts[last])
+    space = has_prev & (pending | (x0 - prev_x1 > SPACE_GAP * size_of))
+    keep = nonblank & ~special[seg]
+    kept = np.flatnonzero(keep)
+    texts = pc.text
+    parts = [" " + texts[i] if sp else texts[i]
+             for i, sp in zip(kept.tolist(), space[kept].tolist(), strict=True)]  # fmt: skip
+    # per segment: where its kept characters are in ``parts``, their extent and weight
+    kseg = seg[kept]
+    nkept = np.bincount(kseg, minlength=sg.nseg)
+    kend = np.cumsum(nkept)
+    kfirst = kend - nkept
+    has = nkept > 0
+    kx0 = np.zeros(sg.nseg)
+    kx1 = np.zeros(sg.nseg)
+    if len(kept):
+        kx0[has] = np.minimum.reduceat(x0[kept], kfirst[has])
+        kx1[has] = np.maximum.reduceat(x1[kept], kfirst[has])
+    nchar = sg.nchar.astype(np.float64)
+    weight = nchar * keep
+    bold_weight = weight * pc.bold
+    sized = keep & (np.abs(pc.size - size_of) < 0.5)
+    sized_len = np.bincount(seg, weights=nchar * sized, minlength=sg.nseg)
+    sized_bold = np.bincount(seg, weights=nchar * (sized & pc.bold), minlength=sg.nseg)
+    kept_len = np.bincount(seg, weights=weight, minlength=sg.nseg)
+    kept_bold = np.bincount(seg, weights=bold_weight, minlength=sg.nseg)
+    any_sized = np.bincount(seg[sized], minlength=sg.nseg) > 0
+    bold = np.where(any_sized, sized_bold > sized_len / 2, kept_bold > kept_len / 2)
+    has_text, seg_size = sg.has_text.tolist(), sg.seg_size.tolist()
+    seg_top, seg_bottom = sg.seg_top.tolist(), sg.seg_bottom.tolist()
+    kfirst_l, kend_l, kx0_l, kx1_l = kfirst.tolist(), kend.tolist(), kx0.tolist(), kx1.tolist()
+    bold_l, special_l = bold.tolist(), special.tolist()
+    for s in range(sg.nseg):
+        if not has_text[s]:
+            continue
+        if special_l[s]:
+            line = _segment_line(sg, s, page)
+        else:
+            line = _line(parts[kfirst_l[s] : kend_l[s]], page, kx0_l[s], seg_top[s], kx1_l[s],
+                         seg_bottom[s], seg_size[s], bold_l[s])  # fmt: skip
+        if line is not None:
+            lines.append(line)
+    return lines
 
 
 def segment_to_line(chars: Sequence[Char], page: int) -> Line | None:
@@ -479,7 +594,7 @@ def segment_to_line(chars: Sequence[Char], page: int) -> Line | None:
         return None
     pc = PageChars.from_chars(sorted(chars, key=lambda c: c.x0))
     seg = np.zeros(len(pc), dtype=np.int64)
-    sg = _prepare_segments(pc, seg, _lengths(pc.text), _blanks(pc.text), _rounded(pc.size))
+    sg = _prepare_segments(pc, seg, pc.lengths(), pc.blanks(), _rounded(pc.size))
     return _segment_line(sg, 0, page)
 
 
@@ -491,12 +606,12 @@ def _page_segments(pc: PageChars, gutter: float | None, page: int) -> list[Line]
     mid = (pc.top + pc.bottom) / 2
     height = np.maximum(pc.bottom - pc.top, 0.1)
     order = np.lexsort((x0, mid))  # stable: by centre, then x0
-    band = np.array(_band_ids(mid[order].tolist(), height[order].tolist()), dtype=np.int64)
+    band = _band_ids(mid[order], height[order])
     within = np.lexsort((x0[order], band))  # each band left to right, stable
     band = band[within]
     pc = pc.take(order[within])
     x0, x1 = pc.x0, pc.x1
-    nchar, blank = _lengths(pc.text), _blanks(pc.text)
+    nchar, blank = pc.lengths(), pc.blanks()
     rounded = _rounded(pc.size)
     band_size = _dominant_sizes(band, int(band[-1]) + 1, rounded, nchar, blank, pc.size)[band]
     # cut a band at a gap wider than SEGMENT_GAP font sizes (measured from the
@@ -508,13 +623,7 @@ def _page_segments(pc: PageChars, gutter: float | None, page: int) -> list[Line]
     if gutter is not None:
         cut |= (prev_x1 <= gutter) & (gutter <= nxt) & (gap > 0.5 * size)
     seg = np.concatenate(([0], np.cumsum(cut)))
-    sg = _prepare_segments(pc, seg, nchar, blank, rounded)
-    lines = []
-    for s in range(sg.nseg):
-        line = _segment_line(sg, s, page)
-        if line is not None:
-            lines.append(line)
-    return lines
+    return _segment_lines(_prepare_segments(pc, seg, nchar, blank, rounded), page)
 
 
 def _inside(pc: PageChars, t: TableBlock) -> np.ndarray:
@@ -539,7 +648,7 @@ def chars_to_lines(
         keep &= ~_inside(pc, t)
     if not keep.all():
         pc = pc.take(keep)
-    gutter = _find_gutter(pc, _lengths(pc.text), width)
+    gutter = _find_gutter(pc, pc.lengths(), width)
     items: list[tuple[float, int, Line]] = []  # (top, column 0/1/2=spanning, line)
     for line in _page_segments(pc, gutter, page):
         if gutter is None or line.x1 <= gutter + 1:

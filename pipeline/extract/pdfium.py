@@ -352,8 +352,10 @@ class _PageReader:
             (seps > 0) & (x0 - np.roll(x1, 1) <= wide * np.maximum(np.roll(size, 1), size))
         )
         at = np.flatnonzero(need)
+        nchar = np.array(self.ends) - np.array(self.starts) + 1  # a word's letters
         if not len(at):
-            return PageChars(words, x0, top, x1, bottom, size, bold)
+            blank = np.zeros(len(words), dtype=bool)
+            return PageChars(words, x0, top, x1, bottom, size, bold, blank=blank, nchar=nchar)
         spaces = self.spaces(at.tolist(), seps[at].tolist(), x0, top, x1, bottom, size, bold)
         sx0, stop, sx1, sbottom, ssize, sbold = spaces
         # each space goes just before the word it precedes
@@ -365,13 +367,15 @@ class _PageReader:
             out_text[i] = w
         cols = []
         for word_col, space_col in (
-            (x0, sx0), (top, stop), (x1, sx1), (bottom, sbottom), (size, ssize), (bold, sbold)
+            (x0, sx0), (top, stop), (x1, sx1), (bottom, sbottom), (size, ssize), (bold, sbold),
+            (nchar, 1), (False, True),
         ):  # fmt: skip
-            col = np.empty(n, dtype=word_col.dtype)
+            col = np.empty(n, dtype=np.asarray(word_col).dtype)
             col[where] = word_col
             col[space_where] = space_col
             cols.append(col)
-        return PageChars(out_text, *cols)
+        *boxes, nchar, blank = cols
+        return PageChars(out_text, *boxes, blank=blank, nchar=nchar)
 
     def spaces(
         self,
