@@ -59,6 +59,7 @@ class _PathApi:
         self.form_get_object = bare(raw.FPDFFormObj_GetObject, _Ptr)  # index: c_ulong
         self.object_type = bare(raw.FPDFPageObj_GetType)
         self.object_matrix = bare(raw.FPDFPageObj_GetMatrix)
+        self.object_bounds = bare(raw.FPDFPageObj_GetBounds)
         self.count_segments = bare(raw.FPDFPath_CountSegments)
         self.get_segment = bare(raw.FPDFPath_GetPathSegment, _Ptr)
         self.segment_point = bare(raw.FPDFPathSegment_GetPoint)
@@ -68,6 +69,8 @@ class _PathApi:
         self.MOVETO, self.LINETO = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_LINETO
         self.matrix = raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)
+        self.bounds = [ctypes.c_float() for _ in range(4)]
+        self.bounds_refs = [ctypes.byref(v) for v in self.bounds]
 
 
 _PATH_API: _PathApi | None = None
@@ -90,7 +93,10 @@ def _own_matrix(api: _PathApi, obj) -> tuple[float, ...]:
     return _IDENTITY
 
 
-def _page_paths(page_handle) -> tuple[int, list[tuple[_Ptr, tuple[float, ...]]]]:
+_Path = tuple[_Ptr, tuple[float, ...], int]  # a path object, the forms' matrix, its segments
+
+
+def _page_paths(page_handle) -> tuple[int, list[_Path]]:
     """Segments of the page's path objects (forms included), and each path object with
     the matrix of the forms around it, in the order the edges are read.
 
@@ -102,7 +108,7 @@ def _page_paths(page_handle) -> tuple[int, list[tuple[_Ptr, tuple[float, ...]]]]
     path_kind, form_kind, object_type = api.PATH, api.FORM, api.object_type
     count_segments = api.count_segments
     total = 0
-    paths: list[tuple[_Ptr, tuple[float, ...]]] = []
+    paths: list[_Path] = []
     stack: list[tuple[object, tuple[float, ...], bool]] = [(page_handle, _IDENTITY, False)]
     while stack:
         container, outer, is_form = stack.pop()
@@ -115,8 +121,9 @@ def _page_paths(page_handle) -> tuple[int, list[tuple[_Ptr, tuple[float, ...]]]]
         for obj in objects:
             kind = object_type(obj)
             if kind == path_kind:
-                total += count_segments(obj)
-                paths.append((obj, outer))
+                n = count_segments(obj)
+                total += n
+                paths.append((obj, outer, n))
             elif kind == form_kind:
                 stack.append((obj, _mul(_own_matrix(api, obj), outer), True))
     return total, paths
@@ -139,14 +146,37 @@ def _mul(m1: tuple[float, ...], m2: tuple[float, ...]) -> tuple[float, ...]:
 def page_edges(page_handle, *, page_top: float, page_left: float = 0.0) -> list[dict]:
     """Every straight horizontal or vertical path segment of a page as a pdfplumber edge.
 
-    Coordinates are in points from the page's top-left, like pdfplumber's.
+    Coordinates are in points from the page's top-left, like pdfplumber's. Segments
+    shorter than :data:`MIN_EDGE_LENGTH` are left out: pdfplumber's table finder
+    drops them before anything else.
     """
     return _edges(_page_paths(page_handle)[1], page_top=page_top, page_left=page_left)
 
 
-def _edges(
-    paths: list[tuple[_Ptr, tuple[float, ...]]], *, page_top: float, page_left: float
-) -> list[dict]:
+#: pdfplumber's table finder drops edges shorter than this first thing
+#: (``edge_min_length_prefilter``), so shorter ones are not made.
+MIN_EDGE_LENGTH = 1.0
+#: A path object of at least this many segments has its bounding box checked first:
+#: when it is smaller than ``_TINY`` both ways, none of its edges could be long enough.
+_CHECK_BOUNDS_FROM = 8
+_TINY = 0.9
+
+
+def _too_small(api: _PathApi, obj: _Ptr, outer: tuple[float, ...]) -> bool:
+    """Whether every segment of the path object is shorter than an edge can be.
+
+    The object's bounds (its own matrix applied) are scaled by the matrix of the
+    forms around it; the margin to :data:`MIN_EDGE_LENGTH` covers rounding.
+    """
+    if not api.object_bounds(obj, *api.bounds_refs):
+        return False
+    left, bottom, right, top = (v.value for v in api.bounds)
+    w, h = right - left, top - bottom
+    a, b, c, d = outer[:4]
+    return abs(a) * w + abs(c) * h < _TINY and abs(b) * w + abs(d) * h < _TINY
+
+
+def _edges(paths: list[_Path], *, page_top: float, page_left: float) -> list[dict]:
     api = _path_api()
     x, y = ctypes.c_float(), ctypes.c_float()
     x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
@@ -154,23 +184,29 @@ def _edges(
     segment_type, segment_close = api.segment_type, api.segment_close
     moveto, lineto = api.MOVETO, api.LINETO
     edges: list[dict] = []
-    for obj, outer in paths:
-        m = _mul(_own_matrix(api, obj), outer)
-        points: list[tuple[float, float]] = []  # the current subpath
-        for i in range(api.count_segments(obj)):
+    for obj, outer, n in paths:
+        if n >= _CHECK_BOUNDS_FROM and _too_small(api, obj, outer):
+            continue
+        m0, m1, m2, m3, m4, m5 = _mul(_own_matrix(api, obj), outer)
+        # the current subpath: its first and last points and how many it has
+        first = last = (0.0, 0.0)
+        count = 0
+        for i in range(n):
             seg = get_segment(obj, i)
             segment_point(seg, x_ref, y_ref)
-            px = m[0] * x.value + m[2] * y.value + m[4] - page_left
-            py = page_top - (m[1] * x.value + m[3] * y.value + m[5])
+            px = m0 * x.value + m2 * y.value + m4 - page_left
+            py = page_top - (m1 * x.value + m3 * y.value + m5)
             kind_seg = segment_type(seg)
-            if kind_seg == moveto or not points:
-                points = [(px, py)]
+            if kind_seg == moveto or not count:
+                first = last = (px, py)
+                count = 1
             else:
                 if kind_seg == lineto:
-                    _add_edge(edges, points[-1], (px, py))
-                points.append((px, py))
-            if segment_close(seg) and len(points) > 2:
-                _add_edge(edges, points[-1], points[0])
+                    _add_edge(edges, last, (px, py))
+                last = (px, py)
+                count += 1
+            if count > 2 and segment_close(seg):
+                _add_edge(edges, last, first)
     return edges
 
 
@@ -180,9 +216,13 @@ def _add_edge(edges: list[dict], p0: tuple[float, float], p1: tuple[float, float
     if abs(p0[1] - p1[1]) < _AXIS_TOL:
         orientation = "h"
         top = bottom = (p0[1] + p1[1]) / 2
+        if x1 - x0 < MIN_EDGE_LENGTH:
+            return
     elif abs(p0[0] - p1[0]) < _AXIS_TOL:
         orientation = "v"
         x0 = x1 = (p0[0] + p1[0]) / 2
+        if bottom - top < MIN_EDGE_LENGTH:
+            return
     else:
         return
     edges.append(
@@ -198,6 +238,18 @@ def _add_edge(edges: list[dict], p0: tuple[float, float], p1: tuple[float, float
             "orientation": orientation,
         }
     )
+
+
+def _could_hold_a_table(edges: list[dict]) -> bool:
+    """At least three horizontal and three vertical edges.
+
+    A table that :func:`table_block` keeps has two rows (three distinct heights:
+    both rows' tops and the second row's bottom) and a row with two cells (three
+    distinct x: both cells' left sides and the second one's right side); each of
+    those is an edge of its own after pdfplumber merges edges.
+    """
+    horizontal = sum(1 for e in edges if e["orientation"] == "h")
+    return horizontal >= 3 and len(edges) - horizontal >= 3
 
 
 def find_tables(edges: list[dict], *, width: float, height: float):
@@ -247,7 +299,7 @@ def page_tables(
     if total < MIN_SEGMENTS_FOR_TABLES:
         return []
     edges = _edges(paths, page_top=page_top, page_left=page_left)
-    if len(edges) < 6:
+    if not _could_hold_a_table(edges):
         return []
     left, bottom, right, top = page.get_bbox()
     tables = find_tables(edges, width=right - left, height=top - bottom)
