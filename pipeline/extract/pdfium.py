@@ -260,12 +260,15 @@ class _PageReader:
             for a, b, sep in _words(self.tp, text):
                 self.read_word(a, b, a if sep == " " else (-1 if sep else 0))
             return
-        prev_end = 0
-        for m in _WORD.finditer(text):
-            a, end = m.span()
-            sep = a if a - prev_end == 1 and text[prev_end] == " " else 0
-            prev_end = end
-            b = end - 1
+        start_append, end_append, kind_append = starts.append, ends.append, kinds.append
+        x_append, y_append, right_append, sep_append = (
+            xs.append,
+            ys.append,
+            rights.append,
+            seps.append,
+        )
+        first, last, before = _word_spans(text)
+        for a, b, sep in zip(first, last, before, strict=True):
             obj = text_object(handle, a) or 0
             if a != b and obj != (text_object(handle, b) or 0):
                 self.split_word(a, b, obj, sep)  # the word spans text objects
@@ -277,13 +280,13 @@ class _PageReader:
                 continue
             origin(handle, a, x_ref, y_ref)
             loose(handle, b, rect_ref)
-            starts.append(a)
-            ends.append(b)
-            kinds.append(k)
-            xs.append(x.value)
-            ys.append(y.value)
-            rights.append(rect.right)
-            seps.append(sep)
+            start_append(a)
+            end_append(b)
+            kind_append(k)
+            x_append(x.value)
+            y_append(y.value)
+            right_append(rect.right)
+            sep_append(sep)
 
     def read_word(self, a: int, b: int, sep: int) -> None:
         """One word: one piece when its first and last characters share a text object."""
@@ -356,7 +359,7 @@ class _PageReader:
         if not len(at):
             blank = np.zeros(len(words), dtype=bool)
             return PageChars(words, x0, top, x1, bottom, size, bold, blank=blank, nchar=nchar)
-        spaces = self.spaces(at.tolist(), seps[at].tolist(), x0, top, x1, bottom, size, bold)
+        spaces = self.spaces(at, seps[at].tolist(), x0, top, x1, bottom, size, bold)
         sx0, stop, sx1, sbottom, ssize, sbold = spaces
         # each space goes just before the word it precedes
         n = len(words) + len(at)
@@ -379,7 +382,7 @@ class _PageReader:
 
     def spaces(
         self,
-        at: list[int],
+        at: np.ndarray,
         seps: list[int],
         x0: np.ndarray,
         top: np.ndarray,
@@ -387,46 +390,60 @@ class _PageReader:
         bottom: np.ndarray,
         size: np.ndarray,
         bold: np.ndarray,
-    ) -> tuple[list[float], list[float], list[float], list[float], list[float], list[bool]]:
+    ) -> tuple[np.ndarray, ...]:
         """Boxes of the spaces before the words ``at``: a space from the PDF gets its own
         box; one PDFium generated or dropped (no text object) spans the gap."""
         api = self.api
-        handle, page_top, page_left = self.handle, self.page_top, self.page_left
+        handle = self.handle
         text_object, origin, loose = api.text_object, api.char_origin, api.loose_box
-        x, y, rect = api.x, api.y, api.rect
-        sizes, descents, bolds, uprights = self.sizes, self.descents, self.bolds, self.uprights
-        lx0, ltop, lx1, lbottom, lsize, lbold = (
-            x0.tolist(), top.tolist(), x1.tolist(), bottom.tolist(), size.tolist(), bold.tolist()
-        )  # fmt: skip
-        sx0: list[float] = []
-        stop: list[float] = []
-        sx1: list[float] = []
-        sbottom: list[float] = []
-        ssize: list[float] = []
-        sbold: list[bool] = []
-        for i, sep in zip(at, seps, strict=True):
-            obj = (text_object(handle, sep - 1) or 0) if sep > 0 else 0
-            if obj:
-                k = self.info(sep - 1, obj)
+        x, y, rect, x_ref, y_ref, rect_ref = (
+            api.x,
+            api.y,
+            api.rect,
+            api.x_ref,
+            api.y_ref,
+            api.rect_ref,
+        )
+        infos, info, uprights = self.infos, self.info, self.uprights
+        kinds: list[int] = []  # row in the info lists, -1: no box of its own
+        xs: list[float] = []
+        ys: list[float] = []
+        rights: list[float] = []
+        for sep in seps:
+            if sep > 0 and (obj := text_object(handle, sep - 1)):
+                k = infos.get(obj)
+                if k is None:
+                    k = info(sep - 1, obj)
                 if uprights[k]:
-                    origin(handle, sep - 1, api.x_ref, api.y_ref)
-                    loose(handle, sep - 1, api.rect_ref)
-                    b = page_top - (y.value + descents[k])
-                    sx0.append(x.value - page_left)
-                    stop.append(b - sizes[k])
-                    sx1.append(rect.right - page_left)
-                    sbottom.append(b)
-                    ssize.append(sizes[k])
-                    sbold.append(bolds[k])
+                    origin(handle, sep - 1, x_ref, y_ref)
+                    loose(handle, sep - 1, rect_ref)
+                    kinds.append(k)
+                    xs.append(x.value)
+                    ys.append(y.value)
+                    rights.append(rect.right)
                     continue
-            p = i - 1
-            sx0.append(lx1[p])
-            stop.append(ltop[p])
-            sx1.append(max(lx0[i], lx1[p] + 0.5))
-            sbottom.append(lbottom[p])
-            ssize.append(lsize[p])
-            sbold.append(lbold[p])
-        return sx0, stop, sx1, sbottom, ssize, sbold
+            kinds.append(-1)
+            xs.append(0.0)
+            ys.append(0.0)
+            rights.append(0.0)
+        k = np.array(kinds, dtype=np.intp)
+        own = k >= 0
+        k[~own] = 0
+        ssize = np.array(self.sizes)[k]
+        sbottom = self.page_top - (np.array(ys) + np.array(self.descents)[k])
+        stop = sbottom - ssize
+        sx0 = np.array(xs) - self.page_left
+        sx1 = np.array(rights) - self.page_left
+        sbold = np.array(self.bolds, dtype=bool)[k]
+        prev = at - 1
+        return (
+            np.where(own, sx0, x1[prev]),
+            np.where(own, stop, top[prev]),
+            np.where(own, sx1, np.maximum(x0[at], x1[prev] + 0.5)),
+            np.where(own, sbottom, bottom[prev]),
+            np.where(own, ssize, size[prev]),
+            np.where(own, sbold, bold[prev]),
+        )
 
 
 def page_columns(tp, page_top: float, page_left: float = 0.0) -> PageChars:
@@ -478,6 +495,46 @@ def _dropped_spaces(tp, text: str) -> set[int]:
         if api.x.value - right >= 0.1 * size:
             out.add(i + 1)
     return out
+
+
+#: Per code point: 0 whitespace, 1 part of a word, 2 a soft-hyphen mark (a word alone),
+#: as ``_WORD`` classifies it; filled as code points are met.
+_CODE_CLASS: dict[int, int] = {}
+
+
+def _code_classes(codes: np.ndarray) -> np.ndarray:
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    classes = []
+    for c in uniq.tolist():
+        cls = _CODE_CLASS.get(c)
+        if cls is None:
+            ch = chr(c)
+            cls = _CODE_CLASS[c] = 2 if ch in _HYPHEN_MARKS else 1 if _WORD.fullmatch(ch) else 0
+        classes.append(cls)
+    return np.array(classes, dtype=np.int8)[inverse.ravel()]
+
+
+def _word_spans(text: str) -> tuple[list[int], list[int], list[int]]:
+    """First and last index of each match of ``_WORD`` in ``text``, in order, and what
+    stood before it: the index of the word when a single space separates it from the
+    previous match (or from the start of the text), else 0.
+
+    The same as iterating ``_WORD.finditer(text)``, computed with numpy over the
+    page's code points (a word is a run of word characters; a mark is a word alone).
+    """
+    if not text:
+        return [], [], []
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    cls = _code_classes(codes)
+    word = cls == 1
+    before = np.concatenate(([False], word[:-1]))
+    after = np.concatenate((word[1:], [False]))
+    mark = cls == 2
+    first = np.flatnonzero((word & ~before) | mark)
+    last = np.flatnonzero((word & ~after) | mark)
+    prev_end = np.concatenate(([0], last[:-1] + 1))
+    spaced = (first - prev_end == 1) & (codes[np.minimum(prev_end, len(codes) - 1)] == 32)
+    return first.tolist(), last.tolist(), np.where(spaced, first, 0).tolist()
 
 
 def _words(tp, text: str):
