@@ -566,6 +566,16 @@ def _page_box(page) -> tuple[float, float, float, float]:
     return float(left), float(bottom), float(right), float(top)
 
 
+def _raw_page_box(raw, page) -> tuple[float, float, float, float]:
+    """:func:`_page_box` of a raw ``FPDF_PAGE`` handle."""
+    import pypdfium2 as pdfium
+
+    rect = raw.FS_RECTF()
+    if not raw.FPDF_GetPageBoundingBox(page, rect):
+        raise pdfium.PdfiumError("Failed to get page bounding box.")
+    return float(rect.left), float(rect.bottom), float(rect.right), float(rect.top)
+
+
 def read_pdf_pdfium(path: str | Path, *, tables: bool = True) -> RawDocument:
     """Read a PDF with PDFium into lines (one per printed line) in reading order.
 
@@ -574,7 +584,9 @@ def read_pdf_pdfium(path: str | Path, *, tables: bool = True) -> RawDocument:
     reports it as ``no_text_layer``. Pages and text pages are closed as they are
     read, so memory stays flat however long the document is.
     """
-    from pipeline.extract.pdfium_tables import page_tables
+    import pypdfium2 as pdfium
+
+    from pipeline.extract.pdfium_tables import handle_tables
 
     path = Path(path)
     lines: list[Line] = []
@@ -583,19 +595,28 @@ def read_pdf_pdfium(path: str | Path, *, tables: bool = True) -> RawDocument:
     doc = _open(path)
     try:
         meta = {k.lower(): str(v) for k, v in doc.get_metadata_dict(skip_empty=True).items() if v}
+        # raw pages and text pages (pypdfium2's wrappers add a finalizer and
+        # bookkeeping per page), closed as soon as the page is read
+        raw = pdfium.raw
         for index in range(len(doc)):
             number = index + 1
             page = tp = None
             try:
-                page = doc[index]
-                left, bottom, right, top = _page_box(page)
+                page = raw.FPDF_LoadPage(doc.raw, index)
+                if not page:
+                    raise pdfium.PdfiumError("Failed to load page.")
+                left, bottom, right, top = _raw_page_box(raw, page)
                 width, height = right - left, top - bottom
                 pages.append(Page(number, width, height))
-                tp = page.get_textpage()
-                chars = page_columns(tp.raw, top, left)
-                blocks: list[TableBlock] = (
-                    page_tables(page, chars, page_top=top, page_left=left) if tables else []
-                )
+                tp = raw.FPDFText_LoadPage(page)
+                if not tp:
+                    raise pdfium.PdfiumError("Failed to load text page.")
+                chars = page_columns(tp, top, left)
+                blocks: list[TableBlock] = []
+                if tables:
+                    blocks = handle_tables(
+                        page, chars, page_top=top, page_left=left, width=width, height=height
+                    )
                 lines.extend(
                     chars_to_lines(chars, page=number, width=width, height=height, tables=blocks)
                 )
@@ -603,10 +624,10 @@ def read_pdf_pdfium(path: str | Path, *, tables: bool = True) -> RawDocument:
                 warnings.append(f"page {number}: {type(exc).__name__}: {exc}")
                 log.warning("%s: page %d could not be read: %s", path.name, number, exc)
             finally:
-                if tp is not None:
-                    tp.close()
-                if page is not None:
-                    page.close()
+                if tp:
+                    raw.FPDFText_ClosePage(tp)
+                if page:
+                    raw.FPDF_ClosePage(page)
     finally:
         doc.close()
     return RawDocument(lines=lines, pages=pages, paged=True, meta=meta, warnings=warnings)

@@ -295,14 +295,36 @@ def page_tables(
     number: int = 0,
 ) -> list[TableBlock]:
     """Tables of one PDFium page drawn with ruling lines, as :class:`TableBlock` objects."""
-    total, paths = _page_paths(page.raw)
+    left, bottom, right, top = page.get_bbox()
+    return handle_tables(
+        page.raw,
+        chars,
+        page_top=page_top,
+        page_left=page_left,
+        width=right - left,
+        height=top - bottom,
+        number=number,
+    )
+
+
+def handle_tables(
+    page_handle,
+    chars: Sequence[Char] | PageChars,
+    *,
+    page_top: float,
+    page_left: float,
+    width: float,
+    height: float,
+    number: int = 0,
+) -> list[TableBlock]:
+    """:func:`page_tables` for a raw ``FPDF_PAGE`` handle and the page's size."""
+    total, paths = _page_paths(page_handle)
     if total < MIN_SEGMENTS_FOR_TABLES:
         return []
     edges = _edges(paths, page_top=page_top, page_left=page_left)
     if not _could_hold_a_table(edges):
         return []
-    left, bottom, right, top = page.get_bbox()
-    tables = find_tables(edges, width=right - left, height=top - bottom)
+    tables = find_tables(edges, width=width, height=height)
     if not tables:
         return []
     pc = chars if isinstance(chars, PageChars) else PageChars.from_chars(chars)
