@@ -362,3 +362,20 @@ def test_dominant_sizes_match_counter(seed: int) -> None:
                 sizes[round(float(size[i]), 1)] += len(texts[i])
         want = (sizes.most_common(1)[0][0] if sizes else max(size[i] for i in members)) or 10.0
         assert got[g] == want
+
+
+@pytest.mark.parametrize(
+    "char",
+    [
+        Char("Completed", 10, 20, 60, 31, 10.96, False),
+        Char("R1", 10, 20, 22, 31, 0.0, True),
+        Char(" ", 10, 20, 13, 31, 10.0, False),
+        Char("\ufb01le", 10, 20, 30, 31, 9.04, False),  # a ligature: normalised
+        Char("\u200b", 10, 20, 12, 31, 9.0, False),  # nothing left once normalised
+    ],
+)
+def test_one_character_page_matches_the_general_path(char: Char) -> None:
+    from pipeline.extract.layout import PageChars, _page_segments
+
+    fast = chars_to_lines([char], page=2, width=100, height=100)
+    assert fast == _page_segments(PageChars.from_chars([char]), None, 2)

@@ -648,6 +648,8 @@ def chars_to_lines(
         keep &= ~_inside(pc, t)
     if not keep.all():
         pc = pc.take(keep)
+    if len(pc) == 1 and not tables:  # one word (most table cells): one line or none
+        return _single_line(pc, page)
     gutter = _find_gutter(pc, pc.lengths(), width)
     items: list[tuple[float, int, Line]] = []  # (top, column 0/1/2=spanning, line)
     for line in _page_segments(pc, gutter, page):
@@ -678,6 +680,21 @@ def chars_to_lines(
             )
             items.append((top, 2, line))
     return _reading_order(items, gutter is not None)
+
+
+def _single_line(pc: PageChars, page: int) -> list[Line]:
+    """The lines of a page of one character: what the general path gives for it.
+
+    One band, one segment: a blank character gives no line; else its own text
+    (normalised), box, weight and its size rounded as the dominant size is.
+    """
+    text = pc.text[0]
+    if not text.strip():
+        return []
+    size = round(float(pc.size[0]), 1) or 10.0
+    line = _line([text], page, float(pc.x0[0]), float(pc.top[0]), float(pc.x1[0]),
+                 float(pc.bottom[0]), size, bool(pc.bold[0]))  # fmt: skip
+    return [] if line is None else [line]
 
 
 def _reading_order(items: list[tuple[float, int, Line]], two_columns: bool) -> list[Line]:

@@ -497,21 +497,25 @@ def _dropped_spaces(tp, text: str) -> set[int]:
     return out
 
 
-#: Per code point: 0 whitespace, 1 part of a word, 2 a soft-hyphen mark (a word alone),
-#: as ``_WORD`` classifies it; filled as code points are met.
-_CODE_CLASS: dict[int, int] = {}
+#: Per code point of the Basic Multilingual Plane: 0 whitespace, 1 part of a word,
+#: 2 a soft-hyphen mark (a word alone), as ``_WORD`` classifies it; -1 not yet seen.
+_CODE_CLASS = np.full(0x10000, -1, dtype=np.int8)
 
 
 def _code_classes(codes: np.ndarray) -> np.ndarray:
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    classes = []
-    for c in uniq.tolist():
-        cls = _CODE_CLASS.get(c)
-        if cls is None:
-            ch = chr(c)
-            cls = _CODE_CLASS[c] = 2 if ch in _HYPHEN_MARKS else 1 if _WORD.fullmatch(ch) else 0
-        classes.append(cls)
-    return np.array(classes, dtype=np.int8)[inverse.ravel()]
+    if len(codes) and int(codes.max()) >= 0x10000:  # beyond the BMP: classify each
+        return np.array([_code_class(int(c)) for c in codes.tolist()], dtype=np.int8)
+    cls = _CODE_CLASS[codes]
+    if (cls < 0).any():
+        for c in np.unique(codes[cls < 0]).tolist():
+            _CODE_CLASS[c] = _code_class(c)
+        cls = _CODE_CLASS[codes]
+    return cls
+
+
+def _code_class(code: int) -> int:
+    ch = chr(code)
+    return 2 if ch in _HYPHEN_MARKS else 1 if _WORD.fullmatch(ch) else 0
 
 
 def _word_spans(text: str) -> tuple[list[int], list[int], list[int]]:
