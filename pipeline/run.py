@@ -279,7 +279,9 @@ def _write_cache(
     cache_dir: Path, rel: str, key: str, row: dict[str, Any], plist: list[dict[str, Any]]
 ) -> None:
     store.write_json(
-        {"key": key, "path": rel, "document": row, "passages": plist}, _cache_file(cache_dir, rel)
+        {"key": key, "path": rel, "document": row, "passages": plist},
+        _cache_file(cache_dir, rel),
+        indent=None,  # read by the next run only: compact JSON is written twice as fast
     )
 
 
