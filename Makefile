@@ -11,8 +11,17 @@ RAW ?= data/raw
 OUT ?= data/processed
 JOBS ?=
 JOBS_OPT := $(if $(JOBS),--jobs $(JOBS),)
+# the shared development corpus and gold labels (optional), and where their run goes
+LABELS ?= ../shared/labels
+CORPUS ?= ../shared/corpus
+CORPUS_OUT ?= data/processed/shared
+REVIEW ?= Child L
+MODEL ?= models/themes.skops
+TRAIN_LABELS := $(if $(wildcard $(LABELS)/themes_*.csv),--labels $(LABELS),) --labels data/labels
+# `make all` trains the theme model first when the shared labels exist and no model does
+ALL_DEPS := $(if $(wildcard $(LABELS)/themes_dev.csv),$(MODEL),)
 
-.PHONY: help setup all extract test lint bench clean demo-corpus
+.PHONY: help setup all extract themes train recommendations links trace eval tables report notebooks test lint bench clean demo-corpus
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,11 +34,51 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed ## create .venv and install the package with its dev tools
 
-all: setup ## run the whole pipeline on the demo corpus (data/raw -> data/processed)
+all: setup $(ALL_DEPS) ## run the whole pipeline on the demo corpus (data/raw -> data/processed); trains the theme model first if ../shared/labels exists and no model does
 	$(SGPIPE) run --input $(RAW) --output $(OUT) $(JOBS_OPT)
 
 extract: setup ## read documents into documents.parquet and passages.parquet
 	$(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT)
+
+themes: setup ## tag themes: passages.parquet -> themes.parquet (rules, + models/themes.skops if present)
+	$(SGPIPE) tag --output $(OUT)
+
+$(MODEL): | $(VENV)/.installed
+	$(MAKE) train
+
+train: setup ## fit the theme model on ../shared (corpus + labels) and data/labels -> models/themes.skops
+	@if [ -d "$(CORPUS)" ]; then \
+	  $(SGPIPE) extract --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT) && \
+	  $(SGPIPE) train --output $(CORPUS_OUT) $(TRAIN_LABELS) --model $(MODEL); \
+	else \
+	  $(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT) && \
+	  $(SGPIPE) train --output $(OUT) --labels data/labels --model $(MODEL); \
+	fi
+
+recommendations: setup ## find the numbered recommendations of reviews (+ data/raw/recommendations.csv)
+	$(SGPIPE) recommendations --input $(RAW) --output $(OUT)
+
+links: setup ## link later passages to recommendations; write tables/recommendation_coverage.csv
+	$(SGPIPE) link --input $(RAW) --output $(OUT)
+
+trace: setup ## print one review's recommendations and every passage linked to them (REVIEW="Child L")
+	$(SGPIPE) trace "$(REVIEW)" --output $(OUT)
+
+eval: setup ## score themes (rules, model by grouped CV, combined), links and recommendations on ../shared
+	$(SGPIPE) run --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT)
+	$(SGPIPE) eval themes --gold $(LABELS)/themes_dev.csv --output $(CORPUS_OUT)
+	$(SGPIPE) eval links --gold $(LABELS)/links_dev.csv --output $(CORPUS_OUT)
+	$(SGPIPE) eval recommendations --gold $(LABELS)/recs_dev.csv --output $(CORPUS_OUT)
+
+tables: setup ## rebuild the CSV tables in data/processed/tables/ from the stage outputs
+	$(SGPIPE) tables --output $(OUT)
+
+report: setup ## rebuild the briefings, report.html and themes.qdpx in data/processed/report/
+	$(SGPIPE) report --output $(OUT)
+
+notebooks: setup ## run notebooks/*.ipynb on data/processed; executed copies in data/processed/notebooks/
+	@test -f $(OUT)/documents.parquet || $(MAKE) all
+	$(PY) scripts/run_notebooks.py --output $(OUT)
 
 test: setup ## run the tests (end-to-end tests read ../shared/corpus when present)
 	$(PY) -m pytest -q

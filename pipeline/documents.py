@@ -62,8 +62,9 @@ _ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
 _NUMERIC = re.compile(r"\b(?P<day>\d{1,2})[/.](?P<month>\d{1,2})[/.](?P<year>(?:19|20)\d\d)\b")
 _MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 _DATE_CUE = re.compile(
-    r"(published|date of (?:the )?meeting|meeting (?:held )?on|held on|dated|date:|issued|"
-    r"meeting date|report date)",
+    r"(published|date(?: and time)? of (?:the )?meeting|meeting (?:held )?on|held on|dated|"
+    r"date:|issued|meeting date|report date|presented to parliament|laid before parliament|"
+    r"by command of)",
     re.I,
 )
 
@@ -163,11 +164,12 @@ def _iso(year: int, month: int, day: int) -> str:
 def find_date(text: str) -> tuple[str, str]:
     """Return ``(iso_date, source)`` for the document's own date, or ``("", "")``.
 
-    ``source`` is ``text:cue`` (a date next to "published", "meeting held on", ...),
-    ``text:first`` (the first full date) or ``text:month`` (only a month and year,
-    given as the first of that month).
+    In order of preference: a full date next to a cue ("published", "presented to
+    Parliament", "meeting held on": ``text:cue``); a month and year next to a cue
+    (``text:cue-month``, given as the 1st of the month); the first full date
+    (``text:first``); the first month and year (``text:month``).
     """
-    candidates: list[tuple[int, str]] = []
+    full: list[tuple[int, str]] = []
     for rx in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _ISO, _NUMERIC):
         for m in rx.finditer(text):
             month = m.group("month")
@@ -176,17 +178,25 @@ def find_date(text: str) -> tuple[str, str]:
                 continue
             iso = _iso(int(m.group("year")), mon, int(m.group("day")))
             if iso:
-                candidates.append((m.start(), iso))
-    candidates.sort()
-    for pos, iso in candidates:
-        if _DATE_CUE.search(text[max(0, pos - 60) : pos]):
-            return iso, "text:cue"
-    if candidates:
-        return candidates[0][1], "text:first"
-    m = _MONTH_YEAR.search(text)
-    if m:
-        mon = MONTHS[m.group("month").lower().rstrip(".")]
-        return _iso(int(m.group("year")), mon, 1), "text:month"
+                full.append((m.start(), iso))
+    full.sort()
+    months = [
+        (m.start(), _iso(int(m.group("year")), MONTHS[m.group("month").lower().rstrip(".")], 1))
+        for m in _MONTH_YEAR.finditer(text)
+    ]
+
+    def cued(pos: int) -> bool:
+        before = text[max(0, pos - 120) : pos]
+        return bool(_DATE_CUE.search(before.rsplit("\n", 1)[-1]))  # in the same passage
+
+    for found, source in ((full, "text:cue"), (months, "text:cue-month")):
+        for pos, iso in found:
+            if iso and cued(pos):
+                return iso, source
+    if full:
+        return full[0][1], "text:first"
+    if months:
+        return months[0][1], "text:month"
     return "", ""
 
 
@@ -210,6 +220,15 @@ def clean_meta_title(title: str, opening: str = "") -> str:
     return title
 
 
+def _body_size(passages: list[Passage]) -> float:
+    """The font size that carries the most text in the document."""
+    weight: dict[float, int] = {}
+    for p in passages:
+        if p.size:
+            weight[p.size] = weight.get(p.size, 0) + len(p.text)
+    return max(weight, key=weight.__getitem__) if weight else 0.0
+
+
 def _wordy(text: str) -> bool:
     return len(re.findall(r"[^\W\d_]{2,}", text)) >= 2
 
@@ -225,8 +244,7 @@ def find_title(passages: list[Passage], fallback: str) -> str:
     sized = [(p.size, p) for p in early if len(p.text) <= 300 and _wordy(p.text)]
     if sized and max(s for s, _ in sized) > 0:
         biggest = max(s for s, _ in sized)
-        body = sorted(s for s, _ in sized)[len(sized) // 2]
-        if biggest >= body + 2:
+        if biggest >= _body_size(passages) + 2:
             parts = [p.text for s, p in sized if s == biggest and not is_generic_heading(p.text)]
             if parts:
                 return " ".join(parts[:3])[:300]

@@ -25,6 +25,7 @@ import pandas as pd
 from pipeline import schema, store
 from pipeline.documents import load_manifest, make_doc_id
 from pipeline.extract.extractor import ExtractOptions, document_row, extract_task
+from pipeline.themes import ThemeOptions
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class RunConfig:
     jobs: int | None = None
     options: ExtractOptions = field(default_factory=ExtractOptions)
     progress: bool = True
+    themes: ThemeOptions = field(default_factory=ThemeOptions)
 
     @property
     def n_jobs(self) -> int:
@@ -293,10 +295,33 @@ def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
             f.unlink(missing_ok=True)
 
 
-#: The stages after extraction, in order: name -> function(cfg). Later issues add
-#: themes, recommendations, links, tables and report here.
+def run_themes(cfg: RunConfig) -> Any:
+    """Tag the themes of every passage: ``passages.parquet`` -> ``themes.parquet``."""
+    from pipeline.themes.tagger import tag_stage
+
+    return tag_stage(cfg)
+
+
+def _recommendations(cfg: RunConfig) -> Any:
+    from pipeline.recommendations import recommendations_stage
+
+    return recommendations_stage(cfg)
+
+
+def _links(cfg: RunConfig) -> Any:
+    from pipeline.link import link_stage
+
+    return link_stage(cfg)
+
+
+#: The stages after extraction, in order: name -> function(cfg). Themes come first:
+#: recommendations and links read themes.parquet. Later issues add tables and report here.
 Stage = Callable[[RunConfig], Any]
-STAGES: dict[str, Stage] = {}
+STAGES: dict[str, Stage] = {
+    "themes": run_themes,
+    "recommendations": _recommendations,
+    "links": _links,
+}
 
 
 def run_all(cfg: RunConfig) -> ExtractResult:
@@ -306,3 +331,20 @@ def run_all(cfg: RunConfig) -> ExtractResult:
         log.info("stage %s", name)
         stage(cfg)
     return result
+
+
+def _tables(cfg: RunConfig) -> Any:
+    from pipeline.tables import tables_stage
+
+    return tables_stage(cfg)
+
+
+def _report(cfg: RunConfig) -> Any:
+    from pipeline.report import report_stage
+
+    return report_stage(cfg)
+
+
+# The briefing stages read what every other stage wrote, so they run last.
+STAGES["tables"] = _tables
+STAGES["report"] = _report

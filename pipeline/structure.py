@@ -156,42 +156,66 @@ def strip_furniture(doc: RawDocument) -> list[Line]:
     for i, key in candidates.items():
         line = doc.lines[i]
         places.setdefault(key, []).append((line.page, line.top, line.text))
-    settled: dict[str, tuple[float, int]] = {}
+    settled: dict[str, tuple[float, _Repeats]] = {}
     for key, spots in places.items():
         tops = sorted(t for _, t, _ in spots)
         median = tops[len(tops) // 2]
         in_place = [(pg, text) for pg, t, text in spots if abs(t - median) <= 4]
-        settled[key] = (median, _repeats(in_place))
+        settled[key] = (median, _Repeats.of(in_place))
     n_pages = len(doc.pages)
     min_repeat = 3 if n_pages > 3 else max(2, n_pages)
     drop = set()
     for i, key in candidates.items():
-        text = doc.lines[i].text.strip()
+        line = doc.lines[i]
+        text = line.text.strip()
         median, repeats = settled[key]
-        in_place = abs(doc.lines[i].top - median) <= 4
+        in_place = abs(line.top - median) <= 4
         if (
-            (in_place and repeats >= min_repeat)
+            (in_place and repeats.of_line(line.page, text) >= min_repeat)
             or _PAGE_NUMBER.match(text)
-            or (n_pages > 1 and in_place and repeats >= 2 and len(key) <= 3)
+            or (n_pages > 1 and in_place and repeats.most >= 2 and len(key) <= 3)
         ):
             drop.add(i)
     return [line for i, line in enumerate(doc.lines) if i not in drop]
 
 
-def _repeats(spots: list[tuple[int, str]]) -> int:
-    """On how many pages a line repeats: word for word, or with a page-tracking number.
+@dataclass(slots=True)
+class _Repeats:
+    """How a line that repeats (digits aside) at one height repeats across pages.
 
-    ``spots`` holds (page, text) of lines whose text is the same once digits are
-    ignored. Their numbers count as page numbers when one of them differs from the
-    page number by the same offset on every page it is counted on.
+    ``exact`` counts pages per exact text; ``offsets`` counts pages on which a
+    number of the line differs from the page number by a given offset; ``spots``
+    is the number of pages the line stands on.
     """
-    exact = Counter(normalize_whitespace(t).lower() for _, t in spots)
-    best = max(exact.values(), default=0)
-    offsets: Counter[int] = Counter()
-    for page, text in spots:
+
+    exact: Counter[str]
+    offsets: Counter[int]
+    spots: int
+
+    @classmethod
+    def of(cls, spots: list[tuple[int, str]]) -> _Repeats:
+        exact = Counter(normalize_whitespace(t).lower() for _, t in spots)
+        offsets: Counter[int] = Counter()
+        for page, text in spots:
+            for off in {int(n) - page for n in re.findall(r"\d{1,4}", text)}:
+                offsets[off] += 1
+        return cls(exact, offsets, len(spots))
+
+    @property
+    def most(self) -> int:
+        """The most pages any one text, or any one page-tracking number, repeats on."""
+        return max(max(self.exact.values(), default=0), max(self.offsets.values(), default=0))
+
+    def of_line(self, page: int, text: str) -> int:
+        """On how many pages this line repeats: word for word, or with its number
+        following the page number the way it does on most of the pages the line
+        stands on (three "Recommendation N" labels whose numbers happen to be seven
+        more than their pages are not a running header among nine such labels)."""
+        best = self.exact[normalize_whitespace(text).lower()]
         for off in {int(n) - page for n in re.findall(r"\d{1,4}", text)}:
-            offsets[off] += 1
-    return max(best, max(offsets.values(), default=0))
+            if 2 * self.offsets[off] > self.spots:
+                best = max(best, self.offsets[off])
+        return best
 
 
 # --- 2. footnotes --------------------------------------------------------------------
@@ -345,16 +369,6 @@ def build_blocks(lines: list[Line], *, paged: bool, size: float | None = None) -
     return out
 
 
-def _is_heading_line(line: Line, size: float) -> bool:
-    if line.role == ROLE_HEADING:
-        return True
-    if not size or not line.size:
-        return False
-    words = len(line.text.split())
-    bigger = line.size >= size + 1.2
-    return words <= 20 and (bigger or (line.bold and not _ends_sentence(line.text)))
-
-
 def _starts_block(
     prev: Line,
     line: Line,
@@ -378,17 +392,19 @@ def _starts_block(
         return label in ("bullet", "rec", "action") or (label in ("number", "sub") and prev_ends)
     if label == "bullet":
         return True
-    # heading lines: a change of font size or weight starts and ends a heading
-    h_prev, h_line = _is_heading_line(prev, size), _is_heading_line(line, size)
-    if h_prev != h_line:
-        return True
-    if h_prev and h_line and (abs(prev.size - line.size) > 0.5 or line.page != prev.page):
-        return True
     g = geom[line.page]
+    size_change = bool(line.size and prev.size and abs(line.size - prev.size) > 1.0)
+    # a change of weight (a bold heading, a bold lead-in) ends a block, unless the
+    # sentence plainly reads on into a lower-case continuation
+    weight_change = line.bold != prev.bold and not (not prev_ends and line.text[:1].islower())
     same_flow = line.page == prev.page and line.top > prev.top - 1
     if same_flow:
         gap = line.top - prev.top
-        if gap > 1.45 * g.pitch and not h_line:
+        if gap > 1.45 * g.pitch * max(1.0, line.size / size if size else 1.0):
+            return True
+        if block.label and not label and not size_change and line.x0 >= block.lines[0].x0 + 5:
+            return False  # under the hanging indent of a numbered or lettered item
+        if size_change or weight_change:
             return True
         if label in ("number", "rec", "action", "sub"):
             prev_short = prev.x1 < g.right - 0.12 * (g.right - g.left)
@@ -397,16 +413,12 @@ def _starts_block(
             return True  # a short line that ends a sentence closes its paragraph
         if line.x0 < prev.x0 - 10 and (prev is not block.lines[0] or block.label):
             return True  # back out of a hanging indent (after a bullet or numbered item)
-        if line.x0 > prev.x0 + 12 and prev_ends and prev is not block.lines[0]:
-            return True  # first-line indent (after a block's first line it is a hanging indent)
-        return bool(line.size and prev.size and abs(line.size - prev.size) > 1.0)
+        # first-line indent (after a block's first line it is a hanging indent)
+        return line.x0 > prev.x0 + 12 and prev_ends and prev is not block.lines[0]
     # a page or column break: continue the paragraph when it reads on
-    if label:
+    if label or size_change or weight_change:
         return True
-    if line.size and prev.size and abs(line.size - prev.size) > 1.0:
-        return True
-    starts_lower = line.text[:1].islower()
-    return prev_ends and not starts_lower
+    return prev_ends and not line.text[:1].islower()
 
 
 def _continues_footnote(prev: Line, line: Line, note_no: int | None) -> bool:

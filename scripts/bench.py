@@ -14,7 +14,12 @@ What it measures, on each corpus, with 1 and 2 jobs:
 * ``extract[pdfium]`` and ``extract[pdfplumber]``: the extract stage (reading,
   layout, structure) with each PDF backend;
 * every stage registered in ``pipeline.run.STAGES``, by name, after extraction;
-* ``pipeline``: extraction plus every registered stage.
+* ``pipeline``: extraction plus every registered stage;
+* theme tagging alone, in one process: the rules (a cold run: misspellings are
+  looked up as on a first run), and the model's own inference over the same
+  passages (the model of ``models/themes.skops``, else one fitted on the spot on
+  weak labels); words/s of passage text, with the one-off loading (codebook, word
+  lists) timed apart.
 
 pdfplumber reads about ten pages a second, so the two pdfplumber measurements
 (``extract_text`` and ``extract[pdfplumber]``) run on a systematic sample: every
@@ -340,6 +345,73 @@ def measure_memory(path: Path, backend: str) -> dict:
     return {"seconds": seconds, "cpu_seconds": cpu, "peak_mib": peak, "pages": pages}
 
 
+def _tag_themes(input_dir: str, model_path: str) -> dict:
+    """Extract ``input_dir``, then time theme tagging by rules and by rules + model."""
+    from pipeline import run, schema, store
+    from pipeline.themes import ThemeOptions
+    from pipeline.themes.model import ThemeModel, fit_model
+    from pipeline.themes.tagger import Tagger
+    from pipeline.themes.training import Corpus, collect_training_data
+
+    with tempfile.TemporaryDirectory(prefix="sgbench-themes-") as out:
+        cfg = run.RunConfig(input_dir=Path(input_dir), output_dir=Path(out), progress=False)
+        run.run_extract(cfg)
+        passages = store.read_table(schema.PASSAGES, out)
+        documents = store.read_table(schema.DOCUMENTS, out)
+    words = int(passages["text"].str.split().str.len().sum())
+    start = time.perf_counter()
+    tagger = Tagger.from_options(ThemeOptions(model=None, reviews=None))
+    load = time.perf_counter() - start
+    start = time.perf_counter()
+    rules = tagger.tag(passages)
+    rules_s = time.perf_counter() - start
+    if Path(model_path).is_file():
+        model, source = ThemeModel.load(model_path), model_path
+    else:  # a model of the same shape, fitted on weak labels of this corpus
+        corpus = Corpus.from_frames(passages, documents, tagger=tagger)
+        data = collect_training_data(
+            corpus, gold_files=[], reviews=None, known_themes=tagger.codebook.ids, max_weak=3000
+        )
+        model, source = fit_model(data, themes=tagger.codebook.ids), "fitted on weak labels"
+    tagger.model = model
+    texts = passages["text"].astype(str).tolist()
+    start = time.perf_counter()
+    tagger.model_probabilities(texts)  # the model's whole cost: vectorising and predicting
+    model_s = time.perf_counter() - start
+    both = tagger.tag(passages)
+    both_s = rules_s + model_s
+    return {
+        "passages": len(passages),
+        "words": words,
+        "load_seconds": load,
+        "rules_seconds": rules_s,
+        "rules_model_seconds": both_s,
+        "rules_words_per_s": _rate(words, rules_s),
+        "rules_model_words_per_s": _rate(words, both_s),
+        "model_added": (both_s - rules_s) / rules_s if rules_s else 0.0,
+        "tags_rules": len(rules),
+        "tags_rules_model": len(both),
+        "model": source,
+    }
+
+
+def measure_themes(folder: Path) -> dict:
+    """Theme tagging speed on one folder, in a fresh process (one core)."""
+    model = ROOT / "models" / "themes.skops"
+    with _pool(1) as pool:
+        return pool.submit(_tag_themes, str(folder), str(model)).result()
+
+
+def print_themes(name: str, t: dict) -> None:
+    """Print the theme-tagging figures of one corpus."""
+    print(f"\ntheme tagging on {name}: {t['passages']} passages, {t['words']} words, one process")
+    print(f"  load (codebook, word lists, spaCy)  {t['load_seconds']:6.2f} s")
+    print(f"  rules           {t['rules_seconds']:6.2f} s  {t['rules_words_per_s']:9.0f} words/s")
+    print(f"  rules + model   {t['rules_model_seconds']:6.2f} s  "
+          f"{t['rules_model_words_per_s']:9.0f} words/s  (model adds {t['model_added']:.0%}; "
+          f"{t['model']})")  # fmt: skip
+
+
 def _rate(n: float, seconds: float) -> float:
     return n / seconds if seconds > 0 else 0.0
 
@@ -450,18 +522,23 @@ def main(argv: list[str] | None = None) -> int:
             res["summary"] = summarise(res)
             results["corpora"].append(res)
             print_table(res)
+            results["themes"] = {"quick": measure_themes(Path(tmp))}
+            print_themes("quick", results["themes"]["quick"])
     else:
         docs = max(1, args.pages // 50)
         corpora = [("generated", generated_corpus(pages=args.pages, docs=docs))]
         if SHARED_CORPUS.is_dir() and not args.no_shared:
             corpora.append(("shared", SHARED_CORPUS))
         corpora += [(c.name, c) for c in args.corpus]
+        results["themes"] = {}
         for name, folder in corpora:
             res = bench_corpus(name, folder, jobs_list=[1, 2], backends=["pdfium", "pdfplumber"],
                                sample_every=args.sample_every, repeat=args.repeat)  # fmt: skip
             res["summary"] = summarise(res)
             results["corpora"].append(res)
             print_table(res)
+            results["themes"][name] = measure_themes(folder)
+            print_themes(name, results["themes"][name])
         long_pdf = BENCH_DIR / "long_300_pages.pdf"
         if not long_pdf.exists():
             BENCH_DIR.mkdir(parents=True, exist_ok=True)

@@ -60,3 +60,32 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("measured figures")
         for name, text in sorted(FIGURES.items()):
             terminalreporter.write_line(f"{name}: {text}")
+
+
+@pytest.fixture()
+def stage_dir(tmp_path: Path) -> Path:
+    """An output folder holding small, realistic stage outputs (see ``stage_outputs.py``)."""
+    from tests.stage_outputs import write_stage_outputs
+
+    return write_stage_outputs(tmp_path / "out")
+
+
+@pytest.fixture()
+def without_linking_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as if the linking stage (``pipeline.link``) were not installed."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pipeline.link", None)
+
+
+@pytest.fixture()
+def linking_stage(without_linking_module: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``pipeline.link.coverage`` the test double of ``stage_outputs.py``."""
+    import sys
+    import types
+
+    from tests.stage_outputs import coverage_double
+
+    fake = types.ModuleType("pipeline.link")
+    fake.coverage = coverage_double  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pipeline.link", fake)

@@ -36,6 +36,9 @@ def test_bench_quick(tmp_path: Path) -> None:
     for r in runs.values():
         assert r["pages"] == 2 and r["words"] > 100 and r["pages_per_s"] > 0
     assert runs["extract[pdfium]"]["peak_mib"] > 0
+    themes = result["themes"]["quick"]
+    assert themes["words"] > 100 and themes["rules_words_per_s"] > 0
+    assert themes["rules_model_words_per_s"] > 0 and "theme tagging on quick" in proc.stdout
 
 
 def test_generated_document_has_the_realistic_parts(tmp_path: Path) -> None:

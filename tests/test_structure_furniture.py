@@ -38,3 +38,19 @@ def test_item_labels_at_page_tops_are_kept(label: str) -> None:
 def test_a_label_repeated_word_for_word_is_still_a_running_header() -> None:
     doc = _doc({p: "Recommendation 1" for p in range(1, 6)})
     assert "Recommendation 1" not in [ln.text for ln in strip_furniture(doc)]
+
+
+def test_labels_whose_numbers_happen_to_track_a_few_pages_are_kept() -> None:
+    # the Space Economy response: "Recommendation 35/36/40" head pages 28/29/33, seven
+    # more than the page each time, among nine such labels that follow no page number
+    labels = {12: 8, 13: 10, 14: 12, 15: 13, 18: 18, 21: 24, 28: 35, 29: 36, 33: 40}
+    doc = _doc({page: f"Recommendation {n}" for page, n in labels.items()}, pages=34)
+    kept = [ln.text for ln in strip_furniture(doc)]
+    assert [t for t in kept if t.startswith("Recommendation")] == [
+        f"Recommendation {n}" for n in labels.values()
+    ]
+
+
+def test_a_header_with_the_page_number_on_most_pages_is_still_dropped() -> None:
+    doc = _doc({page: f"BEHAVIOUR CHANGE {page + 9}" for page in range(1, 11)}, pages=10)
+    assert not any(ln.text.startswith("BEHAVIOUR") for ln in strip_furniture(doc))

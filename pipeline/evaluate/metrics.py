@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -59,3 +60,31 @@ def bootstrap_interval(
     values = [statistic(rng.integers(0, n_items, n_items)) for _ in range(n_resamples)]
     low, high = np.quantile(values, [alpha / 2, 1 - alpha / 2])
     return float(low), float(high)
+
+
+def bootstrap_intervals(
+    n_items: int,
+    statistic: Callable[[np.ndarray], np.ndarray],
+    *,
+    n_resamples: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`bootstrap_interval` for a statistic that returns an array of values.
+
+    Every value is computed on the same resamples. NaN values of a resample (an
+    undefined score) are left out of that value's interval. Returns ``(low, high)``
+    arrays; all NaN for no items.
+    """
+    if n_items == 0:
+        shape = np.shape(statistic(np.arange(0)))
+        return np.full(shape, np.nan), np.full(shape, np.nan)
+    rng = np.random.default_rng(seed)
+    values = np.array(
+        [statistic(rng.integers(0, n_items, n_items)) for _ in range(n_resamples)], dtype=float
+    )
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column stays NaN
+        low = np.nanquantile(values, alpha / 2, axis=0)
+        high = np.nanquantile(values, 1 - alpha / 2, axis=0)
+    return low, high

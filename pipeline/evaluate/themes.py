@@ -1,0 +1,286 @@
+"""Theme evaluation against gold labels: rules alone, model alone, rules + model.
+
+Each gold row is an item: its document, its quote (found in a passage with
+:func:`pipeline.evaluate.gold.locate_quotes`) and its set of themes. A system's
+prediction for the item is the set of themes it gives that passage; an item whose
+quote is found nowhere is predicted empty (and reported).
+
+- **rules**: the rule tagger, which learns nothing from labels.
+- **model**: the statistical model under grouped cross-validation: each item is
+  predicted by a model trained without any passage of its document (gold, other
+  label files, reviewed and weak labels of that document all left out). With the
+  two documents of ``themes_dev.csv`` this is leave-one-document-out: each half of
+  the gold is predicted by a model that saw only the other half (plus hand labels
+  and weak labels of other documents), which is the honest figure for documents
+  the model has never seen, and a pessimistic one for the final model, trained on all.
+- **combined**: rules or model (the model at the model threshold), with the rules'
+  context vetoes of model tags, exactly as tagging combines them.
+
+Scores are per theme (precision, recall, F1, with support), micro (pooled counts)
+and macro (mean F1 over the themes the gold uses), each with a percentile
+bootstrap 95% interval over items. Themes scored: the codebook's core themes plus
+any theme the gold file uses; predictions of other themes are outside the gold's
+scheme and not counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline import store
+from pipeline.evaluate.gold import load_gold, locate_quotes
+from pipeline.evaluate.metrics import bootstrap_intervals
+from pipeline.themes import ThemeOptions
+from pipeline.themes.labels import GOLD_COLUMNS, check_theme_ids, read_reviews
+
+log = logging.getLogger(__name__)
+
+SYSTEMS = ("rules", "model", "combined")
+TABLE_COLUMNS = [
+    "system",
+    "theme",
+    "support",
+    "tp",
+    "fp",
+    "fn",
+    "precision",
+    "precision_low",
+    "precision_high",
+    "recall",
+    "recall_low",
+    "recall_high",
+    "f1",
+    "f1_low",
+    "f1_high",
+]
+
+
+@dataclass
+class ThemeEvaluation:
+    """The scores table, the per-item predictions, and notes on what was done."""
+
+    table: pd.DataFrame
+    items: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def score(self, system: str, theme: str = "micro") -> pd.Series:
+        """One row of the table."""
+        rows = self.table[(self.table["system"] == system) & (self.table["theme"] == theme)]
+        if rows.empty:
+            raise KeyError(f"no row for {system}/{theme}")
+        return rows.iloc[0]
+
+
+def evaluate_themes(
+    output_dir: str | os.PathLike[str],
+    gold_path: str | os.PathLike[str],
+    *,
+    options: ThemeOptions | None = None,
+    label_paths: Sequence[str | os.PathLike[str]] = (),
+    reviews_path: str | os.PathLike[str] | None = None,
+    systems: Sequence[str] = SYSTEMS,
+    weak: bool = True,
+    max_weak: int | None = None,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> ThemeEvaluation:
+    """Evaluate the theme tagger on ``gold_path`` over the passages of ``output_dir``.
+
+    ``label_paths`` (gold-format files or folders) and ``reviews_path`` add training
+    data for the model's cross-validation; the gold file itself is always part of it
+    (its other documents' items train each fold).
+    """
+    from pipeline.themes.labels import gold_files
+    from pipeline.themes.tagger import Tagger
+    from pipeline.themes.training import (
+        Corpus,
+        collect_training_data,
+        grouped_cross_validation,
+        model_themes,
+        rules_only,
+    )
+
+    options = options or ThemeOptions()
+    output_dir, gold_path = Path(output_dir), Path(gold_path)
+    tagger = Tagger.from_options(rules_only(options))
+    book = tagger.codebook
+    gold = load_gold(gold_path, GOLD_COLUMNS)
+    check_theme_ids(gold, gold_path, set(book.ids))
+    corpus = Corpus.from_output(output_dir, tagger=tagger)
+    located = locate_quotes(gold, corpus.passages, corpus.documents)
+    pids = [loc.passage_id for loc in located]
+    gold_sets = [{t.strip() for t in s.split(";") if t.strip()} for s in gold["themes"]]
+    scope = list(dict.fromkeys([*book.core_ids, *sorted(set().union(*gold_sets))]))
+    if not book.core_ids:
+        scope = list(dict.fromkeys([*book.ids]))
+    notes = [f"{len(gold)} gold items; themes scored: {', '.join(scope)}"]
+    missing = sum(1 for p in pids if not p)
+    if missing:
+        notes.append(f"{missing} gold quotes not found in the passages (predicted empty)")
+    preds: dict[str, list[set[str]]] = {}
+    preds["rules"] = [set(corpus.rule_themes.get(p, ())) for p in pids]
+    if "model" in systems or "combined" in systems:
+        files = [
+            gold_path,
+            *[f for f in gold_files(label_paths) if f.resolve() != gold_path.resolve()],
+        ]
+        data = collect_training_data(
+            corpus,
+            gold_files=files,
+            reviews=read_reviews(reviews_path),
+            known_themes=book.ids,
+            weak=weak,
+            max_weak=max_weak,
+            seed=seed,
+        )
+        cv = grouped_cross_validation(
+            data, eval_pids=[p for p in pids if p], themes=book.ids, seed=seed
+        )
+        threshold = options.model_threshold
+        preds["model"] = [model_themes(cv.probabilities.get(p, {}), threshold) for p in pids]
+        preds["combined"] = [
+            corpus.combine(p, m) for p, m in zip(pids, preds["model"], strict=True)
+        ]
+        notes.append(
+            "model: grouped cross-validation by document, folds "
+            + "; ".join("+".join(f) for f in cv.folds)
+            + f"; model threshold {threshold}; training sources "
+            + ", ".join(f"{k} {v}" for k, v in data.source_counts().items())
+        )
+    table = score_table(
+        gold_sets,
+        {s: preds[s] for s in systems if s in preds},
+        scope,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    items = pd.DataFrame(
+        {
+            "doc": gold["doc"],
+            "quote": gold["quote"],
+            "page": gold["page"],
+            "passage_id": pids,
+            "gold": [";".join(sorted(g & set(scope))) for g in gold_sets],
+            **{
+                s: [";".join(sorted(p & set(scope))) for p in preds[s]]
+                for s in systems
+                if s in preds
+            },
+        }
+    )
+    return ThemeEvaluation(table=table, items=items, notes=notes)
+
+
+def score_table(
+    gold: Sequence[set[str]],
+    systems: dict[str, Sequence[set[str]]],
+    themes: Sequence[str],
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Per-theme, micro and macro P/R/F1 with bootstrap intervals, for each system."""
+    k = len(themes)
+    G = np.array([[t in g for t in themes] for g in gold], dtype=bool).reshape(len(gold), k)
+    support = G.sum(axis=0)
+    used = support > 0
+    rows = []
+    for system, pred in systems.items():
+        P = np.array([[t in p for t in themes] for p in pred], dtype=bool).reshape(len(pred), k)
+        tp, fp, fn = (G & P).astype(int), (~G & P).astype(int), (G & ~P).astype(int)
+
+        def stats(idx: np.ndarray, tp=tp, fp=fp, fn=fn) -> np.ndarray:
+            return _scores(tp[idx].sum(0), fp[idx].sum(0), fn[idx].sum(0), used)
+
+        point = stats(np.arange(len(gold)))
+        low, high = bootstrap_intervals(len(gold), stats, n_resamples=n_resamples, seed=seed)
+        counts = np.vstack([tp.sum(0), fp.sum(0), fn.sum(0)])
+        names = [*themes, "micro", "macro"]
+        for j, name in enumerate(names):
+            if j < k:
+                c = counts[:, j]
+                sup = int(support[j])
+            elif name == "micro":
+                c = counts.sum(axis=1)
+                sup = int(support.sum())
+            else:
+                c = counts[:, used].sum(axis=1)
+                sup = int(support.sum())
+            row = {
+                "system": system,
+                "theme": name,
+                "support": sup,
+                "tp": int(c[0]),
+                "fp": int(c[1]),
+                "fn": int(c[2]),
+            }
+            for m, metric in enumerate(("precision", "recall", "f1")):
+                row[metric] = point[j, m]
+                row[f"{metric}_low"] = low[j, m]
+                row[f"{metric}_high"] = high[j, m]
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    for col in TABLE_COLUMNS[6:]:
+        table[col] = table[col].astype(float).round(4)
+    return table
+
+
+def _scores(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """``(k + 2, 3)`` precision, recall, F1 per theme, then micro, then macro.
+
+    A per-theme score with nothing to count (no gold, no prediction) is NaN; macro
+    averages the precision, recall and F1 of the themes the gold uses.
+    """
+    with np.errstate(all="ignore"):
+        p = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        r = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
+        f = np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
+        empty = tp + fp + fn == 0
+        per = np.column_stack([p, r, f]).astype(float)
+        per[empty] = np.nan
+        TP, FP, FN = tp.sum(), fp.sum(), fn.sum()
+        mp = TP / (TP + FP) if TP + FP else 0.0
+        mr = TP / (TP + FN) if TP + FN else 0.0
+        mf = 2 * mp * mr / (mp + mr) if mp + mr else 0.0
+        macro = np.nanmean(per[used], axis=0) if used.any() else np.full(3, np.nan)
+    return np.vstack([per, [mp, mr, mf], macro])
+
+
+def write_evaluation(result: ThemeEvaluation, folder: str | os.PathLike[str], stem: str) -> Path:
+    """Write ``<stem>.csv`` (the scores) and ``<stem>_items.csv`` (predictions) to ``folder``."""
+    folder = Path(folder)
+    path = store.write_csv(result.table, folder / f"{stem}.csv")
+    store.write_csv(result.items, folder / f"{stem}_items.csv")
+    return path
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """A plain-text table: one line per theme, P/R/F1 with intervals for each system."""
+    systems = list(dict.fromkeys(table["system"]))
+    themes = list(dict.fromkeys(table["theme"]))
+    head = f"{'theme':20s} {'n':>4s}  " + "  ".join(
+        f"{s + ' P / R / F1 [F1 95% CI]':>37s}" for s in systems
+    )
+    lines = [head, "-" * len(head)]
+    for theme in themes:
+        sub = table[table["theme"] == theme].set_index("system")
+        n = int(sub["support"].iloc[0])
+        cells = []
+        for s in systems:
+            r = sub.loc[s]
+            if np.isnan(r["f1"]):
+                cells.append(f"{'-':>37s}")
+                continue
+            cells.append(
+                f"{r['precision']:.2f} / {r['recall']:.2f} / {r['f1']:.2f} "
+                f"[{r['f1_low']:.2f}-{r['f1_high']:.2f}]".rjust(37)
+            )
+        lines.append(f"{theme:20s} {n:4d}  " + "  ".join(cells))
+    return "\n".join(lines)

@@ -1,0 +1,341 @@
+"""The statistical theme model: TF-IDF word n-grams and calibrated one-vs-rest logistic regression.
+
+One scikit-learn ``Pipeline`` goes from passage text to a probability per theme,
+so nothing is fitted on what it is tested on. Each theme has its own logistic
+regression, calibrated with sigmoid (Platt) scaling on 3-fold internal
+cross-validation (``CalibratedClassifierCV``) and fitted with sample weights:
+labels people made (gold, hand-labelled, reviewed) weigh 1, weak labels from the
+rules on unlabelled passages weigh ``weak_weight``.
+
+Models are saved with ``skops`` (never pickle) and loaded with the explicit
+:data:`TRUSTED_TYPES` list; a file holding any other type is refused. The file
+carries its metadata: training-data hash, label counts, library versions,
+codebook hash, and cross-validated scores.
+
+Evidence for a model tag is the words of the passage that push its probability
+up most (TF-IDF weight times coefficient), with their character offsets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+FORMAT = "sgpipe-themes-model"
+FORMAT_VERSION = 1
+#: Words of two or more letters (no digits: page numbers and years carry no theme).
+TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
+
+#: The types a saved model holds beyond those ``skops`` trusts by default (stock
+#: scikit-learn estimators, numpy arrays, builtins). ``skops`` refuses a file that holds
+#: any other type, and :meth:`ThemeModel.load` names it.
+TRUSTED_TYPES = [
+    "pipeline.themes.model.OneVsRestWeighted",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.model_selection._split.StratifiedKFold",
+]
+
+
+class ModelError(ValueError):
+    """A model file cannot be used (missing, untrusted content, wrong format)."""
+
+
+class OneVsRestWeighted(ClassifierMixin, BaseEstimator):
+    """One binary classifier per label column, each fitted with the same sample weights.
+
+    scikit-learn's ``OneVsRestClassifier`` passes sample weights only through
+    metadata routing, whose objects ``skops`` cannot store; this estimator does the
+    same job in a few lines. ``predict_proba`` returns the positive-class
+    probability of every label, shape ``(n_samples, n_labels)``.
+    """
+
+    def __init__(self, estimator: Any = None) -> None:
+        self.estimator = estimator
+
+    def fit(
+        self, X: Any, Y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> OneVsRestWeighted:
+        """Fit one clone of ``estimator`` per column of the 0/1 matrix ``Y``."""
+        Y = np.asarray(Y)
+        if Y.ndim != 2:
+            raise ValueError("Y must be a 2-d 0/1 label matrix")
+        self.estimators_ = [
+            clone(self.estimator).fit(X, Y[:, j], sample_weight=sample_weight)
+            for j in range(Y.shape[1])
+        ]
+        self.n_labels_ = Y.shape[1]
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of each label, one column per label."""
+        if not self.estimators_:
+            return np.zeros((X.shape[0], 0))
+        return np.column_stack([e.predict_proba(X)[:, 1] for e in self.estimators_])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """0/1 per label at probability 0.5."""
+        return (self.predict_proba(X) >= 0.5).astype(int)
+
+
+def build_pipeline(*, C: float = 4.0, seed: int = 0) -> Pipeline:
+    """The untrained model: TF-IDF word 1-2-grams, calibrated logistic regression per theme."""
+    words = TfidfVectorizer(
+        token_pattern=TOKEN_PATTERN,
+        ngram_range=(1, 2),
+        min_df=2,
+        max_df=0.5,
+        sublinear_tf=True,
+        max_features=20000,
+        dtype=np.float64,
+    )
+    base = LogisticRegression(C=C, solver="liblinear", max_iter=1000)
+    calibrated = CalibratedClassifierCV(
+        base, method="sigmoid", cv=StratifiedKFold(3, shuffle=True, random_state=seed)
+    )
+    return Pipeline([("words", words), ("clf", OneVsRestWeighted(calibrated))])
+
+
+@dataclass
+class TrainingData:
+    """Labelled passages: text, theme set, weight, document (the CV group) and source."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[frozenset[str]] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    passage_ids: list[str] = field(default_factory=list)
+
+    def add(
+        self, text: str, labels: Iterable[str], *, weight: float, group: str, source: str, pid: str
+    ) -> None:
+        """Append one labelled passage."""
+        self.texts.append(text)
+        self.labels.append(frozenset(labels))
+        self.weights.append(float(weight))
+        self.groups.append(group)
+        self.sources.append(source)
+        self.passage_ids.append(pid)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, keep: Sequence[bool]) -> TrainingData:
+        """The passages where ``keep`` is true."""
+        out = TrainingData()
+        for i, k in enumerate(keep):
+            if k:
+                out.add(
+                    self.texts[i],
+                    self.labels[i],
+                    weight=self.weights[i],
+                    group=self.groups[i],
+                    source=self.sources[i],
+                    pid=self.passage_ids[i],
+                )
+        return out
+
+    def without_groups(self, groups: Iterable[str]) -> TrainingData:
+        """Everything except the passages of these documents (weak labels included)."""
+        drop = set(groups)
+        return self.subset([g not in drop for g in self.groups])
+
+    def sha256(self) -> str:
+        """Hash of texts, labels, weights and sources: identifies the training data."""
+        digest = hashlib.sha256()
+        for t, lab, w, s in zip(self.texts, self.labels, self.weights, self.sources, strict=True):
+            digest.update(f"{s}\x1f{w:.4f}\x1f{';'.join(sorted(lab))}\x1f{t}\x1e".encode())
+        return digest.hexdigest()
+
+    def label_counts(self) -> dict[str, dict[str, int]]:
+        """Positives per theme and source ("gold", "hand", "reviewed", "weak")."""
+        counts: dict[str, Counter[str]] = {}
+        for lab, src in zip(self.labels, self.sources, strict=True):
+            for t in lab:
+                counts.setdefault(t, Counter())[src] += 1
+        return {t: dict(sorted(c.items())) for t, c in sorted(counts.items())}
+
+    def source_counts(self) -> dict[str, int]:
+        """Passages per source."""
+        return dict(sorted(Counter(self.sources).items()))
+
+
+@dataclass
+class ThemeModel:
+    """A fitted pipeline, the themes it predicts (column order) and its metadata."""
+
+    pipeline: Pipeline
+    classes: list[str]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    _coef: np.ndarray | None = None
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability of each of :attr:`classes` for each text."""
+        if not len(texts) or not self.classes:
+            return np.zeros((len(texts), len(self.classes)))
+        return self.pipeline.predict_proba(list(texts))
+
+    def _coefficients(self) -> np.ndarray:
+        if self._coef is None:
+            clf: OneVsRestWeighted = self.pipeline.named_steps["clf"]
+            rows = []
+            for cal in clf.estimators_:
+                coefs = [c.estimator.coef_.ravel() for c in cal.calibrated_classifiers_]
+                rows.append(np.mean(coefs, axis=0))
+            self._coef = np.vstack(rows)
+        return self._coef
+
+    def evidence(self, text: str, theme: str, *, top: int = 3) -> list[list[Any]]:
+        """``[start, end, words]`` of the n-grams of ``text`` that raise ``theme`` most.
+
+        Offsets index into ``text``; n-grams with no positive weight, and function
+        words ("of", "for"), are not evidence.
+        """
+        if theme not in self.classes:
+            return []
+        vec: TfidfVectorizer = self.pipeline.named_steps["words"]
+        row = vec.transform([text])
+        coef = self._coefficients()[self.classes.index(theme)]
+        contrib = row.multiply(coef).tocsr()
+        if contrib.nnz == 0:
+            return []
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        names = vec.get_feature_names_out()
+        order = np.argsort(-contrib.data)
+        spans: list[list[Any]] = []
+        taken: list[tuple[int, int]] = []
+        for k in order:
+            if contrib.data[k] <= 0 or len(spans) >= top:
+                break
+            words = str(names[contrib.indices[k]]).split()
+            if all(w in ENGLISH_STOP_WORDS for w in words):
+                continue
+            pattern = r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b"
+            m = re.search(pattern, text, flags=re.IGNORECASE)
+            if m and not any(s < m.end() and m.start() < e for s, e in taken):
+                spans.append([m.start(), m.end(), text[m.start() : m.end()]])
+                taken.append((m.start(), m.end()))
+        return sorted(spans)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model with ``skops`` (and its metadata beside it as JSON), atomically."""
+        import skops.io as sio
+
+        from pipeline import store
+
+        path = Path(path)
+        payload = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "classes": list(self.classes),
+            "metadata_json": json.dumps(self.metadata, sort_keys=True),
+            "pipeline": self.pipeline,
+        }
+        with store.atomic_path(path) as tmp:
+            sio.dump(payload, tmp)
+        store.write_json(self.metadata, path.with_name(path.name + ".json"))
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ThemeModel:
+        """Load a model saved by :meth:`save`, trusting only :data:`TRUSTED_TYPES`."""
+        import skops.io as sio
+
+        path = Path(path)
+        if not path.is_file():
+            raise ModelError(f"{path}: model file not found (train one with `sgpipe train`)")
+        try:
+            untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
+        except Exception as exc:  # skops raises several types on a damaged file
+            raise ModelError(f"{path}: not a readable skops file ({exc})") from exc
+        if untrusted:
+            raise ModelError(f"{path}: refusing to load untrusted types {untrusted}")
+        payload = sio.load(path, trusted=TRUSTED_TYPES)
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+            raise ModelError(f"{path}: not a safeguarding-pipeline theme model")
+        if payload.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"{path}: model format {payload.get('format_version')}, expected "
+                f"{FORMAT_VERSION}; retrain with `sgpipe train`"
+            )
+        return cls(
+            pipeline=payload["pipeline"],
+            classes=list(payload["classes"]),
+            metadata=json.loads(payload["metadata_json"]),
+        )
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a model depends on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("scikit-learn", "skops", "numpy", "scipy", "spacy", "spacy-lookups-data"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = ""
+    return out
+
+
+def fit_model(
+    data: TrainingData,
+    *,
+    themes: Sequence[str],
+    min_positive: int = 5,
+    C: float = 4.0,
+    seed: int = 0,
+) -> ThemeModel:
+    """Fit the pipeline on ``data`` for the ``themes`` that have ``min_positive`` positives.
+
+    Themes with fewer positives (counting weak labels) are left to the rules.
+    """
+    Y = np.array([[t in lab for t in themes] for lab in data.labels], dtype=int).reshape(
+        len(data), len(themes)
+    )
+    positives = Y.sum(axis=0)
+    keep = [j for j, t in enumerate(themes) if positives[j] >= min_positive]
+    # a column that is all positive cannot be fitted either
+    keep = [j for j in keep if positives[j] < len(data)]
+    classes = [themes[j] for j in keep]
+    skipped = [t for j, t in enumerate(themes) if j not in keep]
+    if skipped:
+        log.info("themes left to the rules (fewer than %d positives): %s", min_positive, skipped)
+    pipe = build_pipeline(C=C, seed=seed)
+    if classes:
+        pipe.fit(data.texts, Y[:, keep], clf__sample_weight=np.asarray(data.weights, dtype=float))
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "classes": classes,
+        "skipped_themes": skipped,
+        "min_positive": min_positive,
+        "C": C,
+        "seed": seed,
+        "training_data_sha256": data.sha256(),
+        "training_passages": data.source_counts(),
+        "label_counts": data.label_counts(),
+        "library_versions": library_versions(),
+    }
+    return ThemeModel(pipeline=pipe, classes=classes, metadata=metadata)

@@ -1,0 +1,648 @@
+"""Rule-based theme tagging as a spaCy component (``theme_rules``).
+
+The component is built from a codebook (:mod:`pipeline.themes.codebook`) and can be
+added to any English pipeline: ``nlp.add_pipe("theme_rules")`` (the default
+codebook) or with ``config={"codebook": {"@misc": "sgpipe.codebook.v1", "path":
+"my.yaml"}}``. It never changes the tokens, lemmas or norms of the ``Doc`` it is
+given; it writes:
+
+- ``doc._.theme_tags``: ``{theme_id: ThemeTag}`` for every theme whose rule score
+  reaches the codebook threshold (negated-only themes included, marked);
+- ``doc._.theme_matches``: every counted or negated pattern match (``ThemeMatch``);
+- ``doc._.theme_dropped``: matches dropped by their context, with the reason;
+- ``doc.spans["themes"]``: the evidence spans of the counted tags, labelled by theme.
+
+How matching works. Each token gets a *key*: its lower-case form, corrected to a
+codebook word if it is a misspelling of one (see below), then lemmatised with the
+``spacy-lookups-data`` lookup table. Patterns are matched on a shadow ``Doc`` that
+has the same tokens as the input and these keys as lemmas, so the same rules give
+the same tags whatever pipeline produced the ``Doc``; evidence offsets come from the
+input ``Doc`` and index into its text exactly. Phrases written in capitals
+("SEND", "MASH") are acronyms and match only in capitals.
+
+Misspellings. For every word of at least ``fuzzy_min_length`` letters that is not
+an English word (not in the lookup table) and not codebook vocabulary, the closest
+codebook word with the same first letter is taken when the rapidfuzz ratio reaches
+``fuzzy_threshold``. The table is built once per batch of documents for the words
+not seen before, so its cost does not grow with the text.
+
+Context. A match inside an ``exclude`` match of its theme, inside an address, or
+inside the name of an organisation or act that it does not head (see
+``name_heads`` in the codebook) is dropped. A match in the scope of a negation cue
+("no evidence that ...") is kept and marked ``negated``; a theme whose every match
+is negated is reported with ``negated=True`` and does not count as the theme.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import registry
+
+from pipeline.nlp import THEME_COMPONENT, known_words, lemma_table
+from pipeline.themes.codebook import Codebook, Theme, load_codebook
+
+log = logging.getLogger(__name__)
+
+#: Tokens that end a clause: no "near" pattern or negation scope crosses them.
+CLAUSE_PUNCT = [".", ";", ":", "?", "!", "•"]
+_URL_KEY = "\u241fnomatch"  # the key of URLs and e-mail addresses: matches no pattern
+_POSTCODE_OUT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
+_POSTCODE_IN = re.compile(r"^\d[A-Z]{2}$")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]+$")
+_YEAR = re.compile(r"^(?:19|20)\d{2}[a-z]?$")
+#: A bibliographic reference: "Surname, I. ..." or "Author (2023) Title" / "Author. (2024d)."
+_REF_AUTHORS = re.compile(r"^\W{0,3}(?:\d{1,3}\s+)?[A-Z][\w'\-]+\.?,\s(?:[A-Z]\.\s?,?\s?)+")
+_REF_YEAR = re.compile(
+    r"^\W{0,3}(?:\d{1,3}\s+)?[^()]{2,120}?[.,]?\s\((?:19|20)\d{2}[a-z]?\)[.,:]?\s"
+)
+_LINK = re.compile(r"https?://|www\.|doi\.org|doi:", re.I)
+
+for _name in ("theme_tags", "theme_matches", "theme_dropped"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+@dataclass(frozen=True)
+class ThemeMatch:
+    """One pattern match: the theme, the words (character and token offsets) and why."""
+
+    theme: str
+    start_char: int
+    end_char: int
+    text: str
+    pattern: str
+    role: str
+    weight: float
+    negated: bool = False
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class ThemeTag:
+    """A theme of one passage: its rule score and the matches that carry it."""
+
+    theme: str
+    score: float
+    negated: bool
+    matches: tuple[ThemeMatch, ...]
+
+    @property
+    def evidence(self) -> str:
+        """The matched words, distinct, in text order, separated by ``; ``."""
+        return "; ".join(dict.fromkeys(m.text for m in self.matches))
+
+    @property
+    def spans(self) -> list[list[Any]]:
+        """``[start, end, text]`` of every evidence match (character offsets)."""
+        return [[m.start_char, m.end_char, m.text] for m in self.matches]
+
+
+@registry.misc("sgpipe.codebook.v1")
+def codebook_loader(path: str | None = None) -> Codebook:
+    """Load a codebook for the ``theme_rules`` component (``None``: the shipped default)."""
+    return load_codebook(path)
+
+
+@Language.factory(
+    THEME_COMPONENT,
+    default_config={
+        "codebook": {"@misc": "sgpipe.codebook.v1", "path": None},
+        "fuzzy": True,
+        "spans_key": "themes",
+    },
+)
+def make_theme_rules(
+    nlp: Language, name: str, codebook: Codebook, fuzzy: bool, spans_key: str
+) -> ThemeRules:
+    """spaCy factory of the rule tagger (see the module docstring)."""
+    return ThemeRules(nlp, codebook, name=name, fuzzy=fuzzy, spans_key=spans_key)
+
+
+@dataclass(frozen=True)
+class _Meta:
+    theme: str
+    role: str
+    pattern: str
+    weight: float
+    side: str = ""  # "A" or "B" for the two word lists of a near pattern
+    window: int = 0
+    ordered: bool = False
+
+
+class ThemeRules:
+    """The rule tagger: codebook patterns compiled into spaCy matchers."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        codebook: Codebook,
+        *,
+        name: str = THEME_COMPONENT,
+        fuzzy: bool = True,
+        spans_key: str = "themes",
+    ) -> None:
+        self.name = name
+        self.codebook = codebook
+        self.vocab = nlp.vocab
+        self.spans_key = spans_key
+        self.fuzzy = fuzzy
+        self._tokenizer = nlp.tokenizer
+        self._lemmas = lemma_table()
+        self._known = known_words() if fuzzy else frozenset()
+        self._key_cache: dict[str, str] = {}
+        self._variants: dict[str, str] = {}
+        self._seen_words: set[str] = set()
+        s = codebook.settings
+        self._threshold = s.threshold
+        self._heads = frozenset(s.name_heads)
+        self._connectors = frozenset(s.name_connectors)
+        self._address = frozenset(s.address_words)
+        self._meta: dict[int, _Meta] = {}
+        self._phrases = PhraseMatcher(self.vocab, attr="LEMMA")
+        self._acronyms = PhraseMatcher(self.vocab, attr="ORTH")
+        self._matcher = Matcher(self.vocab)
+        self._fuzzy_words: set[str] = set()
+        self._pids: set[str] = set()
+        for theme in codebook.themes:
+            self._compile_theme(theme)
+        self._add_inflections()
+        self._compile_negation()
+        self._by_initial: dict[str, list[str]] = {}
+        for w in sorted(self._fuzzy_words):
+            if len(w) >= s.fuzzy_min_length and w.isalpha():
+                self._by_initial.setdefault(w[0], []).append(w)
+
+    # ------------------------------------------------------------------ keys
+
+    def key(self, word: str) -> str:
+        """The matching key of a word: lower case, misspelling corrected, lemmatised.
+
+        A plural the lookup table lacks ("headteachers") is read as its singular when
+        that is codebook vocabulary; a word ending in a line-break hyphen ("anti-")
+        is read without it, so "anti- racist" matches like "anti racist".
+        """
+        low = word.lower()
+        k = self._key_cache.get(low)
+        if k is None:
+            # a hyphen left at a line break ("anti- racist") belongs to the next word
+            if len(low) > 2 and low.endswith("-") and low[-2].isalpha():
+                low = low[:-1]
+            fixed = self._variants.get(low, low)
+            k = self._lemmas.get(fixed)
+            if k is None:
+                stem = fixed[:-1] if fixed.endswith("s") else ""
+                k = self._lemmas.get(stem, stem) if stem in self._fuzzy_words else fixed
+            self._key_cache[word.lower()] = k
+        return k
+
+    def _shadow(self, doc: Doc) -> Doc:
+        words, spaces, keys = [], [], []
+        for t in doc:
+            words.append(t.text)
+            spaces.append(bool(t.whitespace_))
+            keys.append(_URL_KEY if (t.like_url or t.like_email) else self.key(t.text))
+        return Doc(self.vocab, words=words, spaces=spaces, lemmas=keys)
+
+    def _pattern_doc(self, text: str) -> Doc:
+        return self._shadow(self._tokenizer(text))
+
+    @property
+    def variants(self) -> dict[str, str]:
+        """Misspellings found so far and the codebook word each was read as."""
+        return dict(self._variants)
+
+    def learn_variants(self, docs: Iterable[Doc]) -> None:
+        """Find misspelt codebook words among the words of ``docs`` not seen before."""
+        if not self.fuzzy:
+            return
+        s = self.codebook.settings
+        new: set[str] = set()
+        proper: set[str] = set()
+        for doc in docs:
+            for t in doc:
+                if len(t) >= s.fuzzy_min_length and t.is_alpha:
+                    low = t.lower_
+                    if low not in self._seen_words:
+                        new.add(low)
+                        # a capitalised word inside a sentence is a name ("Carter", "Childline")
+                        if t.is_title and t.i > 0 and doc[t.i - 1].text not in CLAUSE_PUNCT:
+                            proper.add(low)
+        if not new:
+            return
+        self._seen_words |= new
+        for word in sorted(new):
+            if word in self._known or word in self._fuzzy_words or word in proper:
+                continue
+            pool = self._by_initial.get(word[0])
+            if not pool:
+                continue
+            hit = process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=s.fuzzy_threshold)
+            if hit is not None:
+                self._variants[word] = hit[0]
+                self._key_cache.pop(word, None)
+                log.debug("misspelling %r read as %r (%.0f)", word, hit[0], hit[1])
+
+    # ------------------------------------------------------------------ compiling
+
+    def _add(self, key: str, meta: _Meta) -> int:
+        mid = self.vocab.strings.add(key)
+        self._meta[mid] = meta
+        return mid
+
+    def _vocab_words(self, text: str) -> None:
+        self._fuzzy_words.update(w.lower() for w in re.findall(r"[A-Za-z]+", text))
+
+    def _compile_theme(self, theme: Theme) -> None:
+        s = self.codebook.settings
+        default = theme.weight or s.default_weight
+        for role, pat in theme.all_patterns():
+            pid = pat.id or pat.describe()
+            while f"{theme.id}|{pid}" in self._pids:  # two patterns that read alike
+                pid += "'"
+            self._pids.add(f"{theme.id}|{pid}")
+            weight = pat.weight or (s.weak_weight if role == "weak" else default)
+            key = f"{theme.id}|{role}|{pid}"
+            self._add(key, _Meta(theme.id, role, pid, weight))
+            if pat.kind == "phrase":
+                self._compile_phrase(key, pat.phrase or "")
+            elif pat.kind == "tokens":
+                self._matcher.add(key, [self._compile_tokens(pat.tokens or [])])
+            else:
+                for side, items in zip("AB", pat.near or [], strict=True):
+                    self._add(
+                        f"{key}|{side}",
+                        _Meta(theme.id, role, pid, weight, side, pat.window, pat.ordered),
+                    )
+                    for item in items:
+                        self._compile_phrase(f"{key}|{side}", str(item))
+
+    def _add_inflections(self) -> None:
+        """Inflected forms of codebook words are vocabulary too ("searched", "searches")."""
+        lemmas = {self._lemmas.get(w, w) for w in self._fuzzy_words}
+        for form, lemma in self._lemmas.items():
+            if lemma in lemmas:
+                self._fuzzy_words.add(form.lower())
+
+    def _compile_phrase(self, key: str, phrase: str) -> None:
+        if _ACRONYM.match(phrase.replace(" ", "")) and len(phrase) > 1:
+            self._acronyms.add(key, [self._tokenizer(phrase)])
+            return
+        self._vocab_words(phrase)
+        variants = {phrase}
+        parts = [p for p in re.split(r"[\s\-]+", phrase) if p]
+        if len(parts) >= 2 and all(re.fullmatch(r"[\w']+", p) for p in parts):
+            variants.add(" ".join(parts))
+            variants.add("-".join(parts))
+            if len(parts) == 2:
+                variants.add("".join(parts))
+                self._vocab_words("".join(parts))
+        docs = [self._pattern_doc(v) for v in sorted(variants)]
+        self._phrases.add(key, [d for d in docs if len(d)])
+
+    def _value(self, attr: str, value: Any) -> Any:
+        if attr == "LEMMA":
+            conv = self.key
+        elif attr == "LOWER":
+            conv = str.lower
+        else:
+            return value
+        if isinstance(value, dict):
+            return {op: [conv(str(v)) for v in vals] for op, vals in value.items()}
+        return conv(str(value))
+
+    def _compile_tokens(self, tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for tok in tokens:
+            spec = {}
+            for attr, value in tok.items():
+                if attr in ("LEMMA", "LOWER"):
+                    vals = value.get("IN", []) if isinstance(value, dict) else [value]
+                    for v in vals:
+                        self._vocab_words(str(v))
+                spec[attr] = self._value(attr, value)
+            out.append(spec)
+        return out
+
+    def _compile_negation(self) -> None:
+        neg = self.codebook.negation
+        self._neg = PhraseMatcher(self.vocab, attr="LEMMA")
+        if neg.before:
+            self._neg.add("NEG_BEFORE", [self._pattern_doc(p) for p in neg.before])
+        if neg.after:
+            self._neg.add("NEG_AFTER", [self._pattern_doc(p) for p in neg.after])
+        self._terminators = {self.key(w) for w in neg.terminators}
+        self._neg_window = neg.window
+
+    # ------------------------------------------------------------------ running
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Tag one document (learning new misspellings from it first)."""
+        self.learn_variants([doc])
+        return self._process(doc)
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 256) -> Iterator[Doc]:
+        """Tag a stream of documents, learning misspellings once per batch."""
+        batch: list[Doc] = []
+        for doc in stream:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._process_batch(batch)
+                batch = []
+        if batch:
+            yield from self._process_batch(batch)
+
+    def _process_batch(self, batch: list[Doc]) -> Iterator[Doc]:
+        self.learn_variants(batch)
+        for doc in batch:
+            yield self._process(doc)
+
+    def _process(self, doc: Doc) -> Doc:
+        shadow = self._shadow(doc)
+        clause_ends = [i for i, t in enumerate(shadow) if t.text in CLAUSE_PUNCT]
+        raw: list[tuple[_Meta, int, int]] = []
+        near: dict[_Meta, list[tuple[int, int]]] = {}
+        for matcher in (self._phrases, self._acronyms, self._matcher):
+            for mid, start, end in matcher(shadow):
+                meta = self._meta[mid]
+                if meta.side:
+                    near.setdefault(meta, []).append((start, end))
+                else:
+                    raw.append((meta, start, end))
+        if near:
+            raw.extend(_pair_near(near, clause_ends))
+        if not raw:
+            doc._.theme_matches, doc._.theme_dropped, doc._.theme_tags = [], [], {}
+            doc.spans[self.spans_key] = []
+            return doc
+        raw = _minimal(raw)
+        excl: dict[str, list[tuple[int, int, str]]] = {}
+        for meta, start, end in raw:
+            if meta.role == "exclude":
+                excl.setdefault(meta.theme, []).append((start, end, meta.pattern))
+        names = self._names(doc)
+        if is_reference(doc.text):
+            names = [(0, len(doc), frozenset(), "reference")]
+        negs = self._negation_scopes(shadow, set(clause_ends))
+        kept: list[ThemeMatch] = []
+        dropped: list[tuple[ThemeMatch, str]] = []
+        for meta, start, end in raw:
+            if meta.role == "exclude":
+                continue
+            span = doc[start:end]
+            m = ThemeMatch(
+                theme=meta.theme,
+                start_char=span.start_char,
+                end_char=span.end_char,
+                text=span.text,
+                pattern=meta.pattern,
+                role=meta.role,
+                weight=meta.weight,
+                start=start,
+                end=end,
+            )
+            reason = self._context_reason(m, excl.get(meta.theme, ()), names)
+            if reason:
+                dropped.append((m, reason))
+                continue
+            if any(_in_scope(start, end, scope) for scope in negs):
+                m = dataclasses.replace(m, negated=True)
+            kept.append(m)
+        kept.sort(key=lambda m: (m.start, m.end, m.theme))
+        doc._.theme_matches = kept
+        doc._.theme_dropped = dropped
+        doc._.theme_tags = self._aggregate(kept)
+        spans = [
+            Span(doc, m.start, m.end, label=tag.theme)
+            for tag in doc._.theme_tags.values()
+            if not tag.negated
+            for m in tag.matches
+        ]
+        doc.spans[self.spans_key] = spans
+        return doc
+
+    def _aggregate(self, matches: list[ThemeMatch]) -> dict[str, ThemeTag]:
+        by_theme: dict[str, list[ThemeMatch]] = {}
+        for m in matches:
+            by_theme.setdefault(m.theme, []).append(m)
+        tags: dict[str, ThemeTag] = {}
+        for theme in self.codebook.ids:
+            ms = by_theme.get(theme)
+            if not ms:
+                continue
+            live = [m for m in ms if not m.negated]
+            negated = not live
+            evidence = _non_overlapping(live or ms)
+            score = _noisy_or(evidence)
+            if score + 1e-9 < self._threshold:
+                continue
+            tags[theme] = ThemeTag(theme, round(score, 4), negated, tuple(evidence))
+        return tags
+
+    # ------------------------------------------------------------------ context
+
+    def _context_reason(
+        self,
+        m: ThemeMatch,
+        exclusions: Iterable[tuple[int, int, str]],
+        names: list[tuple[int, int, frozenset[int], str]],
+    ) -> str:
+        for start, end, pid in exclusions:
+            if start <= m.start and m.end <= end:
+                return f"exclude:{pid}"
+        for start, end, heads, kind in names:
+            if start <= m.start and m.end <= end:
+                if kind != "name":
+                    return kind
+                if not any(m.start <= h < m.end for h in heads):
+                    return "name"
+        return ""
+
+    def _names(self, doc: Doc) -> list[tuple[int, int, frozenset[int], str]]:
+        """Token ranges in which theme words are not the theme.
+
+        Returns ``(start, end, head token positions, kind)``, kind being ``name``
+        (a capitalised run holding an organisation or act head word: a match must
+        cover a head to count), ``address`` (a capitalised run ending in a street
+        word, or the words before a UK postcode) or ``citation`` (a parenthesis
+        that ends in a year, "(Ministry of Justice, 2023)", unless the year belongs
+        to an act: "(section 47, Children Act 1989)").
+        """
+        out: list[tuple[int, int, frozenset[int], str]] = []
+        n = len(doc)
+        i = 0
+        while i < n:
+            if not _is_cap(doc[i]):
+                i += 1
+                continue
+            j = i + 1
+            last = i
+            while j < n:
+                t = doc[j]
+                if _is_cap(t) or (t.like_num and doc[j - 1].text in self._heads):
+                    last = j
+                elif t.lower_ not in self._connectors and t.text != ",":
+                    break
+                j += 1
+            end = last + 1
+            if end - i >= 2:
+                if doc[end - 1].text in self._address:
+                    out.append((i, end, frozenset(), "address"))
+                else:
+                    heads = frozenset(k for k in range(i, end) if doc[k].text in self._heads)
+                    if heads:
+                        out.append((i, end, heads, "name"))
+            i = end
+        for k in range(n - 1):
+            if _POSTCODE_OUT.match(doc[k].text) and _POSTCODE_IN.match(doc[k + 1].text):
+                start = k
+                while start > 0 and k - start < 15 and doc[start - 1].text not in CLAUSE_PUNCT:
+                    start -= 1
+                out.append((start, k + 2, frozenset(), "address"))
+        for k, tok in enumerate(doc):
+            if tok.text != "(":
+                continue
+            for j in range(k + 1, min(n, k + 16)):
+                if doc[j].text == ")":
+                    year = doc[j - 1]
+                    before = doc[j - 2].text if j - 2 > k else ""
+                    if _YEAR.match(year.text) and before not in self._heads:
+                        out.append((k, j + 1, frozenset(), "citation"))
+                    break
+        return out
+
+    def _negation_scopes(self, shadow: Doc, clause_ends: set[int]) -> list[tuple[int, int]]:
+        """Token ranges ``[start, end)`` that a negation cue reaches."""
+        scopes = []
+        n = len(shadow)
+        before = self.vocab.strings["NEG_BEFORE"] if self.codebook.negation.before else -1
+        for mid, start, end in self._neg(shadow):
+            if mid == before:
+                stop = end
+                while (
+                    stop < n
+                    and stop - end < self._neg_window
+                    and stop not in clause_ends
+                    and shadow[stop].lemma_ not in self._terminators
+                ):
+                    stop += 1
+                scopes.append((end, stop))
+            else:
+                first = start
+                while (
+                    first > 0
+                    and start - first < self._neg_window
+                    and (first - 1) not in clause_ends
+                    and shadow[first - 1].lemma_ not in self._terminators
+                ):
+                    first -= 1
+                scopes.append((first, start))
+        return scopes
+
+
+def is_reference(text: str) -> bool:
+    """Whether a passage is a bibliographic reference (its themes are a cited title's).
+
+    "Surname, I. ..." opens a reference; so does "Author (2023) Title" or
+    "Author. (2024d)." when the passage also holds a link or is short.
+    """
+    if _REF_AUTHORS.match(text):
+        return bool(re.search(r"\((?:19|20)\d{2}[a-z]?\)|\b(?:19|20)\d{2}[a-z]?\.", text))
+    return bool(_REF_YEAR.match(text)) and (bool(_LINK.search(text)) or len(text) < 300)
+
+
+def _is_cap(tok: Any) -> bool:
+    text = tok.text
+    if not text[:1].isupper():
+        return False
+    if tok.is_title:
+        return True
+    # an acronym ("NSPCC", "DfE") but not a word in an all-capitals heading
+    return len(text) <= 6 and any(c.isupper() for c in text[1:])
+
+
+def _pair_near(
+    hits: dict[_Meta, list[tuple[int, int]]], clause_ends: list[int]
+) -> list[tuple[_Meta, int, int]]:
+    """Matches of near patterns: a hit of list A within ``window`` tokens of a hit of list B.
+
+    The gap between them may not hold a clause-ending punctuation token.
+    """
+    by_pattern: dict[tuple[str, str, str], dict[str, tuple[_Meta, list[tuple[int, int]]]]] = {}
+    for meta, spans in hits.items():
+        by_pattern.setdefault((meta.theme, meta.role, meta.pattern), {})[meta.side] = (meta, spans)
+    out = []
+    for sides in by_pattern.values():
+        if len(sides) != 2:
+            continue
+        meta_a, spans_a = sides["A"]
+        _, spans_b = sides["B"]
+        meta = dataclasses.replace(meta_a, side="")
+        for a0, a1 in spans_a:
+            for b0, b1 in spans_b:
+                if b0 >= a1:
+                    gap = (a1, b0)
+                elif not meta.ordered and a0 >= b1:
+                    gap = (b1, a0)
+                else:
+                    continue
+                if gap[1] - gap[0] > meta_a.window:
+                    continue
+                if any(gap[0] <= c < gap[1] for c in clause_ends):
+                    continue
+                out.append((meta, min(a0, b0), max(a1, b1)))
+    return out
+
+
+def _in_scope(start: int, end: int, scope: tuple[int, int]) -> bool:
+    return scope[0] <= start < scope[1] or scope[0] < end <= scope[1]
+
+
+def _minimal(raw: list[tuple[_Meta, int, int]]) -> list[tuple[_Meta, int, int]]:
+    """Drop a match that contains another match of the same pattern (variable-length patterns)."""
+    by_key: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
+    for meta, s, e in raw:
+        by_key.setdefault((meta.theme, meta.role, meta.pattern), []).append((s, e))
+    out = []
+    for meta, s, e in raw:
+        others = by_key[(meta.theme, meta.role, meta.pattern)]
+        if meta.role != "exclude" and any(
+            (s2, e2) != (s, e) and s <= s2 and e2 <= e for s2, e2 in others
+        ):
+            continue
+        out.append((meta, s, e))
+    # the same span can be found by two variants of one phrase: keep it once
+    return list(dict.fromkeys(out))
+
+
+def _non_overlapping(matches: list[ThemeMatch]) -> list[ThemeMatch]:
+    """Longest matches first, then earliest; overlapping shorter ones are folded into them."""
+    chosen: list[ThemeMatch] = []
+    taken: set[int] = set()
+    for m in sorted(matches, key=lambda m: (-(m.end - m.start), m.start)):
+        if any(i in taken for i in range(m.start, m.end)):
+            continue
+        chosen.append(m)
+        taken.update(range(m.start, m.end))
+    return sorted(chosen, key=lambda m: m.start)
+
+
+def _noisy_or(matches: list[ThemeMatch]) -> float:
+    """1 - prod(1 - weight) over the distinct patterns among ``matches``."""
+    weights: dict[str, float] = {}
+    for m in matches:
+        weights[m.pattern] = max(weights.get(m.pattern, 0.0), m.weight)
+    prod = 1.0
+    for w in weights.values():
+        prod *= 1.0 - w
+    return 1.0 - prod

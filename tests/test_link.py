@@ -1,0 +1,565 @@
+"""Linking: explicit references, restatements and the replies under them, similarity,
+review resolution, coverage and trace; end to end on the shared corpus and the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import schema, store
+from pipeline.evaluate.gold import load_gold
+from pipeline.evaluate.links import evaluate_links
+from pipeline.link import (
+    ReviewIndex,
+    coverage,
+    document_review,
+    expand_reference,
+    find_references,
+    find_review,
+    link_passages,
+    trace_review,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# --- explicit references ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("Recommendation 3 has been completed.", [("3",)]),
+        ("Recommendations 4 and 5 are in progress:", [("4", "5")]),
+        ("recommendations 3, 4 and 7", [("3", "4", "7")]),
+        ("As set out under R3, the police will act.", [("3",)]),
+        ("See rec. 12 above.", [("12",)]),
+        ("Recommendation 4(c)(ii) is not accepted.", [("4",)]),
+        ("Recommendation 4a and recommendation 9", [("4", "9")]),
+        ("Recommendation 8.30 identifies how we will act.", [("8.30",)]),
+        ("Recommendation 4 of the Missing Education thematic review", [("4",)]),
+        ("Bearing in mind our concern (see paragraph 5.14 above)", []),
+        ("the Rocketry Research Teaching and Training (R2T2) PhD programme", []),
+        ("The Council is not named in any of the 14 recommendations.", []),
+        ("the recommendations in 2024 were", []),
+    ],
+)
+def test_find_references(text: str, numbers: list[tuple[str, ...]]) -> None:
+    assert [r.numbers for r in find_references(text)] == numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "expanded"),
+    [
+        ("Recommendations 8.14-8.16", ["8.14", "8.15", "8.16"]),
+        ("recommendations 8.14 to 8.16", ["8.14", "8.15", "8.16"]),
+        ("Recommendations 2–4", ["2", "3", "4"]),
+        ("Recommendations 8.14 and 8.16", ["8.14", "8.16"]),
+    ],
+)
+def test_ranges_expand_to_the_numbers_that_exist(text: str, expanded: list[str]) -> None:
+    existing = ["2", "3", "4", "8.13", "8.14", "8.15", "8.16", "8.17"]
+    (ref,) = find_references(text)
+    assert expand_reference(ref, existing) == expanded
+
+
+# --- small hand-built corpora -----------------------------------------------------------
+
+REC_TEXTS = {
+    "8.1": "We recommend that the Department of Health commission a review of weight "
+    "management services, including the Health Trainers programme, across the country.",
+    "8.2": "We urge the Department for Transport to prioritise funding for research into "
+    "reducing car use for longer journeys and to run pilots of the most promising schemes.",
+    "8.3": "Voluntary agreements with commercial organisations should be independently "
+    "evaluated against measurable and time-limited outcomes.",
+    "8.4": "The Public Health Responsibility Deal pledges on salt and alcohol should be "
+    "reviewed against the evidence of what changes behaviour.",
+    "8.5": "We recommend that the Government publish targets for a reduction in carbon "
+    "emissions from car travel and an estimate of the reduction each policy will achieve.",
+}
+
+
+def _recs(texts: dict[str, str], review: str = "Healthy Travel", doc_id: str = "report-pdf"):
+    return pd.DataFrame(
+        [
+            {
+                "rec_id": f"{doc_id}#{n}",
+                "doc_id": doc_id,
+                "review": review,
+                "number": n,
+                "text": t,
+                "addressees": "",
+                "themes": "",
+                "title": f"{review}: a report",
+                "date": "2020-01-01",
+            }
+            for n, t in texts.items()
+        ]
+    )
+
+
+def _docs(*rows: dict) -> pd.DataFrame:
+    base = {"path": "", "doc_type": "other", "title": "", "date": "", "status": "ok", "review": ""}
+    return pd.DataFrame(
+        [{**base, **r, "path": r.get("path") or f"{r['doc_id']}.pdf"} for r in rows]
+    )
+
+
+def _passages(doc_id: str, rows: list[tuple]) -> pd.DataFrame:
+    """rows: (kind, ref, text) or (kind, ref, text, parent_ref)."""
+    out = []
+    for seq, r in enumerate(rows):
+        out.append(
+            {
+                "passage_id": f"{doc_id}:{seq:05d}",
+                "doc_id": doc_id,
+                "seq": seq,
+                "page": 1 + seq // 8,
+                "ref": r[1],
+                "parent_ref": r[3] if len(r) > 3 else "",
+                "kind": r[0],
+                "speaker": "",
+                "text": r[2],
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def _links_by_seq(links: pd.DataFrame) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for row in links.sort_values(["passage_id", "rank"]).itertuples(index=False):
+        out.setdefault(int(row.passage_id.split(":")[1]), []).append(row.number)
+    return out
+
+
+RESPONSE = [
+    ("heading", "", "Government response to the Healthy Travel report"),
+    (
+        "paragraph",
+        "",
+        "The Government welcomes the report on healthy travel, weight management "
+        "services, car use, voluntary agreements and carbon targets, and the recommendations.",
+    ),
+    ("heading", "", "Committee recommendation"),
+    ("paragraph", "8.1", REC_TEXTS["8.1"]),
+    ("paragraph", "", "The Government accepts this recommendation."),
+    ("paragraph", "", "NICE will publish guidance on weight management and trainers next year."),
+    ("heading", "", "Committee recommendation"),
+    ("paragraph", "8.3", REC_TEXTS["8.3"]),
+    ("paragraph", "8.4", REC_TEXTS["8.4"]),
+    ("paragraph", "", "The salt pledges of the Responsibility Deal have already cut salt intake."),
+    ("paragraph", "", "We agree with the Committee that every voluntary agreement is evaluated."),
+    ("heading", "", "Committee recommendation"),
+    ("paragraph", "8.4", REC_TEXTS["8.5"]),  # misprinted number: the words are 8.5's
+    (
+        "paragraph",
+        "",
+        "The Government does not accept this. Our response under recommendation "
+        "8.2 sets out how we will cut emissions from cars.",
+    ),
+]
+
+
+def test_restatements_and_the_replies_under_them() -> None:
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "resp", "title": "Government response to the Healthy Travel report"},
+    )
+    links = link_passages(_passages("resp", RESPONSE), docs, _recs(REC_TEXTS))
+    by_seq = _links_by_seq(links)
+    assert 1 not in by_seq  # the introduction shares words with every recommendation
+    assert by_seq[3] == ["8.1"] and by_seq[4] == ["8.1"] and by_seq[5] == ["8.1"]
+    assert by_seq[7] == ["8.3"] and by_seq[8] == ["8.4"]
+    assert by_seq[9] == ["8.4"]  # the reply speaks of the salt pledges only
+    assert by_seq[10] == ["8.3"]  # ... and this one of voluntary agreements only
+    assert by_seq[12] == ["8.5"]  # restated words win over the misprinted "8.4"
+    assert by_seq[13] == ["8.5"]  # "recommendation 8.2" here is a cross-reference
+    status = links.set_index("passage_id")["status"]
+    assert status["resp:00004"] == "accepted"
+    assert status["resp:00013"] == "not_accepted"
+    assert status["resp:00003"] == ""  # a restatement states no status
+    methods = links.set_index("passage_id")["method"]
+    assert methods["resp:00003"] == "restatement"
+    assert "heading" in methods["resp:00004"]
+
+
+def test_a_response_that_numbers_the_recommendations_its_own_way() -> None:
+    texts = {str(n): t for n, t in zip((2, 4, 7, 9, 11), REC_TEXTS.values(), strict=True)}
+    rows = []
+    for k, t in enumerate(texts.values(), start=1):
+        rows += [
+            ("heading", str(k), f"Recommendation {k}"),
+            ("recommendation", str(k), t),
+            ("paragraph", "", "The Government will set out its plans in the spring publication."),
+        ]
+    rows.append(("heading", "", "Annex: the fund"))
+    rows.append(("paragraph", "", "As explained under Recommendation 3, the fund is open now."))
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"}, {"doc_id": "resp", "title": "Response"}
+    )
+    links = link_passages(_passages("resp", rows), docs, _recs(texts))
+    by_seq = _links_by_seq(links)
+    assert by_seq[0] == ["2"] and by_seq[1] == ["2"] and by_seq[2] == ["2"]
+    assert by_seq[3] == ["4"] and by_seq[6] == ["7"]  # "Recommendation 3" heading = report's 7
+    assert by_seq[16] == ["7"]  # the response's "Recommendation 3" read through its numbering
+
+
+MINUTES = [
+    ("heading", "6", "Healthy Travel review: update"),
+    (
+        "paragraph",
+        "6.1",
+        "The Director introduced the report on healthy travel and said that "
+        "weight management, car use, voluntary agreements and carbon targets were all covered.",
+    ),
+    ("paragraph", "6.2", "Recommendation 8.2 had been completed."),
+    (
+        "paragraph",
+        "6.3",
+        "Officers said the review of weight management services and of the Health "
+        "Trainers programme was now in progress.",
+    ),
+    ("paragraph", "6.4", "Recommendations 8.3 and 8.4 were in progress:"),
+    (
+        "bullet",
+        "",
+        "independent evaluation of voluntary agreements against measurable outcomes had begun;",
+        "6.4",
+    ),
+    ("bullet", "", "the salt pledges of the Responsibility Deal were being reviewed.", "6.4"),
+    ("heading", "7", "Cycling Strategy – recommendations"),
+    (
+        "paragraph",
+        "7.1",
+        "Recommendation 1 of the Cycling Strategy, more cycle lanes in every "
+        "town centre, was planned for next year.",
+    ),
+    ("paragraph", "7.2", "The Chair thanked officers for the update."),
+]
+
+
+def test_minutes_number_paraphrase_bullets_and_another_review() -> None:
+    recs = pd.concat(
+        [
+            _recs(REC_TEXTS),
+            _recs(
+                {"1": "The council should build more cycle lanes in every town centre."},
+                review="Cycling Strategy",
+                doc_id="cycling-pdf",
+            ),
+        ]
+    )
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "cycling-pdf", "doc_type": "report"},
+        {
+            "doc_id": "minutes",
+            "doc_type": "minutes",
+            "review": "Healthy Travel",
+            "date": "2021-03-01",
+        },
+    )
+    links = link_passages(_passages("minutes", MINUTES), docs, recs)
+    by_seq = _links_by_seq(links)
+    assert 1 not in by_seq and 9 not in by_seq
+    assert by_seq[2] == ["8.2"]
+    assert by_seq[3] == ["8.1"]  # by paraphrase
+    assert sorted(by_seq[4]) == ["8.3", "8.4"]
+    assert by_seq[5] == ["8.3"] and by_seq[6] == ["8.4"]
+    cyc = links[links["passage_id"] == "minutes:00008"]
+    assert list(cyc["rec_id"]) == ["cycling-pdf#1"]  # the passage names its review
+    status = dict(zip(links["passage_id"] + "#" + links["number"], links["status"], strict=True))
+    assert status["minutes:00002#8.2"] == "completed"
+    assert status["minutes:00003#8.1"] == "in_progress"
+    assert status["minutes:00008#1"] == "planned"
+
+
+def test_a_table_with_a_recommendation_column() -> None:
+    rows = [
+        ("table", "", "Recommendation | Lead | Status"),
+        ("table", "", "8.2 | Department for Transport | Completed"),
+        ("table", "", "8.5 | Treasury | Not accepted"),
+    ]
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "upd", "review": "Healthy Travel"},
+    )
+    links = link_passages(_passages("upd", rows), docs, _recs(REC_TEXTS))
+    assert list(zip(links["number"], links["status"], strict=True)) == [
+        ("8.2", "completed"),
+        ("8.5", "not_accepted"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("doc", "linked"),
+    [
+        ({"doc_id": "report-pdf", "doc_type": "report"}, False),  # the review itself
+        ({"doc_id": "old", "review": "Healthy Travel", "date": "2019-05-01"}, False),  # earlier
+        ({"doc_id": "other", "review": "Child Q"}, False),  # about a review with none here
+        ({"doc_id": "later", "review": "Healthy Travel", "date": "2021-05-01"}, True),
+    ],
+)
+def test_which_documents_are_linked(doc: dict, linked: bool) -> None:
+    rows = [("paragraph", "", "Recommendation 8.2 had been completed in full.")]
+    docs = (
+        _docs({"doc_id": "report-pdf", "doc_type": "report"}, doc)
+        if doc["doc_id"] != "report-pdf"
+        else _docs(doc)
+    )
+    links = link_passages(_passages(doc["doc_id"], rows), docs, _recs(REC_TEXTS))
+    assert (len(links) > 0) == linked
+
+
+@pytest.mark.parametrize(
+    ("doc", "opening", "review", "how"),
+    [
+        ({"review": "Healthy Travel"}, "", "Healthy Travel", "manifest"),
+        (
+            {"title": "Government Response to the Report on Healthy Travel"},
+            "",
+            "Healthy Travel",
+            "title",
+        ),
+        (
+            {"title": "CP 1478"},
+            "This is the response to the committee's Healthy Travel report.",
+            "Healthy Travel",
+            "opening text",
+        ),
+        ({"title": "Child Q Safeguarding Report"}, "", "Child Q", "case name in title"),
+        (
+            {"title": "Keeping children safe in education"},
+            "Healthy travel to school helps.",
+            "",
+            "",
+        ),
+    ],
+)
+def test_document_review(doc: dict, opening: str, review: str, how: str) -> None:
+    index = ReviewIndex.build(_recs(REC_TEXTS))
+    row = pd.Series({"doc_id": "d", "title": "", "review": "", **doc})
+    passages = _passages("d", [("paragraph", "", opening)] if opening else [])
+    if passages.empty:
+        passages = pd.DataFrame(columns=["page", "text"])
+    assert document_review(row, passages, index) == (review, how)
+
+
+def test_coverage_and_trace() -> None:
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report", "title": "Healthy Travel"},
+        {
+            "doc_id": "minutes",
+            "title": "Board minutes",
+            "review": "Healthy Travel",
+            "date": "2021-03-01",
+        },
+        {
+            "doc_id": "later",
+            "title": "Board minutes (June)",
+            "review": "Healthy Travel",
+            "date": "2021-06-01",
+        },
+    )
+    passages = pd.concat(
+        [
+            _passages("minutes", [("paragraph", "6.2", "Recommendation 8.2 was in progress.")]),
+            _passages("later", [("paragraph", "3.1", "Recommendation 8.2 has been completed.")]),
+        ]
+    )
+    recs = _recs(REC_TEXTS)
+    links = link_passages(passages, docs, recs)
+    cov = coverage(recs, links, passages, docs).set_index("number")
+    assert cov.loc["8.2", "linked_passages"] == 2 and cov.loc["8.2", "linked_documents"] == 2
+    assert cov.loc["8.2", "first_mentioned"] == "2021-03-01"
+    assert cov.loc["8.2", "last_mentioned"] == "2021-06-01"
+    assert cov.loc["8.2", "latest_status"] == "completed"
+    assert not cov.loc["8.2", "silent"] and cov.loc["8.1", "silent"]
+    assert list(cov.index) == ["8.1", "8.2", "8.3", "8.4", "8.5"]
+    text = trace_review(
+        "Healthy Travel", recommendations=recs, links=links, passages=passages, documents=docs
+    )
+    assert "Board minutes (June) (2021-06-01), p1 ¶3.1: completed" in text
+    assert "Silent: 8.1, 8.3, 8.4, 8.5" in text
+    one = trace_review(
+        "Healthy Travel",
+        recommendations=recs,
+        links=links,
+        passages=passages,
+        documents=docs,
+        number="8.2",
+    )
+    assert "Recommendation 8.1" not in one and "Recommendation 8.2" in one
+    assert find_review(recs, "healthy travel") == "Healthy Travel"
+    with pytest.raises(KeyError, match="known reviews: Healthy Travel"):
+        find_review(recs, "Child Z")
+
+
+def test_no_recommendations_no_links() -> None:
+    links = link_passages(
+        _passages("d", [("paragraph", "", "Recommendation 1 is done.")]),
+        _docs({"doc_id": "d"}),
+        schema.RECOMMENDATIONS.empty(),
+    )
+    assert links.empty and list(links.columns[:7]) == list(schema.LINKS.columns)
+
+
+# --- end to end ---------------------------------------------------------------------------
+
+
+@pytest.mark.corpus
+def test_links_dev_targets(corpus_run: Path, labels_dir: Path) -> None:
+    gold = load_gold(labels_dir / "links_dev.csv", ("doc", "quote", "review", "numbers", "status"))
+    scores = evaluate_links(
+        gold,
+        store.read_table(schema.LINKS, corpus_run),
+        store.read_table(schema.PASSAGES, corpus_run),
+        store.read_table(schema.DOCUMENTS, corpus_run),
+    )
+    assert scores.value("unlocated") == 0
+    assert scores.value("top1_accuracy") >= 0.90
+    assert scores.value("link_precision") >= 0.85
+    assert scores.value("status_accuracy") >= 0.85
+
+
+@pytest.mark.corpus
+def test_space_economy_response_is_traced_through_its_own_numbering(corpus_run: Path) -> None:
+    links = store.read_table(schema.LINKS, corpus_run)
+    passages = store.read_table(schema.PASSAGES, corpus_run).set_index("passage_id")
+    resp = links[links["doc_id"] == "thespaceeconomyresponse-pdf"]
+    restated = resp[resp["method"] == "restatement"]
+    # the response restates 40 of the report's 79 numbered conclusions and recommendations
+    assert restated["number"].nunique() == 40
+    headings = resp[passages.loc[resp["passage_id"], "kind"].to_numpy() == "heading"]
+    texts = passages.loc[headings["passage_id"], "text"]
+    pairs = dict(zip(texts, headings["number"], strict=True))
+    # "Recommendation 1" of the response is paragraph 4 of the report's summary, 40 is 79
+    assert pairs["Recommendation 1"] == "4"
+    assert pairs["Recommendation 40"] == "79"
+    assert set(headings["number"]) == set(restated["number"])
+
+
+@pytest.mark.corpus
+def test_documents_about_no_review_are_not_linked(corpus_run: Path) -> None:
+    links = store.read_table(schema.LINKS, corpus_run)
+    assert set(links["doc_id"]) == {"behaviour-change-response-pdf", "thespaceeconomyresponse-pdf"}
+    cov = pd.read_csv(corpus_run / "tables" / "recommendation_coverage.csv")
+    assert len(cov) == 33 + 79
+    bc = cov[cov["review"] == "Behaviour Change"]
+    assert not bc["silent"].any()  # the response answers every one of 8.1-8.33
+
+
+def _answer_key() -> pd.DataFrame:
+    return pd.read_csv(
+        ROOT / "scripts" / "demo_corpus" / "answer_key.csv", dtype=str, keep_default_na=False
+    )
+
+
+def test_demo_every_reported_recommendation_is_linked(demo_run: Path) -> None:
+    links = store.read_table(schema.LINKS, demo_run)
+    passages = store.read_table(schema.PASSAGES, demo_run)
+    documents = store.read_table(schema.DOCUMENTS, demo_run)
+    key = _answer_key()
+    scores = evaluate_links(key, links, passages, documents)
+    items = scores.items.assign(review=key["review"])
+    for row in items[items["gold"] != ""].itertuples(index=False):
+        predicted = set(row.predicted.split(";"))
+        missing = set(row.gold.split(";")) - predicted
+        assert not missing or row.quote.startswith("Superintendent Rahman"), (row.quote, missing)
+    assert scores.value("link_precision") >= 0.9
+    assert scores.value("status_accuracy") >= 0.9
+    assert scores.value("none_accuracy") == 1.0
+    numbered = links[links["method"].str.contains("explicit")]
+    paraphrased = links[~links["method"].str.contains("explicit")]
+    reported = {("Child L", n) for n in "1234567"} | {
+        ("Child L", "9"),
+        ("Missing Education", "1"),
+        ("Missing Education", "4"),
+    }
+    got = set(zip(links["review"], links["number"], strict=True))
+    assert reported <= got
+    assert {("Child L", "8"), ("Child L", "10")}.isdisjoint(got)  # silent in every document
+    by_number = set(zip(numbered["review"], numbered["number"], strict=True))
+    by_words = set(zip(paraphrased["review"], paraphrased["number"], strict=True))
+    assert {("Child L", n) for n in ("1", "2", "3", "6", "7")} <= by_number
+    assert {("Child L", n) for n in ("1", "2", "4", "5", "7", "9")} <= by_words
+    assert ("Missing Education", "1") in by_words and ("Missing Education", "4") in by_number
+
+
+def test_demo_hackney_minutes_are_not_linked_to_child_l(demo_run: Path) -> None:
+    links = store.read_table(schema.LINKS, demo_run)
+    assert "hackney-minutes-child-q-2022-txt" not in set(links["doc_id"])
+    cov = pd.read_csv(demo_run / "tables" / "recommendation_coverage.csv", dtype=str)
+    silent = cov[cov["silent"] == "True"]
+    assert set(zip(silent["review"], silent["number"], strict=True)) == {
+        ("Child L", "8"),
+        ("Child L", "10"),
+        ("Missing Education", "2"),
+        ("Missing Education", "3"),
+        ("Missing Education", "5"),
+    }
+
+
+def test_a_manifest_review_name_is_matched_ignoring_case() -> None:
+    rows = [("paragraph", "", "Recommendation 8.2 had been completed in full.")]
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "upd", "review": "healthy travel"},
+    )
+    links = link_passages(_passages("upd", rows), docs, _recs(REC_TEXTS))
+    assert list(links["rec_id"]) == ["report-pdf#8.2"]
+
+
+@pytest.mark.parametrize("printed", ["1", "2"])
+def test_the_printed_number_decides_between_recommendations_that_share_words(printed: str) -> None:
+    common = (
+        "The UK government and the devolved administrations should work together to "
+        "strengthen the preparedness of the whole system for civil emergencies"
+    )
+    texts = {
+        "1": common + ", and should publish a strategy every three years.",
+        "2": common + ", and should hold an exercise every three years.",
+    }
+    rows = [
+        ("heading", printed, f"Recommendation {printed}"),
+        ("recommendation", printed, common + "."),
+        ("paragraph", "", "The government accepts this recommendation."),
+    ]
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "resp", "review": "Healthy Travel"},
+    )
+    links = link_passages(_passages("resp", rows), docs, _recs(texts))
+    assert set(links["number"]) == {printed}
+
+
+def test_shared_themes_and_addressees_are_supporting_evidence_only() -> None:
+    recs = _recs(REC_TEXTS).assign(themes="health_trauma", addressees="Department of Health")
+    rows = [
+        ("paragraph", "", "The Department of Health met partners about something else entirely."),
+        (
+            "paragraph",
+            "",
+            "The Department of Health has commissioned the review of weight "
+            "management services and of the Health Trainers programme.",
+        ),
+    ]
+    themes = pd.DataFrame(
+        {
+            "passage_id": ["upd:00000", "upd:00001"],
+            "doc_id": "upd",
+            "theme": "health_trauma",
+            "method": "rule",
+            "score": 1.0,
+            "evidence": "",
+        }
+    )
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "upd", "review": "Healthy Travel"},
+    )
+    links = link_passages(_passages("upd", rows), docs, recs, themes=themes)
+    assert list(links["passage_id"]) == ["upd:00001"]  # themes and addressee alone link nothing
+    evidence = links["evidence"].iloc[0]
+    assert "addressee Department of Health" in evidence and "themes health_trauma" in evidence

@@ -1,0 +1,183 @@
+"""The statistical model: fitting with weights, skops round trip with trusted types,
+refusal of untrusted files, evidence offsets, and document-grouped cross-validation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.themes import model as model_mod
+from pipeline.themes.model import (
+    TRUSTED_TYPES,
+    ModelError,
+    OneVsRestWeighted,
+    ThemeModel,
+    TrainingData,
+    fit_model,
+)
+from pipeline.themes.training import grouped_cross_validation
+
+POLICE = [
+    "police officers arrested the boy near the station",
+    "the constable and other officers questioned him in custody",
+    "officers from the police attended and made an arrest",
+]
+SCHOOL = [
+    "the teachers and pupils met in the classroom",
+    "the headteacher asked the school governors",
+    "pupils at the school sat their lessons with teachers",
+]
+OTHER = ["the budget for roads was agreed", "the weather was cold in march"]
+
+
+def toy_data(n: int = 12, *, weak_docs: int = 0) -> TrainingData:
+    data = TrainingData()
+    k = 0
+    for i in range(n):
+        for texts, labels in ((POLICE, {"police"}), (SCHOOL, {"education"}), (OTHER, set())):
+            text = f"{texts[i % len(texts)]} number {k}"
+            data.add(text, labels, weight=1.0, group=f"doc{i % 3}", source="gold", pid=f"p{k}")
+            k += 1
+    for j in range(weak_docs):
+        data.add(
+            f"police custody arrest {j}", {"police"}, weight=0.3, group="weakdoc", source="weak",
+            pid=f"w{j}",
+        )  # fmt: skip
+    return data
+
+
+@pytest.fixture(scope="module")
+def toy_model() -> ThemeModel:
+    return fit_model(toy_data(), themes=["police", "education", "learning"], min_positive=5)
+
+
+def test_fit_predicts_and_skips_themes_without_positives(toy_model: ThemeModel) -> None:
+    assert toy_model.classes == ["police", "education"]
+    assert toy_model.metadata["skipped_themes"] == ["learning"]
+    p = toy_model.predict_proba(["the police arrested a man", "teachers and pupils"])
+    assert p.shape == (2, 2)
+    assert p[0, 0] > p[1, 0] and p[1, 1] > p[0, 1]
+    assert ((p >= 0) & (p <= 1)).all()
+
+
+def test_metadata_records_data_hash_counts_and_versions(toy_model: ThemeModel) -> None:
+    meta = toy_model.metadata
+    assert meta["training_data_sha256"] == toy_data().sha256()
+    assert meta["label_counts"]["police"] == {"gold": 12}
+    assert meta["training_passages"] == {"gold": 36}
+    assert {"scikit-learn", "skops", "numpy", "spacy", "python"} <= set(meta["library_versions"])
+
+
+def test_sample_weights_reach_every_estimator() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([[0.0], [1.0], [0.0], [1.0]])
+    Y = np.array([[0, 1], [1, 0], [1, 1], [1, 0]])
+    w = np.array([1.0, 1.0, 0.0, 1.0])  # the contradicting row weighs nothing
+    clf = OneVsRestWeighted(LogisticRegression(C=100)).fit(X, Y, sample_weight=w)
+    p = clf.predict_proba(X)
+    assert p.shape == (4, 2)
+    assert p[0, 0] < 0.5 < p[1, 0]  # the zero-weight row did not pull label 0 up at x=0
+
+
+def test_skops_round_trip_with_trusted_types(toy_model: ThemeModel, tmp_path: Path) -> None:
+    import skops.io as sio
+
+    path = toy_model.save(tmp_path / "themes.skops")
+    untrusted = set(sio.get_untrusted_types(file=path))
+    assert untrusted <= set(TRUSTED_TYPES)  # the explicit list covers the file
+    loaded = ThemeModel.load(path)
+    texts = ["police officers arrested him", "the school governors"]
+    assert loaded.classes == toy_model.classes
+    np.testing.assert_allclose(loaded.predict_proba(texts), toy_model.predict_proba(texts))
+    sidecar = json.loads((tmp_path / "themes.skops.json").read_text())
+    assert sidecar["training_data_sha256"] == toy_model.metadata["training_data_sha256"]
+    assert loaded.metadata == toy_model.metadata
+
+
+class Unvetted:
+    """A type no trusted list names."""
+
+
+def test_untrusted_file_is_refused(toy_model: ThemeModel, tmp_path: Path) -> None:
+    import skops.io as sio
+
+    path = tmp_path / "evil.skops"
+    payload = {
+        "format": model_mod.FORMAT,
+        "format_version": model_mod.FORMAT_VERSION,
+        "classes": [],
+        "metadata_json": "{}",
+        "pipeline": toy_model.pipeline,
+        "extra": Unvetted(),
+    }
+    sio.dump(payload, path)
+    with pytest.raises(ModelError, match=r"untrusted types.*Unvetted"):
+        ThemeModel.load(path)
+
+
+def test_missing_or_foreign_file_is_refused(tmp_path: Path) -> None:
+    import skops.io as sio
+
+    with pytest.raises(ModelError, match="not found"):
+        ThemeModel.load(tmp_path / "none.skops")
+    junk = tmp_path / "junk.skops"
+    junk.write_bytes(b"not a zip file")
+    with pytest.raises(ModelError, match="not a readable skops file"):
+        ThemeModel.load(junk)
+    other = tmp_path / "other.skops"
+    sio.dump({"format": "something-else"}, other)
+    with pytest.raises(ModelError, match="not a safeguarding-pipeline theme model"):
+        ThemeModel.load(other)
+
+
+def test_evidence_offsets_index_the_text(toy_model: ThemeModel) -> None:
+    text = "Yesterday, Police Officers ARRESTED a man; the school was closed."
+    spans = toy_model.evidence(text, "police")
+    assert spans
+    for start, end, words in spans:
+        assert text[start:end] == words
+    assert all(w.lower() not in {"the", "a", "was"} for _, _, w in spans)
+    assert toy_model.evidence(text, "learning") == []  # not a modelled theme
+
+
+def test_without_groups_drops_weak_labels_of_held_out_documents() -> None:
+    data = toy_data(weak_docs=4)
+    kept = data.without_groups(["weakdoc", "doc0"])
+    assert "weakdoc" not in kept.groups and "doc0" not in kept.groups
+    assert len(kept) == len(data) - 4 - 12
+
+
+def test_grouped_cross_validation_never_trains_on_a_held_out_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pipeline.themes.training as training
+
+    seen: list[set[str]] = []
+    real_fit = training.fit_model
+
+    def spy(data: TrainingData, **kw):
+        seen.append(set(data.groups))
+        return real_fit(data, **kw)
+
+    monkeypatch.setattr(training, "fit_model", spy)
+    data = toy_data(weak_docs=6)
+    labelled = [p for p, s in zip(data.passage_ids, data.sources, strict=True) if s == "gold"]
+    cv = grouped_cross_validation(
+        data, eval_pids=labelled, themes=["police", "education"], min_positive=3
+    )
+    assert sorted(sorted(f) for f in cv.folds) == [["doc0"], ["doc1"], ["doc2"]]
+    for held, groups in zip(cv.folds, seen, strict=True):
+        assert not set(held) & groups
+        assert "weakdoc" in groups  # weak labels of other documents do train
+    assert set(cv.probabilities) == set(labelled)
+
+
+def test_cross_validation_needs_two_documents() -> None:
+    data = toy_data()
+    one_doc = data.subset([g == "doc0" for g in data.groups])
+    with pytest.raises(ValueError, match="at least 2 documents"):
+        grouped_cross_validation(one_doc, eval_pids=one_doc.passage_ids, themes=["police"])

@@ -1,0 +1,425 @@
+"""Recommendation extraction: shapes, sub-parts, repeated listings, addressees, review
+names, which documents are mined, the curated CSV; end to end on the shared corpus
+and the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import schema, store
+from pipeline.evaluate.gold import load_gold
+from pipeline.evaluate.recommendations import evaluate_recommendations
+from pipeline.extract.extractor import extract_document
+from pipeline.recommendations import (
+    RecommendationsFileError,
+    build_recommendations,
+    combine,
+    extract_recommendations,
+    find_addressees,
+    load_curated,
+    review_name,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _doc(doc_id: str = "rev", doc_type: str = "review", title: str = "Review: Child M", **kw):
+    row = {
+        "doc_id": doc_id,
+        "path": f"{doc_id}.pdf",
+        "doc_type": doc_type,
+        "title": title,
+        "date": "2024-01-01",
+        "status": "ok",
+        "review": "",
+    }
+    row.update(kw)
+    return row
+
+
+def _passages(doc_id: str, rows: list[tuple]) -> pd.DataFrame:
+    """rows: (kind, ref, parent_ref, text[, page])."""
+    out = []
+    for seq, r in enumerate(rows):
+        kind, ref, parent, text = r[:4]
+        page = r[4] if len(r) > 4 else 1
+        out.append(
+            {
+                "passage_id": f"{doc_id}:{seq:05d}",
+                "doc_id": doc_id,
+                "seq": seq,
+                "page": page,
+                "ref": ref,
+                "parent_ref": parent,
+                "kind": kind,
+                "speaker": "",
+                "text": text,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def _extract_text(tmp_path: Path, text: str, doc_type: str = "review") -> pd.DataFrame:
+    """Run the real text reader and structure on ``text``; return the recommendations."""
+    path = tmp_path / "review.txt"
+    path.write_text(text, encoding="utf-8")
+    row, plist = extract_document(path, "review.txt", "sha", doc_type=doc_type)
+    row["review"] = ""
+    return extract_recommendations(pd.DataFrame(plist), pd.DataFrame([row]))
+
+
+SHAPES = """Serious Case Review: Child M
+
+1. Introduction
+
+1.1 This review looks at how agencies worked together and what should change.
+
+Recommendations
+
+Recommendation 1: The Local Authority should review its policy on home visits.
+
+Recommendation 2
+The Police and the School should agree a joint protocol for searches.
+
+R3: Health services should offer a wellbeing check to every child.
+
+Recommendation 4a: The Partnership should publish an annual report on learning.
+Recommendation 4b: The Partnership should consult children on the report.
+
+Recommendation 5: The Council should:
+(a) fund an independent advocate;
+(b) train its staff in trauma-informed practice.
+"""
+
+
+def test_every_labelled_shape_is_one_recommendation(tmp_path: Path) -> None:
+    recs = _extract_text(tmp_path, SHAPES)
+    assert list(recs["number"]) == ["1", "2", "3", "4", "5"]
+    by = recs.set_index("number")
+    assert by.loc["2", "text"].startswith("The Police and the School should agree")
+    assert "consult children" in by.loc["4", "text"]  # 4b stays under 4
+    assert "publish an annual report" in by.loc["4", "text"]
+    assert "fund an independent advocate" in by.loc["5", "text"]  # (a), (b) under 5
+    assert by.loc["5", "parts"].count("\n") == 1
+    assert by.loc["2", "addressees"] == "Police;School"
+    assert set(recs["review"]) == {"Child M"}
+    assert list(recs["rec_id"]) == [f"review-txt#{n}" for n in "12345"]
+
+
+def test_numbered_items_of_a_recommendations_section() -> None:
+    rows = [
+        ("heading", "", "", "Chapter 3: Findings"),
+        ("paragraph", "3.1", "", "The partners did not share information in time."),
+        ("heading", "", "", "Chapter 4: Conclusions and recommendations"),
+        ("paragraph", "4.1", "", "The Council should appoint a lead officer for the work."),
+        ("paragraph", "4.2", "", "Effective evaluation requires that:"),
+        ("bullet", "", "4.2", "evaluation is planned from the start;"),
+        ("bullet", "", "4.2", "funds are set aside for it."),
+        ("paragraph", "", "", "Better information sharing"),  # a sub-heading, not text
+        ("paragraph", "4.3", "", "The Police should review the data-sharing agreement."),
+        ("paragraph", "", "", "It should also publish the revised agreement within a year."),
+        ("heading", "", "", "Appendix 1: Members"),
+        ("paragraph", "1", "", "Lord Smith, Lady Jones and others served on the committee."),
+    ]
+    recs = extract_recommendations(_passages("rep", rows), pd.DataFrame([_doc("rep", "report")]))
+    assert list(recs["number"]) == ["4.1", "4.2", "4.3"]
+    by = recs.set_index("number")
+    assert "funds are set aside" in by.loc["4.2", "text"]
+    assert "publish the revised agreement" in by.loc["4.3", "text"]
+    assert "Better information sharing" not in by.loc["4.2", "text"]
+
+
+def test_contents_lines_do_not_open_a_section() -> None:
+    rows = [
+        ("heading", "", "", "Chapter 8: Conclusions and recommendations 67"),
+        ("paragraph", "1.4", "", "7"),
+        ("paragraph", "2.1", "", "The Government should publish its evaluation strategy soon."),
+        ("paragraph", "2.2", "", "Departments should share their evaluations with each other."),
+    ]
+    recs = extract_recommendations(_passages("rep", rows), pd.DataFrame([_doc("rep", "report")]))
+    assert recs.empty
+
+
+def test_a_recommendation_printed_twice_is_found_once() -> None:
+    rows = [
+        ("recommendation", "1", "", "The Council should fund an advocate for every child.", 3),
+        ("recommendation", "2", "", "The Police should record every search of a child.", 4),
+        ("heading", "", "", "Summary of recommendations", 9),
+        ("recommendation", "1", "", "The Council should fund an advocate for every child.", 9),
+        (
+            "recommendation",
+            "2",
+            "",
+            "The Police should record every search of a child, and report them yearly.",
+            9,
+        ),
+    ]
+    recs = extract_recommendations(_passages("rev", rows), pd.DataFrame([_doc()]))
+    assert list(recs["number"]) == ["1", "2"]
+    by = recs.set_index("number")
+    assert by.loc["2", "text"].endswith("report them yearly.")  # the fullest copy
+    assert by.loc["1", "pages"] == "3;9"
+    assert len(by.loc["1", "passage_ids"].split(";")) == 2
+
+
+def test_a_copy_under_another_numbering_is_merged_by_its_words() -> None:
+    text = "The Department for Education should issue statutory guidance on searches of pupils."
+    rows = [
+        ("heading", "", "", "Recommendations"),
+        ("paragraph", "1", "", text),
+        (
+            "paragraph",
+            "2",
+            "",
+            "The Home Office should amend the PACE codes on appropriate adults.",
+        ),
+        ("paragraph", "3", "", text.replace("issue", "publish")),
+    ]
+    recs = extract_recommendations(_passages("rep", rows), pd.DataFrame([_doc("rep", "report")]))
+    assert list(recs["number"]) == ["1", "2"]
+    assert len(recs.set_index("number").loc["1", "passage_ids"].split(";")) == 2
+
+
+@pytest.mark.parametrize(
+    ("doc_type", "title"),
+    [("guidance", "Keeping children safe in education"), ("minutes", "Minutes of the Board")],
+)
+def test_documents_that_are_not_reviews_yield_none(doc_type: str, title: str) -> None:
+    rows = [
+        ("heading", "", "", "Recommendations"),
+        ("recommendation", "1", "", "The Council should fund an advocate for every child."),
+        ("recommendation", "2", "", "The Police should record every search of a child."),
+    ]
+    recs = extract_recommendations(_passages("d", rows), pd.DataFrame([_doc("d", doc_type, title)]))
+    assert recs.empty
+
+
+def test_guidance_saying_we_recommend_in_passing_is_not_a_review() -> None:
+    rows = [
+        ("paragraph", "12", "", "We recommend that schools review their search policy yearly."),
+        ("paragraph", "13", "", "Governing bodies should ensure staff are trained."),
+    ]
+    recs = extract_recommendations(
+        _passages("g", rows), pd.DataFrame([_doc("g", "report", "Annual statistics 2024")])
+    )
+    assert recs.empty
+
+
+def test_a_progress_report_on_a_review_is_not_mined() -> None:
+    rows = [
+        ("recommendation", "1", "", "has been completed and the protocol is in use in schools."),
+        ("recommendation", "2", "", "is in progress; the training started in June."),
+    ]
+    docs = pd.DataFrame(
+        [
+            _doc("rev", "review", "Review: Child M", review="Child M"),
+            _doc("upd", "report", "Child M: update to the Executive", review="Child M"),
+        ]
+    )
+    assert extract_recommendations(_passages("upd", rows), docs).empty
+
+
+def test_one_numbered_item_is_not_a_list_of_recommendations() -> None:
+    rows = [("recommendation", "1", "", "The Council should fund an advocate for every child.")]
+    assert extract_recommendations(_passages("rev", rows), pd.DataFrame([_doc()])).empty
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Department for Education should issue guidance.", ["Department for Education"]),
+        (
+            "The Metropolitan Police and the CHSCP should review the policy.",
+            ["Metropolitan Police", "CHSCP"],
+        ),
+        (
+            "We recommend that the Cabinet Office, together with the Government Chief "
+            "Scientific Adviser, review the mechanisms.",
+            ["Cabinet Office", "Government Chief Scientific Adviser"],
+        ),
+        ("We urge ministers to consult their advisers.", ["ministers"]),
+        ("Health and Safety Executive should act.", ["Health and Safety Executive"]),
+        ("It should be clear to everyone what happens next.", []),
+        ("Compensation The Treasury should set up a scheme.", ["Treasury"]),  # a title, then text
+        ("We recommend that the Government's current approach continues.", []),
+    ],
+)
+def test_addressees(text: str, expected: list[str]) -> None:
+    assert find_addressees(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Local Child Safeguarding Practice Review: Child L", "Child L"),
+        ("Child Q Safeguarding Report", "Child Q"),
+        ("Behaviour Change", "Behaviour Change"),
+        ("The Space Economy: Act Now or Lose Out", "The Space Economy"),
+        ("Serious Case Review – Family A", "Family A"),
+        ("Thematic review: Children missing education", "Children missing education"),
+    ],
+)
+def test_review_name(title: str, name: str) -> None:
+    assert review_name(title) == name
+
+
+def test_the_manifest_review_name_wins() -> None:
+    rows = [
+        ("recommendation", "1", "", "The Council should fund an advocate for every child."),
+        ("recommendation", "2", "", "The Police should record every search of a child."),
+    ]
+    docs = pd.DataFrame([_doc(review="Child M (2024)")])
+    assert set(extract_recommendations(_passages("rev", rows), docs)["review"]) == {
+        "Child M (2024)"
+    }
+
+
+# --- the curated file -------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "recommendations.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_curated_file_is_read(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "review,number,text,addressees\n"
+        'Child Q,1,"The school should, in future, call a parent first.",School;Police\n'
+        "Child Q,2,The Metropolitan Police should review its guidance.,\n",
+    )
+    recs = load_curated(path)
+    assert list(recs["rec_id"]) == ["curated#child-q#1", "curated#child-q#2"]
+    assert list(recs["addressees"]) == ["School;Police", "Metropolitan Police"]
+    assert set(recs["doc_id"]) == {"curated"}
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("review,text\nChild Q,Do it.\n", "line 1: missing column(s) ['number']"),
+        ("review,number,text,owner\nChild Q,1,Do it.,x\n", "line 1: unknown column(s) ['owner']"),
+        ("review,number,text\nChild Q,one,Do it.\n", "line 2: number 'one'"),
+        ("review,number,text\nChild Q,1,\n", "line 2: empty 'text'"),
+        (
+            "review,number,text\nChild Q,1,Do it.\nChild Q,1,Again.\n",
+            "line 3: Child Q recommendation 1 repeats line 2",
+        ),
+        ("review,number,text,date\nChild Q,1,Do it.,March 2022\n", "line 2: date 'March 2022'"),
+        ("review,number,text\nChild Q,1,Do it, now.\n", "line 2: more cells than columns"),
+    ],
+)
+def test_curated_file_problems_name_file_and_line(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    path = _write(tmp_path, content)
+    with pytest.raises(RecommendationsFileError) as err:
+        load_curated(path)
+    assert str(path) in str(err.value)
+    assert problem in str(err.value)
+
+
+def test_curated_rows_replace_extracted_ones(tmp_path: Path) -> None:
+    rows = [
+        ("recommendation", "1", "", "The Council should fund an advocate for every child."),
+        ("recommendation", "2", "", "The Police should record every search of a child."),
+    ]
+    extracted = extract_recommendations(
+        _passages("rev", rows), pd.DataFrame([_doc(review="Child M")])
+    )
+    curated = load_curated(
+        _write(tmp_path, "review,number,text\nchild m,2,The Police should keep records.\n")
+    )
+    both = combine(extracted, curated)
+    assert sorted(both["rec_id"]) == ["curated#child-m#2", "rev#1"]
+
+
+def test_an_empty_corpus_gives_an_empty_table_with_the_contract_columns() -> None:
+    recs = build_recommendations(schema.PASSAGES.empty(), schema.DOCUMENTS.empty())
+    assert list(recs.columns[: len(schema.RECOMMENDATIONS.columns)]) == list(
+        schema.RECOMMENDATIONS.columns
+    )
+
+
+# --- end to end ---------------------------------------------------------------------------
+
+
+@pytest.mark.corpus
+def test_shared_report_pairs_every_recommendation_once(corpus_run: Path) -> None:
+    recs = store.read_table(schema.RECOMMENDATIONS, corpus_run)
+    counts = {
+        doc: sorted(numbers, key=lambda n: tuple(int(x) for x in n.split(".")))
+        for doc, numbers in recs.groupby("doc_id")["number"].apply(list).items()
+    }
+    # Behaviour Change: chapter 8 lists 8.1-8.33 (each also printed in the body)
+    assert counts["behaviour-change-report-recomm-pdf"] == [f"8.{i}" for i in range(1, 34)]
+    # The Space Economy: the summary numbers its conclusions and recommendations 1-79
+    assert counts["thespaceeconomyrecomm-pdf"] == [str(i) for i in range(1, 80)]
+    assert set(counts) == {"behaviour-change-report-recomm-pdf", "thespaceeconomyrecomm-pdf"}
+    assert not recs["rec_id"].duplicated().any()
+    assert set(recs["review"]) == {"Behaviour Change", "The Space Economy"}
+    item69 = recs[recs["rec_id"] == "thespaceeconomyrecomm-pdf#69"]["text"].iloc[0]
+    assert "impact assessments" in item69  # continued over the page break
+
+
+@pytest.mark.corpus
+def test_recs_dev_found_exactly(corpus_run: Path, labels_dir: Path) -> None:
+    gold = load_gold(labels_dir / "recs_dev.csv", ("doc", "review", "number", "opening"))
+    scores = evaluate_recommendations(
+        gold,
+        store.read_table(schema.RECOMMENDATIONS, corpus_run),
+        store.read_table(schema.DOCUMENTS, corpus_run),
+    )
+    overall = scores.metrics.set_index("doc").loc["all"]
+    assert overall["recall"] == 1.0
+    assert overall["precision"] == 1.0
+    assert overall["duplicates"] == 0
+
+
+def test_demo_recommendations(demo_run: Path) -> None:
+    recs = store.read_table(schema.RECOMMENDATIONS, demo_run)
+    gold = pd.read_csv(
+        ROOT / "scripts" / "demo_corpus" / "recs_key.csv", dtype=str, keep_default_na=False
+    )
+    scores = evaluate_recommendations(gold, recs, store.read_table(schema.DOCUMENTS, demo_run))
+    assert scores.metrics.set_index("doc").loc["all", "recall"] == 1.0
+    assert scores.metrics.set_index("doc").loc["all", "precision"] == 1.0
+    assert sorted(recs[recs["review"] == "Missing Education"]["number"].astype(int)) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    child_l = recs[recs["review"] == "Child L"].set_index("number")
+    assert "Young Advisers panel" in child_l.loc["4", "text"]  # sub-part (a)
+    assert child_l.loc["1", "addressees"] == "Northbridge Police;Northbridge Schools Partnership"
+
+
+def test_themes_of_the_passages_a_recommendation_is_printed_in() -> None:
+    rows = [
+        ("recommendation", "1", "", "The Police should stop strip searches of children at school."),
+        ("recommendation", "2", "", "The Council should fund an advocate for every child."),
+    ]
+    passages = _passages("rev", rows)
+    themes = pd.DataFrame(
+        {
+            "passage_id": ["rev:00000", "rev:00000", "rev:00001"],
+            "doc_id": "rev",
+            "theme": ["searches", "police", "voice_of_child"],
+            "method": "rule",
+            "score": 1.0,
+            "evidence": "",
+        }
+    )
+    recs = build_recommendations(passages, pd.DataFrame([_doc()]), themes=themes)
+    assert list(recs["themes"]) == ["police;searches", "voice_of_child"]
+    no_themes = build_recommendations(
+        passages, pd.DataFrame([_doc()]), themes=schema.THEMES.empty()
+    )
+    assert list(no_themes["themes"]) == ["", ""]

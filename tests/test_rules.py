@@ -1,0 +1,230 @@
+"""The rule tagger on hand-built texts: inflection, case, hyphenation, misspellings,
+context, negation, evidence offsets, and the component in a plain spaCy pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+
+from pipeline.nlp import get_nlp
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return get_nlp(themes=True)
+
+
+def counted(doc) -> dict[str, str]:
+    """``{theme: evidence}`` of the themes that count (not negated)."""
+    return {t: tag.evidence for t, tag in doc._.theme_tags.items() if not tag.negated}
+
+
+@pytest.mark.parametrize(
+    ("text", "theme", "evidence"),
+    [
+        # inflection and case
+        ("Officers searched the pupils in the corridor.", "searches", "searched the pupils"),
+        ("Two girls were strip searched.", "searches", "girls were strip searched"),
+        ("She was STRIP-SEARCHED at school.", "searches", "STRIP-SEARCHED"),
+        ("The POLICE attended the school.", "police", "POLICE"),
+        ("Policing in schools was discussed.", "police", "Policing"),
+        ("Schools and staffing", "education", "Schools; staffing"),
+        ("The children's views were not recorded.", "voice_of_child", "children's views"),
+        ("Lessons learnt from this incident", "learning", "Lessons learnt"),
+        ("Headteachers were briefed.", "education", "Headteachers"),
+        # hyphenation, spacing and joining
+        ("Sustained work on anti-racism", "anti_racism", "anti-racism"),
+        ("An anti racist approach", "anti_racism", "anti racist"),
+        ("An antiracist approach", "anti_racism", "antiracist"),
+        ("An Anti-Racist approach", "anti_racism", "Anti-Racist"),
+        ("anti- racist practice", "anti_racism", "anti- racist"),
+        ("Multi agency working", "multi_agency", "Multi agency"),
+        ("multiagency meetings", "multi_agency", "multiagency"),
+        # misspellings of codebook words (not listed anywhere)
+        ("Active anti-rascist practice", "anti_racism", "anti-rascist"),
+        ("all had the opportunity to challenge rascism.", "anti_racism", "rascism"),
+        ("safegaurding first", "safeguarding_first", "safegaurding first"),
+        ("the impact of discrimmination", "anti_racism", "discrimmination"),
+        # acronyms only in capitals
+        ("the MASH received the referral", "multi_agency", "MASH; referral"),
+        ("children with SEND", "disability", "SEND"),
+    ],
+)
+def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) -> None:
+    doc = nlp(text)
+    assert counted(doc).get(theme) == evidence
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        # a term in a non-thematic use
+        ("has a parent or carer in custody, or is affected by parental offending", "police"),
+        ("forcing someone to strip, touch themselves sexually", "searches"),
+        ("Mash the potatoes and send them to the table.", "multi_agency"),
+        ("Mash the potatoes and send them to the table.", "disability"),
+        # inside an organisation's name or an address
+        ("City and Hackney Safeguarding Children Partnership published a review", "multi_agency"),
+        ("The Department for Education published the figures.", "education"),
+        ("Write to Police Station Road, London E8 1EA.", "police"),
+        ("The Royal College of Paediatrics and Child Health responded.", "health_trauma"),
+        # a citation or a bibliographic reference is not the passage raising the theme
+        ("Demand rose sharply (Ministry of Justice, 2023).", "national_policy"),
+        (
+            "Purcell, C., Baginsky, M. (2023) Home education in England: a loose thread. "
+            "https://doi.org/10.1017/S1474746423000052",
+            "education",
+        ),
+        # real words are never read as misspellings of codebook words
+        ("They walked through the overnight shelter.", "oversight"),
+        ("They walked through the overnight shelter.", "searches"),
+        # a short misspelling is not corrected (too many collisions)
+        ("the plice came", "police"),
+        # the space race is not race
+        ("the space race and the race to the moon", "anti_racism"),
+        # one weak cue is not enough
+        ("The policy was published.", "learning"),
+    ],
+)
+def test_theme_not_found(nlp, text: str, theme: str) -> None:
+    doc = nlp(text)
+    assert theme not in counted(doc)
+
+
+def test_why_a_match_was_dropped_is_recorded(nlp) -> None:
+    doc = nlp("has a parent or carer in custody")
+    assert [(m.theme, m.text, r) for m, r in doc._.theme_dropped] == [
+        ("police", "custody", "exclude:parent_in_custody")
+    ]
+    doc = nlp("The Department for Education said so.")
+    assert ("education", "Education", "name") in [
+        (m.theme, m.text, r) for m, r in doc._.theme_dropped
+    ]
+
+
+def test_a_police_service_named_in_full_counts(nlp) -> None:
+    doc = nlp("The Metropolitan Police Service apologised.")
+    assert "police" in counted(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "theme", "evidence"),
+    [
+        ("There was no evidence that race was a factor in the decision.", "anti_racism", "race"),
+        ("Race was not a factor in how she was treated.", "anti_racism", "Race"),
+        ("The review found no indication of police involvement.", "police", "police"),
+    ],
+)
+def test_negated_mention_kept_marked_and_not_counted(
+    nlp, text: str, theme: str, evidence: str
+) -> None:
+    doc = nlp(text)
+    tag = doc._.theme_tags[theme]
+    assert tag.negated and tag.evidence == evidence
+    assert theme not in counted(doc)
+    assert not [s for s in doc.spans["themes"] if s.label_ == theme]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Staff should not ignore racism.",  # prescriptive negation still raises the theme
+        "There was no evidence that race was a factor, but racism was discussed at length.",
+    ],
+)
+def test_theme_counts_when_not_every_mention_is_negated(nlp, text: str) -> None:
+    assert "anti_racism" in counted(nlp(text))
+
+
+def test_scores_follow_the_codebook_weights(nlp) -> None:
+    one = nlp("We revised the policy and the procedure.")  # a strong cue and a weak one
+    assert one._.theme_tags["learning"].score == pytest.approx(1 - 0.2 * 0.65, abs=1e-3)
+    weak_pair = nlp("The policy was kept with the procedure.")  # two weak cues
+    assert weak_pair._.theme_tags["learning"].score == pytest.approx(1 - 0.65**2, abs=1e-3)
+
+
+TEXTS = [
+    "Active anti-rascist practice",
+    "The Chair stressed that the health system played a crucial role in identifying harm and "
+    "making safeguarding referrals. He welcomed that IOPC investigation.",
+    "Working with the Metropolitan Police; revising protocols and guidance on the role of "
+    "police in schools",
+    "“Voice of the child” – children’s views, wishes and feelings; the child’s lived experience",
+    "There was no evidence that race was a factor.",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_evidence_offsets_index_the_text(nlp, text: str) -> None:
+    doc = nlp(text)
+    assert doc._.theme_tags
+    for tag in doc._.theme_tags.values():
+        for start, end, words in tag.spans:
+            assert text[start:end] == words
+    for m in doc._.theme_matches:
+        assert text[m.start_char : m.end_char] == m.text
+    for span in doc.spans["themes"]:
+        assert text[span.start_char : span.end_char] == span.text
+
+
+def test_component_works_in_a_plain_blank_pipeline() -> None:
+    import pipeline.themes.rules  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("en")  # no lemmatizer: the component brings its own lemmas
+    nlp.add_pipe("theme_rules")
+    doc = nlp("The police searched the pupils at school.")
+    assert {"police", "searches", "education"} <= set(counted(doc))
+    assert {s.label_ for s in doc.spans["themes"]} >= {"police", "searches"}
+
+
+def test_same_tags_whatever_the_pipeline_in_front(nlp) -> None:
+    import pipeline.themes.rules  # noqa: F401
+
+    plain = spacy.blank("en")
+    plain.add_pipe("theme_rules")
+    for text in TEXTS:
+        a, b = nlp(text), plain(text)
+        assert {t: g.spans for t, g in a._.theme_tags.items()} == {
+            t: g.spans for t, g in b._.theme_tags.items()
+        }
+
+
+def test_component_leaves_the_doc_untouched(nlp) -> None:
+    from pipeline.nlp import blank_english
+
+    text = "Children were strip searched by police officers"
+    before = blank_english()(text)
+    after = nlp(text)
+    assert after._.theme_tags
+    for attr in ("text", "lemma_", "norm_", "whitespace_"):
+        assert [getattr(t, attr) for t in after] == [getattr(t, attr) for t in before]
+
+
+def test_misspellings_found_once_per_batch(nlp) -> None:
+    rules = nlp.get_pipe("theme_rules")
+    list(nlp.pipe(["a note on rascism", "more rascism here", "safegaurding leads"]))
+    assert rules.variants["rascism"] == "racism"
+    assert rules.variants["safegaurding"] == "safeguarding"
+    assert "through" not in rules.variants
+
+
+def test_a_custom_codebook(tmp_path: Path) -> None:
+    import pipeline.themes.rules  # noqa: F401
+
+    path = tmp_path / "weather.yaml"
+    path.write_text(
+        "themes:\n"
+        "  - id: weather\n"
+        "    label: Weather\n"
+        "    description: Rain and snow.\n"
+        "    patterns: [rain, {tokens: [{LEMMA: snow}, {LEMMA: storm}]}]\n"
+        "    exclude: [rain check]\n",
+        encoding="utf-8",
+    )
+    nlp = spacy.blank("en")
+    codebook = {"@misc": "sgpipe.codebook.v1", "path": str(path)}
+    nlp.add_pipe("theme_rules", config={"codebook": codebook})
+    assert counted(nlp("It rained, then snow storms.")) == {"weather": "rained; snow storms"}
+    assert counted(nlp("Take a rain check.")) == {}

@@ -1,0 +1,97 @@
+"""Status cues, with negation and hedging."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.status import STATUSES, detect_status
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # decisions on the recommendation
+        ("The Government accepts this recommendation.", "accepted"),
+        ("The Government agrees with the Committee's conclusion.", "accepted"),
+        ("Response: Accepted. Work will start in April.", "accepted"),
+        ("The Department does not accept this recommendation.", "not_accepted"),
+        ("The Government does not agree with the Committee's view of the pledges.", "not_accepted"),
+        ("Recommendation 6 has not been accepted in its original form.", "not_accepted"),
+        (
+            "The recommendation had not been accepted as written, but we would consider it.",
+            "not_accepted",
+        ),
+        ("The Government rejects this recommendation.", "not_accepted"),
+        ("The Government does not believe that it is appropriate to set targets.", "not_accepted"),
+        ("The Home Office accepts the recommendation in principle.", "accepted_in_principle"),
+        ("We agree with the principle of a single register.", "accepted_in_principle"),
+        (
+            "The Government agrees that more should be done to join up the work.",
+            "accepted_in_principle",
+        ),
+        ("The Government agrees that obesity is an urgent problem.", "accepted_in_principle"),
+        ("The Council partially accepts this recommendation.", "partially_accepted"),
+        ("We accept part of the recommendation.", "partially_accepted"),
+        (
+            "The Government agrees that local areas should tailor services. It is right that they "
+            "decide on funding without the need for central Government intervention.",
+            "partially_accepted",
+        ),
+        # what has happened
+        ("Recommendation 3 has been completed.", "completed"),
+        ("This action has been completed.", "completed"),
+        ("The protocol has been rewritten and signed off.", "completed"),
+        ("The Department has commissioned the review of weight management.", "completed"),
+        ("Recommendation 2 is in progress.", "in_progress"),
+        ("The wellbeing check is being piloted in four schools.", "in_progress"),
+        ("The audit has not yet been completed.", "in_progress"),
+        ("Work is under way with the police.", "in_progress"),
+        # what may happen
+        (
+            "The Department will consider the recommendations when designing the fund.",
+            "under_consideration",
+        ),
+        ("The Government will give careful consideration to the idea.", "under_consideration"),
+        ("The notification was planned to go live in February 2025.", "planned"),
+        ("NICE plans to review its guidance next year.", "planned"),
+        ("The new register will go live in October.", "planned"),
+        # none
+        ("The Chair thanked officers for the update.", ""),
+        ("Child L and his family continued to receive regular updates.", ""),
+        ("The audit has not been completed.", ""),
+        # labels: table cells and "Status:"
+        ("6 | Northbridge Council Education Service | Not accepted", "not_accepted"),
+        ("3 | Schools Partnership | Completed", "completed"),
+        ("Status: in progress (amber)", "in_progress"),
+    ],
+)
+def test_detect_status(text: str, status: str) -> None:
+    assert detect_status(text).status == status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Recommendation 6 has not been accepted; officers will consider borough figures.",
+        "The Council would consider it, but the recommendation was not accepted.",
+    ],
+)
+def test_negation_outranks_hedging(text: str) -> None:
+    assert detect_status(text).status == "not_accepted"
+
+
+def test_explicit_words_outrank_implied_ones() -> None:
+    text = (
+        "Recommendation 2 is in progress. The programme was launched in June and will report soon."
+    )
+    assert detect_status(text).status == "in_progress"
+
+
+def test_the_cue_is_the_words_that_gave_the_status() -> None:
+    found = detect_status("In the meantime the Government agrees that more should be done here.")
+    assert found.cue == "agrees that more should be done"
+
+
+def test_every_detected_status_is_a_known_one() -> None:
+    texts = ["accepted", "Status: completed", "will consider", "plans to", "is ongoing", ""]
+    assert {detect_status(t).status for t in texts} <= {*STATUSES, ""}
