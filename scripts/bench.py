@@ -7,14 +7,18 @@ Usage::
     python scripts/bench.py --corpus DIR    # measure another folder of PDFs as well
     python scripts/bench.py --sample-every 1  # pdfplumber on every page too (slow)
 
-What it measures, on each corpus, with 1 and 2 jobs:
+What it measures, on each corpus:
 
 * ``extract_text``: pdfplumber's plain ``page.extract_text()`` (the reference the
-  targets are stated against);
+  targets are stated against), with 1 and 2 jobs;
 * ``extract[pdfium]`` and ``extract[pdfplumber]``: the extract stage (reading,
-  layout, structure) with each PDF backend;
-* every stage registered in ``pipeline.run.STAGES``, by name, after extraction;
-* ``pipeline``: extraction plus every registered stage;
+  layout, structure) with each PDF backend, with 1 and 2 jobs;
+* every stage registered in ``pipeline.run.STAGES``, by name, once: they run in
+  one process whatever ``--jobs`` says (only extraction is parallel);
+* ``pipeline[pdfium]``: extraction plus the stages the targets count (themes,
+  recommendations, links, tables), and ``pipeline+report[pdfium]`` plus the
+  report too, for each number of jobs (extraction's time for that number of jobs
+  plus the stages' one-process time);
 * theme tagging alone, in one process: the rules (a cold run: misspellings are
   looked up as on a first run), and the model's own inference over the same
   passages (the model of ``models/themes.skops``, else one fitted on the spot on
@@ -25,10 +29,11 @@ pdfplumber reads about ten pages a second, so the two pdfplumber measurements
 (``extract_text`` and ``extract[pdfplumber]``) run on a systematic sample: every
 4th page of each PDF (``--sample-every``), written once to ``data/bench/sampled/``.
 Their pages/s are over the sampled pages; the table says ``1/4`` next to them. The
-PDFium runs read every page, best of ``--repeat`` runs. Each run is timed in fresh
-worker processes: wall-clock seconds, and CPU seconds of all the processes (a
-steadier figure when the machine is busy). Peak memory is the largest resident
-set of any process. A 300-page PDF is also extracted alone (reading and
+PDFium extractions read every page, best of ``--repeat`` runs. Each run is timed in
+fresh worker processes: wall-clock seconds, and CPU seconds of all the processes
+(a steadier figure when the machine is busy). Peak memory is the largest resident
+set of any process: during extraction on the ``extract`` rows, over the whole run
+on ``pipeline+report``. A 300-page PDF is also extracted alone (reading and
 structure) in a fresh process, to check that memory stays flat. Results are
 printed as a table and written to ``data/bench/results.json``. Generated PDFs are
 cached in ``data/bench/`` (git-ignored).
@@ -276,8 +281,15 @@ def measure_reference(files: list[Path], jobs: int) -> dict:
     }
 
 
-def _run_pipeline(input_dir: str, output_dir: str, backend: str, jobs: int) -> dict:
-    """Extraction and then each registered stage, timed; runs in a fresh process."""
+#: The stages the issue's targets count ("extract, structure, themes, recommendations,
+#: links, tables"); the report is timed and shown, but outside that figure.
+TARGET_STAGES = ("themes", "recommendations", "links", "tables")
+
+
+def _run_pipeline(
+    input_dir: str, output_dir: str, backend: str, jobs: int, stages: bool = True
+) -> dict:
+    """Extraction, then (``stages``) each registered stage, timed; runs in a fresh process."""
     import pandas as pd
 
     from pipeline import run
@@ -296,7 +308,9 @@ def _run_pipeline(input_dir: str, output_dir: str, backend: str, jobs: int) -> d
     result = run.run_extract(cfg)
     times["extract"] = time.perf_counter() - start
     cpu["extract"] = _cpu_seconds() - cpu_start
-    for name, stage in run.STAGES.items():
+    # high-water marks: this process (1 job) or the largest finished worker process
+    extract_peak = max(_peak_rss_mib(), _peak_rss_mib(resource.RUSAGE_CHILDREN))
+    for name, stage in run.STAGES.items() if stages else ():
         t, c = time.perf_counter(), _cpu_seconds()
         stage(cfg)
         times[name] = time.perf_counter() - t
@@ -309,18 +323,21 @@ def _run_pipeline(input_dir: str, output_dir: str, backend: str, jobs: int) -> d
         "pages": int(pdfs["pages"].sum()),
         "words": int(pdfs["words"].sum()),
         "passages": len(result.passages),
-        # this process (1 job) or the largest of its finished worker processes
+        "extract_peak_mib": extract_peak,
         "peak_mib": max(_peak_rss_mib(), _peak_rss_mib(resource.RUSAGE_CHILDREN)),
     }
 
 
-def measure_pipeline(input_dir: Path, backend: str, jobs: int, repeat: int = 1) -> dict:
-    """Extraction (one backend) and every registered stage over ``input_dir``: the run
-    with the shortest total wall time of ``repeat``, each in a fresh process."""
+def measure_pipeline(
+    input_dir: Path, backend: str, jobs: int, repeat: int = 1, *, stages: bool = True
+) -> dict:
+    """Extraction (one backend) and, with ``stages``, every registered stage over
+    ``input_dir``: the run with the shortest total wall time of ``repeat``, each in a
+    fresh process."""
     best: dict | None = None
     for _ in range(max(repeat, 1)):
         with tempfile.TemporaryDirectory(prefix="sgbench-") as out, _pool(1) as pool:
-            res = pool.submit(_run_pipeline, str(input_dir), out, backend, jobs).result()
+            res = pool.submit(_run_pipeline, str(input_dir), out, backend, jobs, stages).result()
         if best is None or sum(res["times"].values()) < sum(best["times"].values()):
             best = res
     assert best is not None
@@ -425,33 +442,55 @@ def bench_corpus(
     sample_every: int = 4,
     repeat: int = 1,
 ) -> dict:
-    """Every measurement on one folder of documents (pdfplumber's on a page sample)."""
+    """Every measurement on one folder of documents (pdfplumber's on a page sample).
+
+    Extraction is timed for every backend and number of jobs. The later stages run
+    in one process whatever ``--jobs`` says, so they are timed once (after a PDFium
+    extraction with 1 job); ``pipeline`` rows add them to each extraction time:
+    ``pipeline[...]`` the stages of the targets, ``pipeline+report[...]`` all of them.
+    """
     files = sorted(folder.glob("*.pdf"))
     sampled = sampled_corpus(name, folder, sample_every)
     out: dict = {"corpus": name, "path": str(folder), "files": len(files), "runs": [],
                  "sample_every": sample_every, "sample_path": str(sampled)}  # fmt: skip
     sample = f"1/{sample_every}" if sample_every > 1 else ""
+    stage_run = measure_pipeline(folder, "pdfium", 1, stages=True)
+    stage_times = {k: v for k, v in stage_run["times"].items() if k != "extract"}
+    stage_cpu = {k: v for k, v in stage_run["cpu"].items() if k != "extract"}
+    target = [k for k in stage_times if k in TARGET_STAGES]
+
+    def row(what: str, jobs: int, res: dict, seconds: float, cpu: float, smp: str, peak) -> dict:
+        return {"what": what, "jobs": jobs, "sample": smp, "seconds": seconds,
+                "cpu_seconds": cpu, "pages": res["pages"], "words": res["words"],
+                "peak_mib": peak}  # fmt: skip
+
     for jobs in jobs_list:
         ref = measure_reference(sorted(sampled.glob("*.pdf")), jobs)
         out["runs"].append({"what": "extract_text", "jobs": jobs, "sample": sample, **ref})
         for backend in backends:
             slow = backend == "pdfplumber"
             res = measure_pipeline(
-                sampled if slow else folder, backend, jobs, 1 if slow else repeat
+                sampled if slow else folder, backend, jobs, 1 if slow else repeat, stages=False
             )
-            pages, words, times, cpu = res["pages"], res["words"], res["times"], res["cpu"]
-            for stage, seconds in times.items():
-                label = f"extract[{backend}]" if stage == "extract" else f"  {stage}"
-                out["runs"].append(
-                    {"what": label, "jobs": jobs, "sample": sample if slow else "",
-                     "seconds": seconds, "cpu_seconds": cpu[stage], "pages": pages,
-                     "words": words, "peak_mib": res["peak_mib"] if stage == "extract" else None}
-                )  # fmt: skip
+            smp = sample if slow else ""
+            ext, ext_cpu = res["times"]["extract"], res["cpu"]["extract"]
             out["runs"].append(
-                {"what": f"pipeline[{backend}]", "jobs": jobs, "sample": sample if slow else "",
-                 "seconds": sum(times.values()), "cpu_seconds": sum(cpu.values()),
-                 "pages": pages, "words": words, "peak_mib": res["peak_mib"]}
+                row(f"extract[{backend}]", jobs, res, ext, ext_cpu, smp, res["extract_peak_mib"])
+            )
+            if slow:
+                continue
+            out["runs"].append(
+                row(f"pipeline[{backend}]", jobs, res, ext + sum(stage_times[k] for k in target),
+                    ext_cpu + sum(stage_cpu[k] for k in target), smp, None)
             )  # fmt: skip
+            out["runs"].append(
+                row(f"pipeline+report[{backend}]", jobs, res, ext + sum(stage_times.values()),
+                    ext_cpu + sum(stage_cpu.values()), smp, stage_run["peak_mib"])
+            )  # fmt: skip
+    for stage, seconds in stage_times.items():
+        out["runs"].append(
+            row(f"  {stage}", 1, stage_run, seconds, stage_cpu[stage], "", None)
+        )  # fmt: skip
     for run in out["runs"]:
         run["pages_per_s"] = _rate(run["pages"], run["seconds"])
         run["words_per_s"] = _rate(run["words"], run["seconds"])
@@ -462,21 +501,26 @@ def summarise(result: dict) -> dict:
     """The targets of the issue, checked on one corpus's runs."""
     runs = {(r["what"], r["jobs"]): r for r in result["runs"]}
     summary: dict = {}
-    for jobs in sorted({r["jobs"] for r in result["runs"]}):
+    for jobs in sorted({r["jobs"] for r in result["runs"] if r["what"] == "extract_text"}):
         ref = runs.get(("extract_text", jobs))
-        pipe = runs.get(("pipeline[pdfium]", jobs))
         plumber = runs.get(("extract[pdfplumber]", jobs))
-        if ref and pipe:
-            summary[f"speedup_vs_extract_text_{jobs}j"] = _rate(
-                pipe["pages_per_s"], ref["pages_per_s"]
-            )
+        for what in ("extract[pdfium]", "pipeline[pdfium]"):
+            run = runs.get((what, jobs))
+            if ref and run:
+                key = what.split("[")[0]
+                summary[f"{key}_speedup_vs_extract_text_{jobs}j"] = _rate(
+                    run["pages_per_s"], ref["pages_per_s"]
+                )
         if ref and plumber:  # how many times slower per page than plain extract_text
             summary[f"pdfplumber_backend_cost_vs_extract_text_{jobs}j"] = _rate(
                 ref["pages_per_s"], plumber["pages_per_s"]
             )
-    one, two = runs.get(("pipeline[pdfium]", 1)), runs.get(("pipeline[pdfium]", 2))
-    if one and two:
-        summary["scaling_2j_over_1j"] = _rate(two["pages_per_s"], one["pages_per_s"])
+    for what in ("extract[pdfium]", "pipeline[pdfium]"):
+        one, two = runs.get((what, 1)), runs.get((what, 2))
+        if one and two:
+            summary[f"{what.split('[')[0]}_scaling_2j_over_1j"] = _rate(
+                two["pages_per_s"], one["pages_per_s"]
+            )
     return summary
 
 
