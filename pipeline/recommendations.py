@@ -597,12 +597,33 @@ def source_documents(documents: pd.DataFrame) -> pd.DataFrame:
     return docs
 
 
+#: Words that ask someone to act: what makes a numbered item a recommendation rather
+#: than a conclusion that only states a finding.
+_ASKS_ACTION = re.compile(
+    r"\b(?:should|must|shall|ought to|needs? to|is required to|"
+    r"(?:we|i) (?:\w+ )?(?:recommend|urge|call on|invite|ask|encourage|expect)|"
+    r"it is (?:essential|important|vital|crucial|imperative) that)\b",
+    re.I,
+)
+
+
+def asks_action(text: str) -> bool:
+    """Whether a recommendation's text asks someone to act ("should", "we recommend").
+
+    Reports number their conclusions and recommendations in one list; an item that
+    only states a finding ("The evidence supports the conclusion that ...") is kept,
+    so counts follow the report's numbering, but marked ``asks_action=False``.
+    """
+    return bool(_ASKS_ACTION.search(text))
+
+
 def extract_recommendations(passages: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """Recommendations of every source document, one row per top-level number.
 
     Returns the ``recommendations.parquet`` columns (``themes`` empty) plus
     ``title``, ``date``, ``pages``, ``passage_ids``, ``parts``, ``ordinal`` (the
-    position in the document's list) and ``source`` (``document``).
+    position in the document's list), ``asks_action`` (see :func:`asks_action`) and
+    ``source`` (``document``).
     """
     rows = []
     for doc in source_documents(documents).itertuples(index=False):
@@ -629,6 +650,7 @@ def extract_recommendations(passages: pd.DataFrame, documents: pd.DataFrame) -> 
                     "passage_ids": ";".join(item.passage_ids),
                     "parts": "\n".join(item.parts),
                     "ordinal": ordinal,
+                    "asks_action": asks_action(text),
                     "source": "document",
                 }
             )
@@ -642,6 +664,7 @@ def _empty() -> pd.DataFrame:
     for col in ("title", "date", "pages", "passage_ids", "parts", "source"):
         df[col] = pd.Series([], dtype="string")
     df["ordinal"] = pd.Series([], dtype="int64")
+    df["asks_action"] = pd.Series([], dtype="bool")
     return df
 
 
@@ -731,6 +754,7 @@ def load_curated(path: str | os.PathLike[str]) -> pd.DataFrame:
                 "passage_ids": "",
                 "parts": "",
                 "ordinal": len(rows) + 1,
+                "asks_action": asks_action(row["text"]),
                 "source": f"curated:{path.name}:{line}",
             }
         )

@@ -146,6 +146,12 @@ def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
-def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
-    """Write JSON atomically with sorted keys, so equal objects give equal bytes."""
-    return write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", path)
+def write_json(obj: Any, path: str | os.PathLike[str], *, indent: int | None = 2) -> Path:
+    """Write JSON atomically with sorted keys, so equal objects give equal bytes.
+
+    ``indent=None`` writes compact JSON, about twice as fast (Python's C encoder
+    is used only without indentation): for machine-read files such as caches.
+    """
+    separators = (",", ":") if indent is None else None
+    text = json.dumps(obj, indent=indent, separators=separators, sort_keys=True, ensure_ascii=False)
+    return write_text(text + "\n", path)

@@ -25,6 +25,7 @@ import functools
 import itertools
 import re
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from pipeline.extract.lines import (
@@ -59,7 +60,7 @@ _PAGE_NUMBER = re.compile(
     re.I,
 )
 _FOOTNOTE_START = re.compile(r"^(?:\d{1,3}|[*†‡§])\s*(?=\S)")
-_TERMINAL = re.compile(r"[.!?:;][\"')\]]*$")
+_CLOSERS = "\"')]"
 _GENERIC_HEADINGS = re.compile(
     r"^(agenda item|item \d+|minutes:?|contents|official(?: sensitive)?|public|draft|"
     r"supporting documents:?|appendix|annex)$",
@@ -100,6 +101,19 @@ class Passage:
     page_end: int = 0
     ocr: bool = False
     size: float = 0.0
+
+
+def _ends_sentence(text: str) -> bool:
+    r"""Whether ``text`` ends a sentence (``re.search(r"[.!?:;][\"')\]]*$", text)``).
+
+    The last character, after closing quotes and brackets (and before one final
+    line break, where ``$`` also matches), is one of ``. ! ? : ;``. Testing the end
+    is much cheaper than searching the whole text for that pattern.
+    """
+    if text.endswith("\n"):
+        text = text[:-1]
+    text = text.rstrip(_CLOSERS)
+    return bool(text) and text[-1] in ".!?:;"
 
 
 # --- 1. running headers, footers and page numbers ----------------------------------
@@ -216,14 +230,18 @@ def body_size(lines: list[Line]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def mark_footnotes(lines: list[Line], heights: dict[int, float]) -> list[Line]:
+def mark_footnotes(
+    lines: list[Line], heights: dict[int, float], *, size: float | None = None
+) -> list[Line]:
     """Mark footnote bodies (small text at the foot of a page starting with a number).
 
     Working up from the bottom of each page, lines in a smaller font than the body
     and in the lower 40% of the page are footnote lines, provided the topmost of
-    them starts with a footnote number or symbol.
+    them starts with a footnote number or symbol. ``size`` is the body size when
+    the caller knows it (:func:`body_size` of ``lines``).
     """
-    size = body_size(lines)
+    if size is None:
+        size = body_size(lines)
     if not size:
         return lines
     by_page: dict[int, list[int]] = {}
@@ -298,14 +316,16 @@ def _geometry(lines: list[Line], size: float) -> dict[int, _PageGeometry]:
     return out
 
 
-def build_blocks(lines: list[Line], *, paged: bool) -> list[Block]:
+def build_blocks(lines: list[Line], *, paged: bool, size: float | None = None) -> list[Block]:
     """Group lines into blocks using the layout evidence described in the module doc.
 
     Footnote lines are set aside as their own blocks, placed after the body block
     that was open where they stand, so that a paragraph running over the page break
-    (past the page's footnotes) stays one block.
+    (past the page's footnotes) stays one block. ``size`` is the body size when the
+    caller knows it (:func:`body_size` of ``lines``).
     """
-    size = body_size(lines)
+    if size is None:
+        size = body_size(lines)
     geom = _geometry(lines, size) if paged else {}
     blocks: list[Block] = []
     notes: list[tuple[int, Block]] = []  # (insert after body block index, footnote block)
@@ -364,7 +384,7 @@ def _starts_block(
         return True
     if (line.role == ROLE_FOOTNOTE) != (prev.role == ROLE_FOOTNOTE):
         return True
-    prev_ends = bool(_TERMINAL.search(prev.text))
+    prev_ends = _ends_sentence(prev.text)
     if not paged:
         if line.block_start:
             return True
@@ -422,7 +442,7 @@ def _continues_footnote(prev: Line, line: Line, note_no: int | None) -> bool:
 # --- 4. passages ---------------------------------------------------------------------
 
 
-def join_lines(texts: list[str], vocabulary: set[str] | None = None) -> str:
+def join_lines(texts: list[str], vocabulary: AbstractSet[str] | None = None) -> str:
     """Join a block's lines into one string, rejoining words hyphenated at a line end.
 
     ``safe-`` + ``guarding`` becomes ``safeguarding``; a hyphen is kept when the
@@ -435,10 +455,13 @@ def join_lines(texts: list[str], vocabulary: set[str] | None = None) -> str:
         if not out:
             out = t
             continue
-        m = re.search(r"(\w+)-$", out)
-        if m and t[:1].islower() and not out.endswith("--"):
-            first = m.group(1)
-            second = re.match(r"[\w']+", t)
+        first = (
+            _word_before_hyphen(out)
+            if t[:1].islower() and out.endswith("-") and not out.endswith("--")
+            else None
+        )
+        if first is not None:
+            second = _LEADING_WORD.match(t)
             rest = second.group(0) if second else ""
             out = out + t if _keep_hyphen(first, rest, vocabulary) else out[:-1] + t
         else:
@@ -446,7 +469,25 @@ def join_lines(texts: list[str], vocabulary: set[str] | None = None) -> str:
     return normalize_whitespace(out)
 
 
-def _keep_hyphen(first: str, rest: str, vocabulary: set[str] | None) -> bool:
+_HYPHEN_END = re.compile(r"(\w+)-$")
+_LEADING_WORD = re.compile(r"[\w']+")
+
+
+def _word_before_hyphen(text: str) -> str | None:
+    """The word before a line-end hyphen: group 1 of ``_HYPHEN_END.search(text)``.
+
+    Searching the whole of a growing paragraph for every line would cost time
+    quadratic in its length, so the last 64 characters are searched; only when the
+    word reaches back to the start of that window is the whole text searched.
+    """
+    tail = text[-64:]
+    m = _HYPHEN_END.search(tail)
+    if m is not None and m.start() == 0 and len(tail) < len(text):
+        m = _HYPHEN_END.search(text)
+    return m.group(1) if m else None
+
+
+def _keep_hyphen(first: str, rest: str, vocabulary: AbstractSet[str] | None) -> bool:
     """Whether ``first-`` + ``rest`` at a line end is a real hyphen, not hyphenation.
 
     The document's own usage decides when it has only one of the two spellings.
@@ -529,12 +570,12 @@ _HYPHEN_PREFIXES = {
 }
 
 
+_VOCABULARY_WORD = re.compile(r"\w+(?:-\w+)*")
+
+
 def _hyphen_vocabulary(lines: list[Line]) -> set[str]:
-    vocab: set[str] = set()
-    for line in lines:
-        for w in re.findall(r"\w+(?:-\w+)*", line.text.lower()):
-            vocab.add(w)
-    return vocab
+    # one pass over all the text: a word never spans the line breaks joining them
+    return set(_VOCABULARY_WORD.findall("\n".join(line.text for line in lines).lower()))
 
 
 def _strip_label(block: Block) -> None:
@@ -583,7 +624,7 @@ def _is_heading_block(block: Block, size: float) -> bool:
         return True
     text = block.text
     words = len(text.split())
-    if words == 0 or words > 20 or (_TERMINAL.search(text) and not text.endswith(":")):
+    if words == 0 or words > 20 or (_ends_sentence(text) and not text.endswith(":")):
         return False
     if first.size:
         return first.size >= size + 1.2 or all(ln.bold for ln in block.lines)
@@ -618,14 +659,20 @@ def _reads_on(prev: Block, block: Block, size: float) -> bool:
         return False
     if block.lines[0].size or prev.lines[0].size:
         return False  # paged layouts were joined from geometry already
-    if _TERMINAL.search(prev.text) or prev.text.endswith(","):
+    if _ends_sentence(prev.text) or prev.text.endswith(","):
         return block.text[:1].islower()
     return len(prev.text.split()) >= 8 or bool(prev.ref) or block.text[:1].islower()
 
 
-def blocks_to_passages(blocks: list[Block], lines: list[Line]) -> list[Passage]:
-    """Classify blocks, strip labels into refs, link bullets to paragraphs."""
-    size = body_size(lines)
+def blocks_to_passages(
+    blocks: list[Block], lines: list[Line], *, size: float | None = None
+) -> list[Passage]:
+    """Classify blocks, strip labels into refs, link bullets to paragraphs.
+
+    ``size`` is the body size when the caller knows it (:func:`body_size` of ``lines``).
+    """
+    if size is None:
+        size = body_size(lines)
     vocab = _hyphen_vocabulary(lines)
     for block in blocks:
         raw = [ln.text for ln in block.lines]
@@ -701,10 +748,11 @@ def split_long_text(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
 def structure(doc: RawDocument) -> list[Passage]:
     """Run every structure step on one document's lines; return its passages in order."""
     lines = strip_furniture(doc)
+    size = body_size(lines)  # marking footnotes changes roles, not sizes or texts
     if doc.paged:
-        lines = mark_footnotes(lines, {p.number: p.height for p in doc.pages})
-    blocks = build_blocks(lines, paged=doc.paged)
-    return blocks_to_passages(blocks, lines)
+        lines = mark_footnotes(lines, {p.number: p.height for p in doc.pages}, size=size)
+    blocks = build_blocks(lines, paged=doc.paged, size=size)
+    return blocks_to_passages(blocks, lines, size=size)
 
 
 def is_generic_heading(text: str) -> bool:

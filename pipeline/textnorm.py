@@ -71,6 +71,8 @@ def normalize_chars(text: str) -> str:
     pdfplumber's ``(cid:127)`` (a bullet in a standard font) becomes ``•``; other
     unmapped ``(cid:N)`` glyph references are dropped. Line breaks are kept.
     """
+    if text.isascii() and "\t" not in text and "(cid:" not in text:
+        return text  # a tab and "(cid:" are the only ASCII this function changes
     if "(cid:" in text:
         text = _CID_BULLET.sub("•", text)
         text = _CID_ANY.sub("", text)
@@ -82,7 +84,9 @@ def normalize_chars(text: str) -> str:
 
 def normalize_whitespace(text: str) -> str:
     """Collapse runs of whitespace (including line breaks) to one space and strip."""
-    return _SPACES.sub(" ", text).strip()
+    if "  " in text or "\n" in text or "\r" in text or "\f" in text or "\v" in text:
+        text = _SPACES.sub(" ", text)  # else there is no run to collapse
+    return text.strip()
 
 
 def clean_text(text: str) -> str:

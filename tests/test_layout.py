@@ -217,3 +217,165 @@ def test_gutter_counts_letters_not_chars() -> None:
 def test_table_block(rows, kept) -> None:
     block = table_block((0, 0, 10, 10), rows)
     assert (len(block.rows) if block else None) == kept
+
+
+# --- the page-at-a-time computations agree with plain reference loops --------------
+
+
+def _random_page(seed: int) -> list[Char]:
+    """Words, spaces (some overprinted, some raised), markers and sizes, on random lines."""
+    import random
+
+    rng = random.Random(seed)
+    chars: list[Char] = []
+    columns = [(50.0, 280.0), (320.0, 550.0)] if seed % 3 == 0 else [(50.0, 550.0)]
+    for row in range(rng.randint(5, 40)):
+        for left, right in columns:
+            top = 60 + row * rng.choice([12.0, 13.5, 14.0])
+            size = rng.choice([9.0, 10.0, 10.0, 10.0, 11.0, 14.0])
+            x = left + rng.choice([0.0, 0.0, 12.0, 20.0])
+            while x < right - 40:
+                n = rng.randint(1, 9)
+                w = 0.5 * size * n
+                bold = rng.random() < 0.1
+                lift = rng.choice([0.0] * 8 + [0.3, 1.5])
+                chars.append(Char("w" * n, x, top - lift, x + w, top + size - lift, size, bold))
+                x += w
+                if rng.random() < 0.1:  # a raised footnote marker, glued or not
+                    m = rng.choice(["1", "12", "*", "a"])
+                    chars.append(Char(m, x, top - 3, x + 3 * len(m), top + 3, 6.0, False))
+                    x += 3 * len(m)
+                gap = rng.choice([0.0, 0.5, 1.5, 2.5, 3.0, 4.0, 30.0])
+                if rng.random() < 0.7:  # a space character, sometimes overprinted
+                    sx = x - rng.choice([0.0, 0.0, 1.0, 3.0])
+                    ssize = rng.choice([size, size, 6.0])
+                    chars.append(Char(" ", sx, top, sx + rng.choice([0.05, 2.5, 3.0]),
+                                      top + ssize, ssize, False))  # fmt: skip
+                x += gap
+    rng.shuffle(chars)
+    return chars
+
+
+def _reference_bands(mids: list[float], heights: list[float]) -> list[int]:
+    ids, band, bmid, bheight, count = [], -1, 0.0, 0.0, 0
+    for m, h in zip(mids, heights, strict=True):
+        if band >= 0 and abs(m - bmid) <= 0.42 * max(bheight, h):
+            count += 1
+            ids.append(band)
+            if h >= 0.85 * bheight:
+                bmid += (m - bmid) / count
+                bheight = max(bheight, h)
+            continue
+        band += 1
+        ids.append(band)
+        bmid, bheight, count = m, h, 1
+    return ids
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_bands_by_runs_match_the_character_loop(seed: int) -> None:
+    import numpy as np
+
+    from pipeline.extract.layout import PageChars, _band_ids
+
+    pc = PageChars.from_chars(_random_page(seed))
+    mid = (pc.top + pc.bottom) / 2
+    height = np.maximum(pc.bottom - pc.top, 0.1)
+    order = np.lexsort((pc.x0, mid))
+    got = _band_ids(mid[order], height[order]).tolist()
+    assert got == _reference_bands(mid[order].tolist(), height[order].tolist())
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_page_at_a_time_lines_match_the_character_loop(seed: int, monkeypatch) -> None:
+    from pipeline.extract import layout
+
+    chars = _random_page(seed)
+    fast = layout.chars_to_lines(chars, page=1, width=595, height=842)
+    original = layout._segment_lines
+    monkeypatch.setattr(
+        layout, "_segment_lines", lambda sg, page: original(sg, page, vectorised=False)
+    )
+    slow = layout.chars_to_lines(chars, page=1, width=595, height=842)
+    assert fast == slow
+    assert len(fast) > 3
+
+
+def _reference_gutter(chars: list[Char], width: float) -> float | None:
+    total = sum(len(c.text) for c in chars)
+    if total < 200 or width <= 0:
+        return None
+    nbins = int(width // 2) + 1
+    cover = [0] * nbins
+    for ch in chars:
+        for b in range(max(int(ch.x0 // 2), 0), min(int(ch.x1 // 2) + 1, nbins)):
+            cover[b] += 1
+    lo, hi = int(nbins * 0.3), int(nbins * 0.7)
+    limit = max(1, sorted(cover)[int(nbins * 0.9)] * 0.04)
+    best, start = None, None
+    for b in range(lo, hi + 1):
+        if cover[b] <= limit:
+            start = b if start is None else start
+        else:
+            if start is not None and (best is None or b - start > best[1] - best[0]):
+                best = (start, b)
+            start = None
+    if start is not None and (best is None or hi + 1 - start > best[1] - best[0]):
+        best = (start, hi + 1)
+    if best is None or (best[1] - best[0]) * 2 < 8:
+        return None
+    gx = best[0] + best[1]
+    left = sum(len(c.text) for c in chars if c.x1 <= gx)
+    right = sum(len(c.text) for c in chars if c.x0 >= gx)
+    return None if min(left, right) < 0.2 * total else float(gx)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_gutter_matches_the_bin_loop(seed: int) -> None:
+    chars = _random_page(seed)
+    assert find_gutter(chars, 595) == _reference_gutter(chars, 595)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dominant_sizes_match_counter(seed: int) -> None:
+    import random
+    from collections import Counter
+
+    import numpy as np
+
+    from pipeline.extract.layout import _dominant_sizes, _rounded
+
+    rng = random.Random(seed)
+    n = 300
+    group = np.sort(np.array([rng.randint(0, 20) for _ in range(n)]))
+    group = np.unique(group, return_inverse=True)[1].ravel()  # numbered 0..k-1
+    size = np.array([rng.choice([0.0, 6.04, 9.96, 10.0, 10.04, 11.05, 14.0]) for _ in range(n)])
+    texts = [rng.choice([" ", "a", "abc", "abcdef"]) for _ in range(n)]
+    blank = np.array([not t.strip() for t in texts])
+    nchar = np.array([len(t) for t in texts])
+    got = _dominant_sizes(group, int(group[-1]) + 1, _rounded(size), nchar, blank, size)
+    for g in range(int(group[-1]) + 1):
+        sizes: Counter[float] = Counter()
+        members = [i for i in range(n) if group[i] == g]
+        for i in members:
+            if texts[i].strip():
+                sizes[round(float(size[i]), 1)] += len(texts[i])
+        want = (sizes.most_common(1)[0][0] if sizes else max(size[i] for i in members)) or 10.0
+        assert got[g] == want
+
+
+@pytest.mark.parametrize(
+    "char",
+    [
+        Char("Completed", 10, 20, 60, 31, 10.96, False),
+        Char("R1", 10, 20, 22, 31, 0.0, True),
+        Char(" ", 10, 20, 13, 31, 10.0, False),
+        Char("\ufb01le", 10, 20, 30, 31, 9.04, False),  # a ligature: normalised
+        Char("\u200b", 10, 20, 12, 31, 9.0, False),  # nothing left once normalised
+    ],
+)
+def test_one_character_page_matches_the_general_path(char: Char) -> None:
+    from pipeline.extract.layout import PageChars, _page_segments
+
+    fast = chars_to_lines([char], page=2, width=100, height=100)
+    assert fast == _page_segments(PageChars.from_chars([char]), None, 2)

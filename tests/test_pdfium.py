@@ -190,6 +190,27 @@ def test_cli_pdf_backend_option(tmp_path: Path, simple_pdf: Path, backend: str) 
     assert "Police attended the home." in set(passages["text"])
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_word_spans_match_the_word_pattern(seed: int) -> None:
+    import random
+
+    from pipeline.extract.pdfium import _WORD, _word_spans
+
+    rng = random.Random(seed)
+    alphabet = "ab \n\x02\ufffe\u00a0\t.\x1c😀"
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        want: tuple[list[int], list[int], list[int]] = ([], [], [])
+        prev_end = 0
+        for m in _WORD.finditer(text):
+            a, end = m.span()
+            want[0].append(a)
+            want[1].append(end - 1)
+            want[2].append(a if text[prev_end:a] == " " else 0)
+            prev_end = end
+        assert _word_spans(text) == want, repr(text)
+
+
 # --- parity on the shared corpus ------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from pipeline.evaluate.recommendations import evaluate_recommendations
 from pipeline.extract.extractor import extract_document
 from pipeline.recommendations import (
     RecommendationsFileError,
+    asks_action,
     build_recommendations,
     combine,
     extract_recommendations,
@@ -423,3 +424,18 @@ def test_themes_of_the_passages_a_recommendation_is_printed_in() -> None:
         passages, pd.DataFrame([_doc()]), themes=schema.THEMES.empty()
     )
     assert list(no_themes["themes"]) == ["", ""]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Department for Education should publish guidance.", True),
+        ("We recommend that the Cabinet Office consolidates the guidance.", True),
+        ("We therefore urge ministers to ensure that policy makers are aware.", True),
+        ("It is essential that the plan is published this year.", True),
+        ("In general, the evidence supports the conclusion that measures used alone fail.", False),
+        ("We welcome the Government's intention to use such collaborations.", False),
+    ],
+)
+def test_asks_action_tells_recommendations_from_conclusions(text: str, expected: bool) -> None:
+    assert asks_action(text) is expected

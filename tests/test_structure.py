@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline.extract.lines import ROLE_BULLET, ROLE_HEADING, ROLE_TABLE, Line, Page, RawDocument
@@ -144,6 +146,29 @@ def test_hyphenated_line_ends_are_rejoined() -> None:
     assert join_lines(["a multi-", "agency team"], {"multiagency"}) == "a multiagency team"
     assert join_lines(["in middle-", "management positions"]) == "in middle-management positions"
     assert join_lines(["consis-", "tently"]) == "consistently"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Done.", "Done", "He said \"stop.\"", "(see 3.2)", "list:", "ok.\n", "ok.\n\n", "", ".",
+     "x'])", "Why?)\n", "a; b", "end ."],
+)  # fmt: skip
+def test_sentence_end_test_matches_the_pattern(text: str) -> None:
+    from pipeline.structure import _ends_sentence
+
+    assert _ends_sentence(text) == bool(re.search(r"[.!?:;][\"')\]]*$", text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["safe-", "the safe-", "a " * 40 + "x" * 70 + "-", "x" * 200 + "-", "y " + "z" * 63 + "-",
+     "well--", "no hyphen", "-", "é" * 80 + "-", "trauma-informed multi-"],
+)  # fmt: skip
+def test_word_before_hyphen_matches_the_pattern(text: str) -> None:
+    from pipeline.structure import _word_before_hyphen
+
+    m = re.search(r"(\w+)-$", text)
+    assert _word_before_hyphen(text) == (m.group(1) if m else None)
 
 
 @pytest.mark.parametrize(

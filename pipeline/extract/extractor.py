@@ -163,6 +163,17 @@ def extract_document(
     return _structured(raw, relpath, sha256, fmt, doc_type)
 
 
+def extract_task(
+    path: str, relpath: str, sha256: str, options: ExtractOptions, doc_type: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """:func:`extract_document` with plain arguments: the task a worker process runs.
+
+    It lives here rather than in :mod:`pipeline.run` so that a worker started fresh
+    (forkserver or spawn) imports extraction only, not pandas and the stage graph.
+    """
+    return extract_document(Path(path), relpath, sha256, options, doc_type=doc_type)
+
+
 def _structured(
     raw: RawDocument, relpath: str, sha256: str, fmt: str, doc_type: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:

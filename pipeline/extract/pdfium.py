@@ -27,7 +27,16 @@ import logging
 import re
 from pathlib import Path
 
-from pipeline.extract.layout import SPACE_GAP, Char, TableBlock, chars_to_lines, is_bold_font
+import numpy as np
+
+from pipeline.extract.layout import (
+    SPACE_GAP,
+    Char,
+    PageChars,
+    TableBlock,
+    chars_to_lines,
+    is_bold_font,
+)
 from pipeline.extract.lines import Line, Page, RawDocument, ReadError
 
 log = logging.getLogger(__name__)
@@ -42,10 +51,13 @@ _HYPHEN_MARKS = ("\x02", "\ufffe")
 
 
 class _Api:
-    """The PDFium functions used per word or per text object, bound once.
+    """The PDFium functions called per word or per text object, bound once.
 
-    Functions that take or return a page object are re-bound with ``c_void_p`` so
-    that objects are plain integer addresses (cheap to compare and to cache by).
+    pypdfium2's bindings convert every argument through ``argtypes`` (about 0.6 us
+    a call); the functions called per word are re-bound here without them, taking
+    the text page as a prebuilt ``c_void_p`` and out-parameters by reference
+    (about 0.13 us a call). Functions that return a page object or font return a
+    plain integer address (cheap to compare and to cache by).
     """
 
     def __init__(self) -> None:
@@ -64,7 +76,15 @@ class _Api:
         self.flags_ref = ctypes.byref(self.flags)
         self.name_buf = ctypes.create_string_buffer(256)
         vp, ci = ctypes.c_void_p, ctypes.c_int
-        self.text_object = _rebind(raw.FPDFText_GetTextObject, vp, vp, ci)
+        # per word: no argtypes (handle as c_void_p, index as int, pointers by reference)
+        self.count_chars = _bare(raw.FPDFText_CountChars, ci)
+        self.text_object = _bare(raw.FPDFText_GetTextObject, vp)
+        self.char_origin = _bare(raw.FPDFText_GetCharOrigin, ci)
+        self.loose_box = _bare(raw.FPDFText_GetLooseCharBox, ci)
+        self.char_matrix = _bare(raw.FPDFText_GetMatrix, ci)
+        self.font_size = _bare(raw.FPDFText_GetFontSize, ctypes.c_double)
+        self.font_info = _bare(raw.FPDFText_GetFontInfo, ctypes.c_ulong)
+        # per text object or font: typed
         self.object_font = _rebind(raw.FPDFTextObj_GetFont, vp, vp)
         self.font_descent = _rebind(
             raw.FPDFFont_GetDescent, ci, vp, ctypes.c_float, ctypes.POINTER(ctypes.c_float)
@@ -74,6 +94,11 @@ class _Api:
 
 def _rebind(fn, restype, *argtypes):
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+def _bare(fn, restype):
+    """``fn`` without argument conversion: callers pass exactly the C types it takes."""
+    return ctypes.CFUNCTYPE(restype)(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
 _API: _Api | None = None
@@ -117,39 +142,326 @@ def _page_text(tp, n: int) -> str:
     return text
 
 
-class _ObjectInfo:
-    __slots__ = ("bold", "descent", "size", "upright")
-
-    def __init__(self, size: float, descent: float, bold: bool, upright: bool) -> None:
-        self.size = size
-        self.descent = descent
-        self.bold = bold
-        self.upright = upright
+#: What a text object's characters share: (size, descent, bold, upright).
+_ObjectInfo = tuple[float, float, bool, bool]
 
 
-def _object_info(tp, index: int, obj: int) -> _ObjectInfo:
+class _Fonts:
+    """Name-based boldness and weight per font, descent per font and size, for one page.
+
+    Fonts are shared by many text objects (a page has a handful of fonts and about a
+    hundred text objects), so these are asked of PDFium once per font. The cache
+    lives as long as the page, which keeps its fonts alive.
+    """
+
+    __slots__ = ("bold", "descent")
+
+    def __init__(self) -> None:
+        self.bold: dict[int, bool] = {}
+        self.descent: dict[tuple[int, float], float] = {}
+
+
+def _object_info(handle, index: int, obj: int, fonts: _Fonts) -> _ObjectInfo:
     """Font size (in points on the page), descent, boldness, orientation of a text object.
 
     ``index`` is one of the object's characters. The size is the font size times
     the vertical scale of the character's matrix, as pdfminer reports it.
     """
     api = _api()
-    raw = api.raw
     scale, upright = 1.0, True
-    if raw.FPDFText_GetMatrix(tp, index, api.matrix_ref):
+    if api.char_matrix(handle, index, api.matrix_ref):
         m = api.matrix
         scale = (m.c * m.c + m.d * m.d) ** 0.5
         upright = abs(m.b) <= 1e-3 * abs(m.a) and m.a > 0 and m.d > 0
-    size = float(raw.FPDFText_GetFontSize(tp, index)) * scale
-    n = raw.FPDFText_GetFontInfo(tp, index, api.name_buf, len(api.name_buf), api.flags_ref)
-    name = api.name_buf.raw[: max(n - 1, 0)].decode("latin-1") if n else ""
+    size = float(api.font_size(handle, index)) * scale
     font = api.object_font(obj) if obj else None
-    weight = api.font_weight(font) if font else -1
-    descent = -0.2 * size
-    if font and api.font_descent(font, size, api.descent_ref):
-        descent = min(float(api.descent.value), 0.0)
-    bold = weight >= BOLD_WEIGHT or is_bold_font(name)
-    return _ObjectInfo(size, descent, bold, upright)
+    if not font:  # a character PDFium generated: no text object, no font
+        return size, -0.2 * size, False, upright
+    bold = fonts.bold.get(font)
+    if bold is None:
+        buf = api.name_buf
+        n = api.font_info(handle, index, buf, ctypes.c_ulong(len(buf)), api.flags_ref)
+        name = buf.raw[: max(n - 1, 0)].decode("latin-1") if n else ""
+        bold = fonts.bold[font] = api.font_weight(font) >= BOLD_WEIGHT or is_bold_font(name)
+    key = (font, size)
+    descent = fonts.descent.get(key)
+    if descent is None:
+        descent = -0.2 * size
+        if api.font_descent(font, size, api.descent_ref):
+            descent = min(float(api.descent.value), 0.0)
+        fonts.descent[key] = descent
+    return size, descent, bold, upright
+
+
+class _PageReader:
+    """Reads one text page's words (and the spaces layout needs) into columns.
+
+    The words' raw PDFium values (first and last index, text object, origin, loose
+    right edge) are collected in one tight pass over the page text; boxes are then
+    computed with numpy for the whole page, and the spaces are decided and read in a
+    second, shorter pass. The arithmetic and decisions are the same, operation for
+    operation, as reading word by word.
+    """
+
+    def __init__(self, tp, text: str, page_top: float, page_left: float) -> None:
+        api = _api()
+        self.api = api
+        self.tp = tp
+        self.page_top, self.page_left = page_top, page_left
+        self.handle = ctypes.c_void_p(ctypes.cast(tp, ctypes.c_void_p).value)
+        self.text = text
+        self.fonts = _Fonts()
+        self.infos: dict[int, int] = {}  # text object -> row in the info lists
+        self.sizes: list[float] = []
+        self.descents: list[float] = []
+        self.bolds: list[bool] = []
+        self.uprights: list[bool] = []
+        # one entry per word piece
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.kinds: list[int] = []  # row in the info lists
+        self.xs: list[float] = []  # origin of the first character
+        self.ys: list[float] = []
+        self.rights: list[float] = []  # loose right edge of the last character
+        # what stood before the piece: 0 nothing to consider (not a word's first piece,
+        # a line end); i >= 1 a single space at i - 1; -1 a space PDFium dropped
+        self.seps: list[int] = []
+
+    def info(self, index: int, obj: int) -> int:
+        """Row of the text object's facts in the info lists (read on first use)."""
+        k = self.infos.get(obj)
+        if k is None:
+            size, descent, bold, upright = _object_info(self.handle, index, obj, self.fonts)
+            k = self.infos[obj] = len(self.sizes)
+            self.sizes.append(size)
+            self.descents.append(descent)
+            self.bolds.append(bold)
+            self.uprights.append(upright)
+        return k
+
+    def read_words(self) -> None:
+        """The first pass: every word of the page text, split where its text object changes."""
+        text, handle = self.text, self.handle
+        api = self.api
+        text_object, origin, loose = api.text_object, api.char_origin, api.loose_box
+        x, y, rect, x_ref, y_ref, rect_ref = (
+            api.x,
+            api.y,
+            api.rect,
+            api.x_ref,
+            api.y_ref,
+            api.rect_ref,
+        )
+        infos, uprights, info = self.infos, self.uprights, self.info
+        starts, ends, kinds, xs, ys, rights, seps = (
+            self.starts, self.ends, self.kinds, self.xs, self.ys, self.rights, self.seps
+        )  # fmt: skip
+        if _GLUED.search(text) and _dropped_spaces(self.tp, text):
+            for a, b, sep in _words(self.tp, text):
+                self.read_word(a, b, a if sep == " " else (-1 if sep else 0))
+            return
+        start_append, end_append, kind_append = starts.append, ends.append, kinds.append
+        x_append, y_append, right_append, sep_append = (
+            xs.append,
+            ys.append,
+            rights.append,
+            seps.append,
+        )
+        first, last, before = _word_spans(text)
+        for a, b, sep in zip(first, last, before, strict=True):
+            obj = text_object(handle, a) or 0
+            if a != b and obj != (text_object(handle, b) or 0):
+                self.split_word(a, b, obj, sep)  # the word spans text objects
+                continue
+            k = infos.get(obj)
+            if k is None:
+                k = info(a, obj)
+            if not uprights[k]:
+                continue
+            origin(handle, a, x_ref, y_ref)
+            loose(handle, b, rect_ref)
+            start_append(a)
+            end_append(b)
+            kind_append(k)
+            x_append(x.value)
+            y_append(y.value)
+            right_append(rect.right)
+            sep_append(sep)
+
+    def read_word(self, a: int, b: int, sep: int) -> None:
+        """One word: one piece when its first and last characters share a text object."""
+        text_object, handle = self.api.text_object, self.handle
+        obj = text_object(handle, a) or 0
+        if a == b or obj == (text_object(handle, b) or 0):
+            self.read_piece(a, b, obj, sep)
+        else:
+            self.split_word(a, b, obj, sep)
+
+    def split_word(self, a: int, b: int, obj: int, sep: int) -> None:
+        """A word that spans text objects: split at every change of object."""
+        text_object, handle = self.api.text_object, self.handle
+        start, current = a, obj
+        for i in range(a + 1, b + 1):
+            obj = text_object(handle, i) or 0
+            if obj != current:
+                if self.read_piece(start, i - 1, current, sep):
+                    sep = 0
+                start, current = i, obj
+        self.read_piece(start, b, current, sep)
+
+    def read_piece(self, a: int, b: int, obj: int, sep: int) -> bool:
+        """Characters ``a`` to ``b`` of one text object; False when not upright (dropped)."""
+        k = self.info(a, obj)
+        if not self.uprights[k]:
+            return False
+        api = self.api
+        api.char_origin(self.handle, a, api.x_ref, api.y_ref)
+        api.loose_box(self.handle, b, api.rect_ref)
+        self.starts.append(a)
+        self.ends.append(b)
+        self.kinds.append(k)
+        self.xs.append(api.x.value)
+        self.ys.append(api.y.value)
+        self.rights.append(api.rect.right)
+        self.seps.append(sep)
+        return True
+
+    def columns(self) -> PageChars:
+        """The second pass: boxes of the words, and the spaces between them."""
+        page_top, page_left = self.page_top, self.page_left
+        if not self.starts:
+            return PageChars.from_rows([])
+        kinds = np.array(self.kinds, dtype=np.intp)
+        size = np.array(self.sizes)[kinds]
+        descent = np.array(self.descents)[kinds]
+        bold = np.array(self.bolds, dtype=bool)[kinds]
+        # pdfminer's box: from the baseline's descent up by the font size; across,
+        # from the first character's origin to the last one's advance
+        x0 = np.array(self.xs) - page_left
+        x1 = np.array(self.rights) - page_left
+        bottom = page_top - (np.array(self.ys) + descent)
+        top = bottom - size
+        text = self.text
+        words = [text[a : b + 1] for a, b in zip(self.starts, self.ends, strict=True)]
+        if "\x02" in text or "\ufffe" in text:
+            words = [w[:-1] + "-" if w[-1] in _HYPHEN_MARKS else w for w in words]
+        # a space between two words on one line where the gap alone might not show
+        # it (tight setting; PDFium's boxes include a glyph's overhang, pdfminer's
+        # do not) is kept as a character, as pdfplumber does
+        seps = np.array(self.seps, dtype=np.int64)
+        seps[0] = 0  # nothing before the page's first word
+        wide = 2 * SPACE_GAP  # a gap wider than this many font sizes shows the space
+        need = (seps < 0) | (
+            (seps > 0) & (x0 - np.roll(x1, 1) <= wide * np.maximum(np.roll(size, 1), size))
+        )
+        at = np.flatnonzero(need)
+        nchar = np.array(self.ends) - np.array(self.starts) + 1  # a word's letters
+        if not len(at):
+            blank = np.zeros(len(words), dtype=bool)
+            return PageChars(words, x0, top, x1, bottom, size, bold, blank=blank, nchar=nchar)
+        spaces = self.spaces(at, seps[at].tolist(), x0, top, x1, bottom, size, bold)
+        sx0, stop, sx1, sbottom, ssize, sbold = spaces
+        # each space goes just before the word it precedes
+        n = len(words) + len(at)
+        where = np.arange(len(words)) + np.cumsum(need)
+        space_where = where[at] - 1
+        out_text: list[str] = [" "] * n
+        for i, w in zip(where.tolist(), words, strict=True):
+            out_text[i] = w
+        cols = []
+        for word_col, space_col in (
+            (x0, sx0), (top, stop), (x1, sx1), (bottom, sbottom), (size, ssize), (bold, sbold),
+            (nchar, 1), (False, True),
+        ):  # fmt: skip
+            col = np.empty(n, dtype=np.asarray(word_col).dtype)
+            col[where] = word_col
+            col[space_where] = space_col
+            cols.append(col)
+        *boxes, nchar, blank = cols
+        return PageChars(out_text, *boxes, blank=blank, nchar=nchar)
+
+    def spaces(
+        self,
+        at: np.ndarray,
+        seps: list[int],
+        x0: np.ndarray,
+        top: np.ndarray,
+        x1: np.ndarray,
+        bottom: np.ndarray,
+        size: np.ndarray,
+        bold: np.ndarray,
+    ) -> tuple[np.ndarray, ...]:
+        """Boxes of the spaces before the words ``at``: a space from the PDF gets its own
+        box; one PDFium generated or dropped (no text object) spans the gap."""
+        api = self.api
+        handle = self.handle
+        text_object, origin, loose = api.text_object, api.char_origin, api.loose_box
+        x, y, rect, x_ref, y_ref, rect_ref = (
+            api.x,
+            api.y,
+            api.rect,
+            api.x_ref,
+            api.y_ref,
+            api.rect_ref,
+        )
+        infos, info, uprights = self.infos, self.info, self.uprights
+        kinds: list[int] = []  # row in the info lists, -1: no box of its own
+        xs: list[float] = []
+        ys: list[float] = []
+        rights: list[float] = []
+        for sep in seps:
+            if sep > 0 and (obj := text_object(handle, sep - 1)):
+                k = infos.get(obj)
+                if k is None:
+                    k = info(sep - 1, obj)
+                if uprights[k]:
+                    origin(handle, sep - 1, x_ref, y_ref)
+                    loose(handle, sep - 1, rect_ref)
+                    kinds.append(k)
+                    xs.append(x.value)
+                    ys.append(y.value)
+                    rights.append(rect.right)
+                    continue
+            kinds.append(-1)
+            xs.append(0.0)
+            ys.append(0.0)
+            rights.append(0.0)
+        k = np.array(kinds, dtype=np.intp)
+        own = k >= 0
+        k[~own] = 0
+        ssize = np.array(self.sizes)[k]
+        sbottom = self.page_top - (np.array(ys) + np.array(self.descents)[k])
+        stop = sbottom - ssize
+        sx0 = np.array(xs) - self.page_left
+        sx1 = np.array(rights) - self.page_left
+        sbold = np.array(self.bolds, dtype=bool)[k]
+        prev = at - 1
+        return (
+            np.where(own, sx0, x1[prev]),
+            np.where(own, stop, top[prev]),
+            np.where(own, sx1, np.maximum(x0[at], x1[prev] + 0.5)),
+            np.where(own, sbottom, bottom[prev]),
+            np.where(own, ssize, size[prev]),
+            np.where(own, sbold, bold[prev]),
+        )
+
+
+def page_columns(tp, page_top: float, page_left: float = 0.0) -> PageChars:
+    """Read one text page into word-level characters (top-left coordinates), as columns.
+
+    ``page_top`` is the y of the page's top edge in PDF coordinates (origin bottom-left).
+    Words come in PDFium's text order; a word whose characters belong to different
+    text objects is split where the object changes; a space between two words on
+    one line whose gap alone might not show it is kept as a character of its own.
+    """
+    api = _api()
+    handle = ctypes.c_void_p(ctypes.cast(tp, ctypes.c_void_p).value)
+    n = api.count_chars(handle)
+    if n <= 0:
+        return PageChars.from_rows([])
+    reader = _PageReader(tp, _page_text(tp, n), page_top, page_left)
+    reader.read_words()
+    return reader.columns()
 
 
 def page_chars(tp, page_top: float, page_left: float = 0.0) -> list[Char]:
@@ -157,81 +469,7 @@ def page_chars(tp, page_top: float, page_left: float = 0.0) -> list[Char]:
 
     ``page_top`` is the y of the page's top edge in PDF coordinates (origin bottom-left).
     """
-    api = _api()
-    raw = api.raw
-    n = raw.FPDFText_CountChars(tp)
-    if n <= 0:
-        return []
-    text = _page_text(tp, n)
-    tp_ptr = ctypes.cast(tp, ctypes.c_void_p)
-    text_object = api.text_object
-    loose = raw.FPDFText_GetLooseCharBox
-    rect, rect_ref = api.rect, api.rect_ref
-    origin = raw.FPDFText_GetCharOrigin
-    x, y, x_ref, y_ref = api.x, api.y, api.x_ref, api.y_ref
-    infos: dict[int, _ObjectInfo] = {}
-    out: list[Char] = []
-
-    def make(a: int, b: int, obj: int) -> Char | None:
-        info = infos.get(obj)
-        if info is None:
-            info = infos[obj] = _object_info(tp, a, obj)
-        if not info.upright:
-            return None
-        # pdfminer's box: from the baseline's descent up by the font size; across,
-        # from the first character's origin to the last one's advance
-        origin(tp, a, x_ref, y_ref)
-        loose(tp, b, rect_ref)
-        bottom = page_top - (y.value + info.descent)
-        word = text[a : b + 1]
-        if word[-1] in _HYPHEN_MARKS:
-            word = word[:-1] + "-"
-        return Char(
-            word,
-            x.value - page_left,
-            bottom - info.size,
-            rect.right - page_left,
-            bottom,
-            info.size,
-            info.bold,
-        )
-
-    def emit(a: int, b: int, obj: int) -> None:
-        ch = make(a, b, obj)
-        if ch is not None:
-            out.append(ch)
-
-    for a, b, sep in _words(tp, text):
-        before = len(out)
-        obj_a = text_object(tp_ptr, a) or 0
-        if a == b or obj_a == (text_object(tp_ptr, b) or 0):
-            emit(a, b, obj_a)
-        else:
-            # the word spans text objects: split it at every change of object
-            start, current = a, obj_a
-            for i in range(a + 1, b + 1):
-                obj = text_object(tp_ptr, i) or 0
-                if obj != current:
-                    emit(start, i - 1, current)
-                    start, current = i, obj
-            emit(start, b, current)
-        if not before or len(out) == before or not sep:
-            continue
-        prev, new = out[before - 1], out[before]
-        if sep == " " and new.x0 - prev.x1 > 2 * SPACE_GAP * max(prev.size, new.size):
-            continue  # the gap shows the space
-        # a space between two words on one line where the gap alone might not show it
-        # (tight setting; PDFium's boxes include a glyph's overhang, pdfminer's do
-        # not): keep it as a character, as pdfplumber does. A space from the PDF
-        # gets its own box; one PDFium generated or dropped (no text object) spans
-        # the gap.
-        obj = text_object(tp_ptr, a - 1) or 0 if sep == " " else 0
-        space = make(a - 1, a - 1, obj) if obj else None
-        if space is None:
-            x1 = max(new.x0, prev.x1 + 0.5)
-            space = Char(" ", prev.x1, prev.top, x1, prev.bottom, prev.size, prev.bold)
-        out.insert(before, space)
-    return out
+    return page_columns(tp, page_top, page_left).chars()
 
 
 def _dropped_spaces(tp, text: str) -> set[int]:
@@ -257,6 +495,50 @@ def _dropped_spaces(tp, text: str) -> set[int]:
         if api.x.value - right >= 0.1 * size:
             out.add(i + 1)
     return out
+
+
+#: Per code point of the Basic Multilingual Plane: 0 whitespace, 1 part of a word,
+#: 2 a soft-hyphen mark (a word alone), as ``_WORD`` classifies it; -1 not yet seen.
+_CODE_CLASS = np.full(0x10000, -1, dtype=np.int8)
+
+
+def _code_classes(codes: np.ndarray) -> np.ndarray:
+    if len(codes) and int(codes.max()) >= 0x10000:  # beyond the BMP: classify each
+        return np.array([_code_class(int(c)) for c in codes.tolist()], dtype=np.int8)
+    cls = _CODE_CLASS[codes]
+    if (cls < 0).any():
+        for c in np.unique(codes[cls < 0]).tolist():
+            _CODE_CLASS[c] = _code_class(c)
+        cls = _CODE_CLASS[codes]
+    return cls
+
+
+def _code_class(code: int) -> int:
+    ch = chr(code)
+    return 2 if ch in _HYPHEN_MARKS else 1 if _WORD.fullmatch(ch) else 0
+
+
+def _word_spans(text: str) -> tuple[list[int], list[int], list[int]]:
+    """First and last index of each match of ``_WORD`` in ``text``, in order, and what
+    stood before it: the index of the word when a single space separates it from the
+    previous match (or from the start of the text), else 0.
+
+    The same as iterating ``_WORD.finditer(text)``, computed with numpy over the
+    page's code points (a word is a run of word characters; a mark is a word alone).
+    """
+    if not text:
+        return [], [], []
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    cls = _code_classes(codes)
+    word = cls == 1
+    before = np.concatenate(([False], word[:-1]))
+    after = np.concatenate((word[1:], [False]))
+    mark = cls == 2
+    first = np.flatnonzero((word & ~before) | mark)
+    last = np.flatnonzero((word & ~after) | mark)
+    prev_end = np.concatenate(([0], last[:-1] + 1))
+    spaced = (first - prev_end == 1) & (codes[np.minimum(prev_end, len(codes) - 1)] == 32)
+    return first.tolist(), last.tolist(), np.where(spaced, first, 0).tolist()
 
 
 def _words(tp, text: str):
@@ -288,6 +570,16 @@ def _page_box(page) -> tuple[float, float, float, float]:
     return float(left), float(bottom), float(right), float(top)
 
 
+def _raw_page_box(raw, page) -> tuple[float, float, float, float]:
+    """:func:`_page_box` of a raw ``FPDF_PAGE`` handle."""
+    import pypdfium2 as pdfium
+
+    rect = raw.FS_RECTF()
+    if not raw.FPDF_GetPageBoundingBox(page, rect):
+        raise pdfium.PdfiumError("Failed to get page bounding box.")
+    return float(rect.left), float(rect.bottom), float(rect.right), float(rect.top)
+
+
 def read_pdf_pdfium(path: str | Path, *, tables: bool = True) -> RawDocument:
     """Read a PDF with PDFium into lines (one per printed line) in reading order.
 
@@ -296,7 +588,9 @@ def read_pdf_pdfium(path: str | Path, *, tables: bool = True) -> RawDocument:
     reports it as ``no_text_layer``. Pages and text pages are closed as they are
     read, so memory stays flat however long the document is.
     """
-    from pipeline.extract.pdfium_tables import page_tables
+    import pypdfium2 as pdfium
+
+    from pipeline.extract.pdfium_tables import handle_tables
 
     path = Path(path)
     lines: list[Line] = []
@@ -305,19 +599,28 @@ def read_pdf_pdfium(path: str | Path, *, tables: bool = True) -> RawDocument:
     doc = _open(path)
     try:
         meta = {k.lower(): str(v) for k, v in doc.get_metadata_dict(skip_empty=True).items() if v}
+        # raw pages and text pages (pypdfium2's wrappers add a finalizer and
+        # bookkeeping per page), closed as soon as the page is read
+        raw = pdfium.raw
         for index in range(len(doc)):
             number = index + 1
             page = tp = None
             try:
-                page = doc[index]
-                left, bottom, right, top = _page_box(page)
+                page = raw.FPDF_LoadPage(doc.raw, index)
+                if not page:
+                    raise pdfium.PdfiumError("Failed to load page.")
+                left, bottom, right, top = _raw_page_box(raw, page)
                 width, height = right - left, top - bottom
                 pages.append(Page(number, width, height))
-                tp = page.get_textpage()
-                chars = page_chars(tp.raw, top, left)
-                blocks: list[TableBlock] = (
-                    page_tables(page, chars, page_top=top, page_left=left) if tables else []
-                )
+                tp = raw.FPDFText_LoadPage(page)
+                if not tp:
+                    raise pdfium.PdfiumError("Failed to load text page.")
+                chars = page_columns(tp, top, left)
+                blocks: list[TableBlock] = []
+                if tables:
+                    blocks = handle_tables(
+                        page, chars, page_top=top, page_left=left, width=width, height=height
+                    )
                 lines.extend(
                     chars_to_lines(chars, page=number, width=width, height=height, tables=blocks)
                 )
@@ -325,10 +628,10 @@ def read_pdf_pdfium(path: str | Path, *, tables: bool = True) -> RawDocument:
                 warnings.append(f"page {number}: {type(exc).__name__}: {exc}")
                 log.warning("%s: page %d could not be read: %s", path.name, number, exc)
             finally:
-                if tp is not None:
-                    tp.close()
-                if page is not None:
-                    page.close()
+                if tp:
+                    raw.FPDFText_ClosePage(tp)
+                if page:
+                    raw.FPDF_ClosePage(page)
     finally:
         doc.close()
     return RawDocument(lines=lines, pages=pages, paged=True, meta=meta, warnings=warnings)

@@ -22,9 +22,12 @@ A ruled box whose rows hold one cell of text each is a text frame, not a table:
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Sequence
 from types import SimpleNamespace
 
-from pipeline.extract.layout import Char, TableBlock, chars_to_lines, table_block
+import numpy as np
+
+from pipeline.extract.layout import Char, PageChars, TableBlock, chars_to_lines, table_block
 
 #: A page needs this many straight path segments (a 2x2 grid has 6 lines, a box 4)
 #: before its paths are read as table edges.
@@ -34,24 +37,96 @@ _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _AXIS_TOL = 0.01
 
 
-def _objects(raw, container, count_fn, get_fn):
-    for i in range(count_fn(container)):
-        yield get_fn(container, i)
+class _Ptr(ctypes.c_void_p):
+    """A pointer result that stays a ctypes object (a plain ``c_void_p`` restype would
+    turn it into an int, which a call without argtypes would pass as a 32-bit int)."""
 
 
-def _path_segment_count(raw, page_handle) -> int:
-    """Straight segments of the page's path objects (forms included); cheap."""
+class _PathApi:
+    """The PDFium functions called per page object and per path segment, bound once
+    without argument conversion (about four times cheaper than pypdfium2's bindings);
+    callers pass exactly the C types they take."""
+
+    def __init__(self) -> None:
+        import pypdfium2.raw as raw
+
+        def bare(fn, restype=ctypes.c_int):
+            return ctypes.CFUNCTYPE(restype)(ctypes.cast(fn, ctypes.c_void_p).value)
+
+        self.count_objects = bare(raw.FPDFPage_CountObjects)
+        self.get_object = bare(raw.FPDFPage_GetObject, _Ptr)
+        self.form_count_objects = bare(raw.FPDFFormObj_CountObjects)
+        self.form_get_object = bare(raw.FPDFFormObj_GetObject, _Ptr)  # index: c_ulong
+        self.object_type = bare(raw.FPDFPageObj_GetType)
+        self.object_matrix = bare(raw.FPDFPageObj_GetMatrix)
+        self.object_bounds = bare(raw.FPDFPageObj_GetBounds)
+        self.count_segments = bare(raw.FPDFPath_CountSegments)
+        self.get_segment = bare(raw.FPDFPath_GetPathSegment, _Ptr)
+        self.segment_point = bare(raw.FPDFPathSegment_GetPoint)
+        self.segment_type = bare(raw.FPDFPathSegment_GetType)
+        self.segment_close = bare(raw.FPDFPathSegment_GetClose)
+        self.PATH, self.FORM = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
+        self.MOVETO, self.LINETO = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_LINETO
+        self.matrix = raw.FS_MATRIX()
+        self.matrix_ref = ctypes.byref(self.matrix)
+        self.bounds = [ctypes.c_float() for _ in range(4)]
+        self.bounds_refs = [ctypes.byref(v) for v in self.bounds]
+
+
+_PATH_API: _PathApi | None = None
+
+
+def _path_api() -> _PathApi:
+    global _PATH_API
+    if _PATH_API is None:
+        _PATH_API = _PathApi()
+    return _PATH_API
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _own_matrix(api: _PathApi, obj) -> tuple[float, ...]:
+    if api.object_matrix(obj, api.matrix_ref):
+        m = api.matrix
+        return (m.a, m.b, m.c, m.d, m.e, m.f)
+    return _IDENTITY
+
+
+_Path = tuple[_Ptr, tuple[float, ...], int]  # a path object, the forms' matrix, its segments
+
+
+def _page_paths(page_handle) -> tuple[int, list[_Path]]:
+    """Segments of the page's path objects (forms included), and each path object with
+    the matrix of the forms around it, in the order the edges are read.
+
+    One walk over the page objects (a page holds one to several hundred, text
+    objects included); the paths' own matrices and segments are read only when the
+    page has enough segments to be a table candidate.
+    """
+    api = _path_api()
+    path_kind, form_kind, object_type = api.PATH, api.FORM, api.object_type
+    count_segments = api.count_segments
     total = 0
-    stack = [(page_handle, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject)]
+    paths: list[_Path] = []
+    stack: list[tuple[object, tuple[float, ...], bool]] = [(page_handle, _IDENTITY, False)]
     while stack:
-        container, count_fn, get_fn = stack.pop()
-        for obj in _objects(raw, container, count_fn, get_fn):
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_PATH:
-                total += raw.FPDFPath_CountSegments(obj)
-            elif kind == raw.FPDF_PAGEOBJ_FORM:
-                stack.append((obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject))
-    return total
+        container, outer, is_form = stack.pop()
+        if is_form:
+            n = api.form_count_objects(container)
+            objects = (api.form_get_object(container, ctypes.c_ulong(i)) for i in range(n))
+        else:
+            get = api.get_object
+            objects = (get(container, i) for i in range(api.count_objects(container)))
+        for obj in objects:
+            kind = object_type(obj)
+            if kind == path_kind:
+                n = count_segments(obj)
+                total += n
+                paths.append((obj, outer, n))
+            elif kind == form_kind:
+                stack.append((obj, _mul(_own_matrix(api, obj), outer), True))
+    return total, paths
 
 
 def _mul(m1: tuple[float, ...], m2: tuple[float, ...]) -> tuple[float, ...]:
@@ -71,43 +146,67 @@ def _mul(m1: tuple[float, ...], m2: tuple[float, ...]) -> tuple[float, ...]:
 def page_edges(page_handle, *, page_top: float, page_left: float = 0.0) -> list[dict]:
     """Every straight horizontal or vertical path segment of a page as a pdfplumber edge.
 
-    Coordinates are in points from the page's top-left, like pdfplumber's.
+    Coordinates are in points from the page's top-left, like pdfplumber's. Segments
+    shorter than :data:`MIN_EDGE_LENGTH` are left out: pdfplumber's table finder
+    drops them before anything else.
     """
-    import pypdfium2.raw as raw
+    return _edges(_page_paths(page_handle)[1], page_top=page_top, page_left=page_left)
 
-    matrix = raw.FS_MATRIX()
+
+#: pdfplumber's table finder drops edges shorter than this first thing
+#: (``edge_min_length_prefilter``), so shorter ones are not made.
+MIN_EDGE_LENGTH = 1.0
+#: A path object of at least this many segments has its bounding box checked first:
+#: when it is smaller than ``_TINY`` both ways, none of its edges could be long enough.
+_CHECK_BOUNDS_FROM = 8
+_TINY = 0.9
+
+
+def _too_small(api: _PathApi, obj: _Ptr, outer: tuple[float, ...]) -> bool:
+    """Whether every segment of the path object is shorter than an edge can be.
+
+    The object's bounds (its own matrix applied) are scaled by the matrix of the
+    forms around it; the margin to :data:`MIN_EDGE_LENGTH` covers rounding.
+    """
+    if not api.object_bounds(obj, *api.bounds_refs):
+        return False
+    left, bottom, right, top = (v.value for v in api.bounds)
+    w, h = right - left, top - bottom
+    a, b, c, d = outer[:4]
+    return abs(a) * w + abs(c) * h < _TINY and abs(b) * w + abs(d) * h < _TINY
+
+
+def _edges(paths: list[_Path], *, page_top: float, page_left: float) -> list[dict]:
+    api = _path_api()
     x, y = ctypes.c_float(), ctypes.c_float()
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    get_segment, segment_point = api.get_segment, api.segment_point
+    segment_type, segment_close = api.segment_type, api.segment_close
+    moveto, lineto = api.MOVETO, api.LINETO
     edges: list[dict] = []
-    identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    stack = [(page_handle, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, identity)]
-    while stack:
-        container, count_fn, get_fn, outer = stack.pop()
-        for obj in _objects(raw, container, count_fn, get_fn):
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
-                continue
-            own = identity
-            if raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
-                own = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
-            m = _mul(own, outer)
-            if kind == raw.FPDF_PAGEOBJ_FORM:
-                stack.append((obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m))
-                continue
-            points: list[tuple[float, float]] = []  # the current subpath
-            for i in range(raw.FPDFPath_CountSegments(obj)):
-                seg = raw.FPDFPath_GetPathSegment(obj, i)
-                raw.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
-                px = m[0] * x.value + m[2] * y.value + m[4] - page_left
-                py = page_top - (m[1] * x.value + m[3] * y.value + m[5])
-                kind_seg = raw.FPDFPathSegment_GetType(seg)
-                if kind_seg == raw.FPDF_SEGMENT_MOVETO or not points:
-                    points = [(px, py)]
-                else:
-                    if kind_seg == raw.FPDF_SEGMENT_LINETO:
-                        _add_edge(edges, points[-1], (px, py))
-                    points.append((px, py))
-                if raw.FPDFPathSegment_GetClose(seg) and len(points) > 2:
-                    _add_edge(edges, points[-1], points[0])
+    for obj, outer, n in paths:
+        if n >= _CHECK_BOUNDS_FROM and _too_small(api, obj, outer):
+            continue
+        m0, m1, m2, m3, m4, m5 = _mul(_own_matrix(api, obj), outer)
+        # the current subpath: its first and last points and how many it has
+        first = last = (0.0, 0.0)
+        count = 0
+        for i in range(n):
+            seg = get_segment(obj, i)
+            segment_point(seg, x_ref, y_ref)
+            px = m0 * x.value + m2 * y.value + m4 - page_left
+            py = page_top - (m1 * x.value + m3 * y.value + m5)
+            kind_seg = segment_type(seg)
+            if kind_seg == moveto or not count:
+                first = last = (px, py)
+                count = 1
+            else:
+                if kind_seg == lineto:
+                    _add_edge(edges, last, (px, py))
+                last = (px, py)
+                count += 1
+            if count > 2 and segment_close(seg):
+                _add_edge(edges, last, first)
     return edges
 
 
@@ -117,9 +216,13 @@ def _add_edge(edges: list[dict], p0: tuple[float, float], p1: tuple[float, float
     if abs(p0[1] - p1[1]) < _AXIS_TOL:
         orientation = "h"
         top = bottom = (p0[1] + p1[1]) / 2
+        if x1 - x0 < MIN_EDGE_LENGTH:
+            return
     elif abs(p0[0] - p1[0]) < _AXIS_TOL:
         orientation = "v"
         x0 = x1 = (p0[0] + p1[0]) / 2
+        if bottom - top < MIN_EDGE_LENGTH:
+            return
     else:
         return
     edges.append(
@@ -137,7 +240,19 @@ def _add_edge(edges: list[dict], p0: tuple[float, float], p1: tuple[float, float
     )
 
 
-def find_tables(edges: list[dict], chars: list[Char], *, width: float, height: float):
+def _could_hold_a_table(edges: list[dict]) -> bool:
+    """At least three horizontal and three vertical edges.
+
+    A table that :func:`table_block` keeps has two rows (three distinct heights:
+    both rows' tops and the second row's bottom) and a row with two cells (three
+    distinct x: both cells' left sides and the second one's right side); each of
+    those is an edge of its own after pdfplumber merges edges.
+    """
+    horizontal = sum(1 for e in edges if e["orientation"] == "h")
+    return horizontal >= 3 and len(edges) - horizontal >= 3
+
+
+def find_tables(edges: list[dict], *, width: float, height: float):
     """Run pdfplumber's table finder on ``edges``; return its tables (cells as bboxes)."""
     from pdfplumber.table import TableFinder
 
@@ -145,37 +260,90 @@ def find_tables(edges: list[dict], chars: list[Char], *, width: float, height: f
     return TableFinder(page, _TABLE_SETTINGS).tables
 
 
-def _cell_text(chars: list[Char], cell: tuple[float, float, float, float], page: int) -> str:
+def _inside(cx: np.ndarray, cy: np.ndarray, cell: tuple[float, float, float, float]) -> np.ndarray:
+    """Which characters (by the centres of their boxes) stand inside a cell."""
     x0, top, x1, bottom = cell
-    inside = [
-        c for c in chars if x0 <= (c.x0 + c.x1) / 2 < x1 and top <= (c.top + c.bottom) / 2 < bottom
-    ]
-    if not inside:
+    return (x0 <= cx) & (cx < x1) & (top <= cy) & (cy < bottom)
+
+
+def _cell_text(chars: PageChars, cx, cy, cell: tuple[float, float, float, float], page: int) -> str:
+    inside = _inside(cx, cy, cell)
+    if not inside.any():
         return ""
-    lines = chars_to_lines(inside, page=page, width=x1 + 1, height=bottom + 1)
+    _x0, _top, x1, bottom = cell
+    lines = chars_to_lines(chars.take(inside), page=page, width=x1 + 1, height=bottom + 1)
     return "\n".join(line.text for line in lines)
 
 
+def _could_be_table(rows: list[list[bool]]) -> bool:
+    """Whether rows whose cells may hold text (True) could pass :func:`table_block`.
+
+    A cell with no visible character inside has no text, so when even these upper
+    bounds give fewer than two rows with text or no row with two cells of text, the
+    cell texts need not be read: the table is a text frame or empty.
+    """
+    kept = [r for r in rows if any(r)]
+    return len(kept) >= 2 and max(sum(r) for r in kept) >= 2
+
+
 def page_tables(
-    page, chars: list[Char], *, page_top: float, page_left: float = 0.0, number: int = 0
+    page,
+    chars: Sequence[Char] | PageChars,
+    *,
+    page_top: float,
+    page_left: float = 0.0,
+    number: int = 0,
 ) -> list[TableBlock]:
     """Tables of one PDFium page drawn with ruling lines, as :class:`TableBlock` objects."""
-    import pypdfium2.raw as raw
-
-    handle = page.raw
-    if _path_segment_count(raw, handle) < MIN_SEGMENTS_FOR_TABLES:
-        return []
-    edges = page_edges(handle, page_top=page_top, page_left=page_left)
-    if len(edges) < 6:
-        return []
     left, bottom, right, top = page.get_bbox()
+    return handle_tables(
+        page.raw,
+        chars,
+        page_top=page_top,
+        page_left=page_left,
+        width=right - left,
+        height=top - bottom,
+        number=number,
+    )
+
+
+def handle_tables(
+    page_handle,
+    chars: Sequence[Char] | PageChars,
+    *,
+    page_top: float,
+    page_left: float,
+    width: float,
+    height: float,
+    number: int = 0,
+) -> list[TableBlock]:
+    """:func:`page_tables` for a raw ``FPDF_PAGE`` handle and the page's size."""
+    total, paths = _page_paths(page_handle)
+    if total < MIN_SEGMENTS_FOR_TABLES:
+        return []
+    edges = _edges(paths, page_top=page_top, page_left=page_left)
+    if not _could_hold_a_table(edges):
+        return []
+    tables = find_tables(edges, width=width, height=height)
+    if not tables:
+        return []
+    pc = chars if isinstance(chars, PageChars) else PageChars.from_chars(chars)
+    cx, cy = (pc.x0 + pc.x1) / 2, (pc.top + pc.bottom) / 2
+    visible = np.fromiter((bool(t.strip()) for t in pc.text), dtype=bool, count=len(pc))
+    vx, vy = cx[visible], cy[visible]
     blocks = []
-    for table in find_tables(edges, chars, width=right - left, height=top - bottom):
-        rows = []
-        for row in table.rows:
-            rows.append(
-                [None if cell is None else _cell_text(chars, cell, number) for cell in row.cells]
-            )
+    for table in tables:
+        cells = [row.cells for row in table.rows]
+        may_hold_text = [
+            [cell is not None and bool(_inside(vx, vy, cell).any()) for cell in row]
+            for row in cells
+        ]
+        if not _could_be_table(may_hold_text):
+            continue
+        rows = [
+            [None if cell is None else _cell_text(pc, cx, cy, cell, number) for cell in row]
+            for row in cells
+        ]
         block = table_block(table.bbox, rows)
         if block is not None:
             blocks.append(block)
