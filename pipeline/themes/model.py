@@ -425,7 +425,7 @@ def write_compact(model: ThemeModel, stem: Path) -> None:
     stem.parent.mkdir(parents=True, exist_ok=True)
     with store.atomic_path(stem.with_suffix(".npz")) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **arrays)
-    store.write_json(tree, stem.with_suffix(".json"))
+    store.write_json(tree, stem.with_suffix(".json"), indent=None)
     back = read_compact(stem)
     again: dict[str, np.ndarray] = {}
     same = back is not None and _encode(back.pipeline, again) == tree["pipeline"]

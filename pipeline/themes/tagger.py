@@ -425,7 +425,9 @@ def tag_documents(
             for i, r in zip(members[doc_id], rows, strict=True):
                 found[i] = r
             if cache_dir is not None:
-                store.write_json({"key": keys[doc_id], "rows": rows}, cache_dir / f"{doc_id}.json")
+                store.write_json(
+                    {"key": keys[doc_id], "rows": rows}, cache_dir / f"{doc_id}.json", indent=None
+                )
     if cache_dir is not None and cache_dir.is_dir():
         for f in cache_dir.glob("*.json"):
             if f.stem not in members:
