@@ -1,14 +1,20 @@
-"""Compare two extraction outputs (documents.parquet + passages.parquet) passage by passage.
+"""Compare two output folders: every file byte for byte, differing tables row by row.
 
 Usage::
 
-    python scripts/compare_outputs.py REFERENCE_DIR NEW_DIR [--limit 40]
+    python scripts/compare_outputs.py REFERENCE_DIR NEW_DIR [--limit 60]
 
-Prints every document row whose columns differ and every passage that differs in
-doc_id/seq/page/page_end/ref/parent_ref/kind/speaker/text (aligned on the passage
-text where passages were added or removed, so one split paragraph shows as one
-difference, not as every later seq shifting). Exits 0 when both are identical, 1
-otherwise. Used to check that a speed-up leaves extraction's output unchanged.
+Every file under the reference folder (the cache in ``.cache/`` aside) must exist
+in the new folder with the same bytes, and the new folder may hold no other file:
+runs are deterministic (sorted tables, no timestamps, fixed ZIP times), so a
+speed-up that leaves the output alone leaves the bytes alone. Where a file
+differs, the differences are printed: for ``documents.parquet`` the differing
+columns per document; for ``passages.parquet`` the passages that differ in
+page/page_end/ref/parent_ref/kind/speaker/text/ocr, aligned on their text (one
+split paragraph shows as one difference, not as every later ``seq`` shifting);
+for any other Parquet or CSV file the first differing rows. A folder holding
+only extraction's outputs (``sgpipe extract``) compares the same way. Exits 0 when
+both folders are identical, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -23,23 +29,31 @@ import pandas as pd
 PASSAGE_COLS = ["page", "page_end", "ref", "parent_ref", "kind", "speaker", "text", "ocr"]
 
 
-def _docs_diff(ref: pd.DataFrame, new: pd.DataFrame) -> list[str]:
-    out = []
-    a, b = ref.set_index("doc_id"), new.set_index("doc_id")
-    for doc_id in sorted(set(a.index) | set(b.index)):
-        if doc_id not in a.index or doc_id not in b.index:
-            out.append(f"document {doc_id}: only in {'new' if doc_id in b.index else 'reference'}")
-            continue
-        for col in sorted(set(a.columns) | set(b.columns)):
-            va, vb = a.loc[doc_id].get(col), b.loc[doc_id].get(col)
-            if str(va) != str(vb):
-                out.append(f"document {doc_id}.{col}: {_short(va)} -> {_short(vb)}")
-    return out
+def _files(root: Path) -> set[str]:
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and ".cache" not in p.relative_to(root).parts
+    }
 
 
 def _short(value: object, limit: int = 300) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _docs_diff(ref: pd.DataFrame, new: pd.DataFrame) -> list[str]:
+    out = []
+    a, b = ref.set_index("doc_id"), new.set_index("doc_id")
+    for doc_id in sorted(set(a.index) | set(b.index)):
+        if doc_id not in a.index or doc_id not in b.index:
+            out.append(f"  document {doc_id}: only in {'new' if doc_id in b.index else 'reference'}")
+            continue
+        for col in sorted(set(a.columns) | set(b.columns)):
+            va, vb = a.loc[doc_id].get(col), b.loc[doc_id].get(col)
+            if str(va) != str(vb):
+                out.append(f"  document {doc_id}.{col}: {_short(va)} -> {_short(vb)}")
+    return out
 
 
 def _row(p: pd.Series) -> tuple:
@@ -58,25 +72,64 @@ def _passages_diff(ref: pd.DataFrame, new: pd.DataFrame) -> list[str]:
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             if op == "equal":
                 continue
-            out.append(f"--- {doc_id}: {op} reference seq {i1}-{i2 - 1} / new seq {j1}-{j2 - 1}")
+            out.append(f"  {doc_id}: {op} reference seq {i1}-{i2 - 1} / new seq {j1}-{j2 - 1}")
             for p in ra[i1:i2]:
-                out.append(f"  - {dict(zip(PASSAGE_COLS, p, strict=False))}")
+                out.append(f"    - {dict(zip(PASSAGE_COLS, p, strict=False))}")
             for p in rb[j1:j2]:
-                out.append(f"  + {dict(zip(PASSAGE_COLS, p, strict=False))}")
+                out.append(f"    + {dict(zip(PASSAGE_COLS, p, strict=False))}")
     return out
 
 
-def compare(reference: Path, new: Path) -> list[str]:
+def _rows_diff(x: pd.DataFrame, y: pd.DataFrame, limit: int) -> list[str]:
+    out = []
+    if list(x.columns) != list(y.columns):
+        out.append(f"  columns: {list(x.columns)} -> {list(y.columns)}")
+    if len(x) != len(y):
+        out.append(f"  rows: {len(x)} -> {len(y)}")
+    if list(x.dtypes.astype(str)) != list(y.dtypes.astype(str)):
+        out.append(f"  dtypes: {list(x.dtypes.astype(str))} -> {list(y.dtypes.astype(str))}")
+    shown = 0
+    for i in range(min(len(x), len(y))):
+        ra, rb = x.iloc[i].astype(str).tolist(), y.iloc[i].astype(str).tolist()
+        if ra != rb:
+            cols = [c for c, va, vb in zip(x.columns, ra, rb, strict=False) if va != vb]
+            before = [ra[list(x.columns).index(c)] for c in cols]
+            after = [rb[list(y.columns).index(c)] for c in cols]
+            out.append(f"  row {i}: {cols}: {before} -> {after}")
+            shown += 1
+            if shown >= limit:
+                break
+    return out
+
+
+def _table_diff(a: Path, b: Path, limit: int) -> list[str]:
+    read = pd.read_parquet if a.suffix == ".parquet" else lambda p: pd.read_csv(p, dtype=str)
+    try:
+        x, y = read(a), read(b)
+    except Exception as exc:  # a damaged file is a difference too
+        return [f"  cannot read: {exc}"]
+    if a.name == "documents.parquet" and "doc_id" in x and "doc_id" in y:
+        out = _docs_diff(x, y)
+    elif a.name == "passages.parquet" and "doc_id" in x and "doc_id" in y:
+        out = _passages_diff(x, y)
+    else:
+        out = _rows_diff(x, y, limit)
+    return out or ["  same values, different bytes (encoding or metadata)"]
+
+
+def compare(reference: Path, new: Path, *, limit: int = 5) -> list[str]:
     """Differences between two output folders, as printable lines (empty: identical)."""
-    diffs = _docs_diff(
-        pd.read_parquet(reference / "documents.parquet"),
-        pd.read_parquet(new / "documents.parquet"),
-    )
-    diffs += _passages_diff(
-        pd.read_parquet(reference / "passages.parquet"),
-        pd.read_parquet(new / "passages.parquet"),
-    )
-    return diffs
+    ref_files, new_files = _files(reference), _files(new)
+    out = [f"only in reference: {f}" for f in sorted(ref_files - new_files)]
+    out += [f"only in new: {f}" for f in sorted(new_files - ref_files)]
+    for name in sorted(ref_files & new_files):
+        a, b = reference / name, new / name
+        if a.read_bytes() == b.read_bytes():
+            continue
+        out.append(f"differs: {name}")
+        if a.suffix in (".parquet", ".csv"):
+            out += _table_diff(a, b, limit)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,13 +138,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("new", type=Path)
     parser.add_argument("--limit", type=int, default=60, help="print at most this many lines")
     args = parser.parse_args(argv)
-    diffs = compare(args.reference, args.new)
+    diffs = compare(args.reference, args.new, limit=5)
     for line in diffs[: args.limit]:
         print(line)
     if len(diffs) > args.limit:
         print(f"... {len(diffs) - args.limit} more lines")
-    print("identical" if not diffs else f"{len(diffs)} difference lines")
-    return 0 if not diffs else 1
+    n = len(_files(args.reference))
+    print(f"{n} files compared: {'identical' if not diffs else 'DIFFERENT'}", file=sys.stderr)
+    return 1 if diffs else 0
 
 
 if __name__ == "__main__":
