@@ -84,7 +84,7 @@ test: setup ## run the tests (end-to-end tests read ../shared/corpus when presen
 	$(PY) -m pytest -q
 
 lint: setup ## check the code with ruff
-	$(VENV)/bin/ruff check pipeline tests scripts
+	$(VENV)/bin/ruff check pipeline tests scripts notebooks
 
 bench: setup ## measure pages/s, words/s and memory per stage (generated 1,000 pages + ../shared/corpus), then stage timings and the incremental re-run
 	$(PY) scripts/bench.py

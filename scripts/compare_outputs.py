@@ -47,7 +47,8 @@ def _docs_diff(ref: pd.DataFrame, new: pd.DataFrame) -> list[str]:
     a, b = ref.set_index("doc_id"), new.set_index("doc_id")
     for doc_id in sorted(set(a.index) | set(b.index)):
         if doc_id not in a.index or doc_id not in b.index:
-            out.append(f"  document {doc_id}: only in {'new' if doc_id in b.index else 'reference'}")
+            side = "new" if doc_id in b.index else "reference"
+            out.append(f"  document {doc_id}: only in {side}")
             continue
         for col in sorted(set(a.columns) | set(b.columns)):
             va, vb = a.loc[doc_id].get(col), b.loc[doc_id].get(col)
