@@ -113,17 +113,67 @@ def tfidf_matrix(texts: Sequence[str], *, return_vocabulary: bool = False):
 
     The vocabulary and IDF come from ``texts`` themselves, so the weights reflect
     the documents being compared and nothing is learnt from elsewhere. With
-    ``return_vocabulary`` the column terms are returned too.
-    """
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    ``return_vocabulary`` the column terms are returned too, in sorted order.
 
-    vec = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, min_df=1, norm="l2")
-    try:
-        matrix = vec.fit_transform(list(texts))
-        vocab = list(vec.get_feature_names_out())
-    except ValueError:  # no text, or stop words only
+    The weighting is scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` with its
+    defaults (smoothed IDF ``ln((1 + n) / (1 + df)) + 1``, term frequency
+    ``1 + ln(count)``, rows scaled to unit length), computed here with numpy and
+    scipy because importing scikit-learn costs about a second per run, more than
+    the computation; ``tests/test_textsim.py`` checks that both agree.
+    """
+    from scipy.sparse import csr_matrix
+
+    vocabulary: dict[str, int] = {}
+    indices: list[int] = []
+    counts: list[int] = []
+    indptr = [0]
+    for text in texts:
+        row: dict[int, int] = {}
+        for term in _analyzer(text):
+            col = vocabulary.setdefault(term, len(vocabulary))
+            row[col] = row.get(col, 0) + 1
+        indices.extend(row)
+        counts.extend(row.values())
+        indptr.append(len(indices))
+    if not vocabulary:  # no text, or stop words only
         matrix, vocab = np.zeros((len(texts), 0)), []
+        return (matrix, vocab) if return_vocabulary else matrix
+    n_terms = len(vocabulary)
+    # columns numbered by first sight, each row in that order (as scikit-learn stores it)
+    matrix = csr_matrix(
+        (np.asarray(counts, dtype=np.float64), indices, indptr), shape=(len(texts), n_terms)
+    )
+    matrix.sort_indices()
+    vocab = sorted(vocabulary)
+    sorted_col = np.empty(n_terms, dtype=matrix.indices.dtype)
+    sorted_col[[vocabulary[t] for t in vocab]] = np.arange(n_terms, dtype=matrix.indices.dtype)
+    matrix.indices = sorted_col[matrix.indices]  # sorted-vocabulary columns, order kept
+    matrix.has_sorted_indices = False
+    data = matrix.data
+    np.log(data, out=data)
+    data += 1.0
+    df = np.bincount(matrix.indices, minlength=n_terms).astype(np.float64)
+    data *= (np.log((len(texts) + 1) / (df + 1.0)) + 1.0)[matrix.indices]
+    _scale_rows_to_unit_length(matrix)
     return (matrix, vocab) if return_vocabulary else matrix
+
+
+def _scale_rows_to_unit_length(matrix) -> None:
+    """Divide each row of a CSR matrix by its Euclidean length, in place.
+
+    The squares are summed one position of the rows at a time, in stored order, so
+    each sum is made in the same order as scikit-learn's ``normalize`` makes it and
+    the result is the same to the last bit.
+    """
+    starts, lengths = matrix.indptr[:-1], np.diff(matrix.indptr)
+    squares = matrix.data * matrix.data
+    sums = np.zeros(len(lengths))
+    for k in range(int(lengths.max(initial=0))):
+        rows = np.flatnonzero(lengths > k)
+        sums[rows] += squares[starts[rows] + k]
+    norms = np.sqrt(sums)
+    norms[norms == 0.0] = 1.0
+    matrix.data /= np.repeat(norms, lengths)
 
 
 def cosine(a, b) -> np.ndarray:
