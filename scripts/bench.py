@@ -13,12 +13,12 @@ What it measures, on each corpus:
   targets are stated against), with 1 and 2 jobs;
 * ``extract[pdfium]`` and ``extract[pdfplumber]``: the extract stage (reading,
   layout, structure) with each PDF backend, with 1 and 2 jobs;
-* every stage registered in ``pipeline.run.STAGES``, by name, once: they run in
-  one process whatever ``--jobs`` says (only extraction is parallel);
-* ``pipeline[pdfium]``: extraction plus the stages the targets count (themes,
-  recommendations, links, tables), and ``pipeline+report[pdfium]`` plus the
-  report too, for each number of jobs (extraction's time for that number of jobs
-  plus the stages' one-process time);
+* a whole run with the PDFium backend for each number of jobs, as ``sgpipe run
+  --jobs N`` makes it (themes and links work per document in N processes, the
+  report writes its files in parallel): ``pipeline[pdfium]`` is extraction plus
+  the stages the targets count (themes, recommendations, links, tables),
+  ``pipeline+report[pdfium]`` the report too, and every stage registered in
+  ``pipeline.run.STAGES`` has its own row;
 * theme tagging alone, in one process: the rules (a cold run: misspellings are
   looked up as on a first run), and the model's own inference over the same
   passages (the model of ``models/themes.skops``, else one fitted on the spot on
@@ -290,7 +290,11 @@ def _run_pipeline(
     input_dir: str, output_dir: str, backend: str, jobs: int, stages: bool = True
 ) -> dict:
     """Extraction, then (``stages``) each registered stage, timed; runs in a fresh process."""
+    import logging
+
     import pandas as pd
+
+    logging.getLogger("pipeline").setLevel(logging.ERROR)  # files it cannot read are expected
 
     from pipeline import run
     from pipeline.extract.extractor import ExtractOptions
@@ -444,20 +448,17 @@ def bench_corpus(
 ) -> dict:
     """Every measurement on one folder of documents (pdfplumber's on a page sample).
 
-    Extraction is timed for every backend and number of jobs. The later stages run
-    in one process whatever ``--jobs`` says, so they are timed once (after a PDFium
-    extraction with 1 job); ``pipeline`` rows add them to each extraction time:
-    ``pipeline[...]`` the stages of the targets, ``pipeline+report[...]`` all of them.
+    Extraction is timed for every backend and number of jobs; then a whole PDFium
+    run for each number of jobs, timed stage by stage: ``pipeline[pdfium]`` counts
+    its extraction and the stages of the targets, ``pipeline+report[pdfium]`` all of
+    them, and each stage has a row.
     """
     files = sorted(folder.glob("*.pdf"))
     sampled = sampled_corpus(name, folder, sample_every)
     out: dict = {"corpus": name, "path": str(folder), "files": len(files), "runs": [],
                  "sample_every": sample_every, "sample_path": str(sampled)}  # fmt: skip
     sample = f"1/{sample_every}" if sample_every > 1 else ""
-    stage_run = measure_pipeline(folder, "pdfium", 1, stages=True)
-    stage_times = {k: v for k, v in stage_run["times"].items() if k != "extract"}
-    stage_cpu = {k: v for k, v in stage_run["cpu"].items() if k != "extract"}
-    target = [k for k in stage_times if k in TARGET_STAGES]
+    target = ["extract", *TARGET_STAGES]
 
     def row(what: str, jobs: int, res: dict, seconds: float, cpu: float, smp: str, peak) -> dict:
         return {"what": what, "jobs": jobs, "sample": smp, "seconds": seconds,
@@ -477,20 +478,19 @@ def bench_corpus(
             out["runs"].append(
                 row(f"extract[{backend}]", jobs, res, ext, ext_cpu, smp, res["extract_peak_mib"])
             )
-            if slow:
-                continue
-            out["runs"].append(
-                row(f"pipeline[{backend}]", jobs, res, ext + sum(stage_times[k] for k in target),
-                    ext_cpu + sum(stage_cpu[k] for k in target), smp, None)
-            )  # fmt: skip
-            out["runs"].append(
-                row(f"pipeline+report[{backend}]", jobs, res, ext + sum(stage_times.values()),
-                    ext_cpu + sum(stage_cpu.values()), smp, stage_run["peak_mib"])
-            )  # fmt: skip
-    for stage, seconds in stage_times.items():
+    for jobs in jobs_list:
+        whole = measure_pipeline(folder, "pdfium", jobs, stages=True)
+        times, cpu = whole["times"], whole["cpu"]
         out["runs"].append(
-            row(f"  {stage}", 1, stage_run, seconds, stage_cpu[stage], "", None)
+            row("pipeline[pdfium]", jobs, whole, sum(times[k] for k in target if k in times),
+                sum(cpu[k] for k in target if k in cpu), "", None)
         )  # fmt: skip
+        out["runs"].append(
+            row("pipeline+report[pdfium]", jobs, whole, sum(times.values()),
+                sum(cpu.values()), "", whole["peak_mib"])
+        )  # fmt: skip
+        for stage, seconds in times.items():
+            out["runs"].append(row(f"  {stage}", jobs, whole, seconds, cpu[stage], "", None))
     for run in out["runs"]:
         run["pages_per_s"] = _rate(run["pages"], run["seconds"])
         run["words_per_s"] = _rate(run["words"], run["seconds"])
