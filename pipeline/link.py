@@ -839,6 +839,23 @@ def _empty_links() -> pd.DataFrame:
 # --- coverage and trace ------------------------------------------------------------------
 
 
+#: The columns of ``tables/recommendation_coverage.csv``, in order.
+COVERAGE_COLUMNS = [
+    "review",
+    "number",
+    "rec_id",
+    "short_text",
+    "addressees",
+    "linked_passages",
+    "linked_documents",
+    "first_mentioned",
+    "last_mentioned",
+    "latest_status",
+    "latest_status_doc",
+    "silent",
+]
+
+
 def coverage(
     recommendations: pd.DataFrame,
     links: pd.DataFrame,
@@ -854,20 +871,7 @@ def coverage(
     latest linked passage that states one: latest document date, then reading
     order), ``latest_status_doc`` and ``silent`` (no later document mentions it).
     """
-    cols = [
-        "review",
-        "number",
-        "rec_id",
-        "short_text",
-        "addressees",
-        "linked_passages",
-        "linked_documents",
-        "first_mentioned",
-        "last_mentioned",
-        "latest_status",
-        "latest_status_doc",
-        "silent",
-    ]
+    cols = COVERAGE_COLUMNS
     if recommendations.empty:
         return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
     dates = dict(zip(documents["doc_id"], documents["date"].fillna(""), strict=True))

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.link import COVERAGE_COLUMNS
 
 REVIEW = "child-l-review-pdf"
 PROGRESS = "progress-report-docx"
@@ -525,22 +526,6 @@ def write_stage_outputs(folder: Path, *, with_planned_columns: bool = True) -> P
     store.write_table(recommendations_frame(), schema.RECOMMENDATIONS, folder)
     store.write_table(links_frame(), schema.LINKS, folder)
     return folder
-
-
-COVERAGE_COLUMNS = [
-    "review",
-    "number",
-    "rec_id",
-    "short_text",
-    "addressees",
-    "linked_passages",
-    "linked_documents",
-    "first_mentioned",
-    "last_mentioned",
-    "latest_status",
-    "latest_status_doc",
-    "silent",
-]
 
 
 def coverage_double(
