@@ -204,7 +204,7 @@ def _report(result: ExtractResult, output_dir: Path, strict: bool) -> None:
     dupes = int((docs["status"] == "duplicate").sum()) if len(docs) else 0
     if not _quiet():
         click.echo(
-            f"{len(docs)} documents ({result.extracted} read, {result.cached} unchanged"
+            f"{len(docs)} documents ({result.extracted} processed, {result.cached} unchanged"
             f"{f', {dupes} duplicate' if dupes else ''}, {len(failed)} could not be read); "
             f"{len(result.passages)} passages -> {output_dir}",
             err=True,
@@ -287,6 +287,7 @@ def extract(
     is_flag=True,
     help="Leave out themes whose every mention is negated (kept and marked by default).",
 )
+@jobs_option
 def tag(
     output_dir: Path,
     codebook: Path | None,
@@ -295,6 +296,7 @@ def tag(
     reviews_path: Path,
     model_threshold: float,
     drop_negated: bool,
+    jobs: int | None,
 ) -> None:
     """Tag the themes of every passage: passages.parquet -> themes.parquet.
 
@@ -311,7 +313,7 @@ def tag(
         raise click.ClickException(
             f"{output_dir}: no passages.parquet (run `sgpipe extract` or `sgpipe run` first)"
         )
-    cfg = RunConfig(input_dir=Path("."), output_dir=output_dir, themes=options)
+    cfg = RunConfig(input_dir=Path("."), output_dir=output_dir, jobs=jobs, themes=options)
     try:
         themes = tag_stage(cfg)
     except _theme_errors() as exc:
@@ -457,7 +459,8 @@ def recommendations(input_dir: Path, output_dir: Path) -> None:
 @main.command()
 @input_option
 @output_option
-def link(input_dir: Path, output_dir: Path) -> None:
+@jobs_option
+def link(input_dir: Path, output_dir: Path, jobs: int | None) -> None:
     """Link later passages to the recommendations they report on (links.parquet).
 
     Also writes tables/recommendation_coverage.csv. Needs `sgpipe recommendations`.
@@ -470,7 +473,7 @@ def link(input_dir: Path, output_dir: Path) -> None:
         schema.RECOMMENDATIONS,
         hint="run `sgpipe recommendations` first",
     )
-    links = link_stage(RunConfig(input_dir=input_dir, output_dir=output_dir))
+    links = link_stage(RunConfig(input_dir=input_dir, output_dir=output_dir, jobs=jobs))
     click.echo(
         f"{len(links)} links to {links['rec_id'].nunique()} recommendation(s) -> "
         f"{output_dir / schema.LINKS.filename}, {output_dir / COVERAGE_CSV}",
@@ -727,14 +730,14 @@ def _say(message: str) -> None:
         click.echo(message, err=True)
 
 
-def _outputs(output_dir: Path) -> RunConfig:
+def _outputs(output_dir: Path, jobs: int | None = None) -> RunConfig:
     """A config for the stages that read only the outputs (tables, report, export)."""
     if not (output_dir / "documents.parquet").exists():
         raise click.ClickException(
             f"no pipeline outputs in {output_dir} (documents.parquet not found); "
             "run `sgpipe run` or `sgpipe extract` first"
         )
-    return RunConfig(input_dir=output_dir, output_dir=output_dir)
+    return RunConfig(input_dir=output_dir, output_dir=output_dir, jobs=jobs)
 
 
 @main.command()
@@ -757,7 +760,8 @@ def tables(output_dir: Path) -> None:
 
 @main.command()
 @output_option
-def report(output_dir: Path) -> None:
+@jobs_option
+def report(output_dir: Path, jobs: int | None) -> None:
     """Rebuild the briefings from the stage outputs.
 
     OUTPUT/tables/briefing.xlsx and briefing.md (the tables, formatted), and in
@@ -766,7 +770,7 @@ def report(output_dir: Path) -> None:
     """
     from pipeline.report import report_stage
 
-    paths = report_stage(_outputs(output_dir))
+    paths = report_stage(_outputs(output_dir, jobs))
     _say("report -> " + ", ".join(str(p.relative_to(output_dir)) for p in paths))
 
 

@@ -262,6 +262,17 @@ MANIFEST_COLUMNS = ("path", "doc_type", "title", "date", "review")
 DOC_TYPES = ("review", "minutes", "response", "action_plan", "report", "guidance", "other")
 
 
+def _is_calendar_date(text: str) -> bool:
+    """``yyyy-mm-dd`` naming a day that exists (``2022-13-45`` and ``2023-02-29`` do not)."""
+    if not re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def load_manifest(input_dir: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
     """Read the optional ``manifest.csv`` of an input folder: path -> overrides.
 
@@ -294,7 +305,9 @@ def load_manifest(input_dir: str | os.PathLike[str]) -> dict[str, dict[str, str]
                     f"{path}, line {n}: doc_type {row['doc_type']!r} is not one of "
                     f"{', '.join(DOC_TYPES)}"
                 )
-            if row.get("date") and not re.fullmatch(r"\d{4}-\d\d-\d\d", row["date"]):
-                raise ManifestError(f"{path}, line {n}: date {row['date']!r} is not yyyy-mm-dd")
+            if row.get("date") and not _is_calendar_date(row["date"]):
+                raise ManifestError(
+                    f"{path}, line {n}: date {row['date']!r} is not a yyyy-mm-dd calendar date"
+                )
             out[rel] = row
     return out

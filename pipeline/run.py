@@ -129,6 +129,8 @@ def run_extract(cfg: RunConfig) -> ExtractResult:
     cache_dir = out / ".cache" / "extract"
     key_suffix = f"{cfg.options.key()};code={code_hash(EXTRACT_CODE)}"
     relpaths = list_inputs(input_dir)
+    for rel in sorted(set(manifest) - set(relpaths)):
+        log.warning("manifest.csv: %s: no such document in %s; its row is ignored", rel, input_dir)
     rows: dict[str, dict[str, Any]] = {}
     passages: dict[str, list[dict[str, Any]]] = {}
     todo: list[tuple[str, str]] = []

@@ -78,11 +78,59 @@ def test_bad_manifest_names_file_line_and_problem(tmp_path: Path) -> None:
     assert "manifest.csv, line 2: doc_type 'memo'" in result.stderr
 
 
+@pytest.mark.parametrize("day", ["2022-13-45", "2023-02-29", "14/03/2022"])
+def test_manifest_date_must_be_a_real_day(tmp_path: Path, day: str) -> None:
+    src = small_input(tmp_path)
+    (src / "manifest.csv").write_text(f"path,date\nhackney_minutes_child_q_2022.txt,{day}\n")
+    result = CliRunner().invoke(
+        main, ["extract", "--input", str(src), "--output", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1
+    assert f"manifest.csv, line 2: date '{day}' is not a yyyy-mm-dd calendar date" in result.stderr
+
+
+def test_manifest_row_for_a_missing_file_is_reported(tmp_path: Path) -> None:
+    src, out = small_input(tmp_path), tmp_path / "out"
+    (src / "manifest.csv").write_text("path,date\nminutes_2022.txt,2022-03-14\n")
+    result = CliRunner().invoke(main, ["extract", "--input", str(src), "--output", str(out)])
+    assert result.exit_code == 0
+    assert "manifest.csv: minutes_2022.txt: no such document" in result.stderr
+    assert len(pd.read_parquet(out / "documents.parquet")) == 3
+
+
 def test_second_run_uses_the_cache(tmp_path: Path) -> None:
     src, out = small_input(tmp_path), tmp_path / "out"
     runner = CliRunner()
     runner.invoke(main, ["extract", "--input", str(src), "--output", str(out)])
     first = (out / "passages.parquet").read_bytes()
     result = runner.invoke(main, ["extract", "--input", str(src), "--output", str(out)])
-    assert "0 read, 3 unchanged" in result.stderr
+    assert "0 processed, 3 unchanged" in result.stderr
     assert (out / "passages.parquet").read_bytes() == first
+
+
+@pytest.mark.parametrize("command", ["tag", "link", "report"])
+def test_stage_commands_take_jobs(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "--jobs" in result.output
+
+
+def test_stages_run_alone_give_the_same_outputs_for_any_jobs(
+    demo_run: Path, tmp_path: Path
+) -> None:
+    """`sgpipe tag`, `link` and `report` with --jobs 1 and 2 rebuild the outputs of
+    `sgpipe run` byte for byte."""
+    names = ["themes.parquet", "links.parquet", "tables/briefing.xlsx", "report/report.html"]
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        shutil.copytree(demo_run, out, ignore=shutil.ignore_patterns(".cache"))
+        for name in names:
+            (out / name).unlink()
+        for args in (
+            ["tag", "--output", str(out)],
+            ["link", "--input", str(DEMO), "--output", str(out)],
+            ["report", "--output", str(out)],
+        ):
+            result = CliRunner().invoke(main, [*args, "--jobs", jobs])
+            assert result.exit_code == 0, result.output
+        for name in names:
+            assert (out / name).read_bytes() == (demo_run / name).read_bytes(), (jobs, name)
