@@ -7,7 +7,8 @@ Writes (all documents are FICTIONAL, made for demonstrations and tests):
 - northbridge_child_l_review_2024.pdf           (fpdf2)  the Child L practice review
 - northbridge_progress_report_2024-11.docx      (python-docx) progress report on its recommendations
 - northbridge_scrutiny_minutes_2025-01-15.html  (hand-written HTML) scrutiny commission minutes
-- manifest.csv                                  metadata of the three documents
+- manifest.csv                                  metadata of the three documents and of the
+                                                Hackney minutes (which review they discuss)
 - recommendations.csv                           curated recommendations of a second fictional review
 - hackney_minutes_child_q_2022.txt              real public minutes, copied byte for byte from
                                                 ../shared/corpus/ when that folder is present
@@ -784,12 +785,18 @@ def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+#: The manifest row of the real Hackney minutes: the item is the Child Q report (the
+#: minutes carry no date of their own in the text).
+HACKNEY_MANIFEST_ROW = [HACKNEY_NAME, "minutes", "Child Q Safeguarding Report", "", "Child Q"]
+
+
 def make_manifest(sources: list[Source]) -> bytes:
     rows = []
     for s in sources:
         m = s.meta
         title = m["manifest_title"] if "manifest_title" in m else m["title"]
         rows.append([m["output"], m["doc_type"], title, m["date"], m["review"]])
+    rows.append(HACKNEY_MANIFEST_ROW)
     return csv_bytes(["path", "doc_type", "title", "date", "review"], rows)
 
 

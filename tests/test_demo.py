@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -42,3 +44,27 @@ def test_demo_minutes_speakers_and_action(demo_run: Path) -> None:
     assert "tracking" not in " ".join(m["text"]).lower()
     [action] = m.loc[m["kind"] == "action", "text"]
     assert action == "Action: Head of Education Safeguarding"
+
+
+def test_generator_reproduces_the_committed_demo_corpus(tmp_path: Path) -> None:
+    """scripts/make_demo_corpus.py writes the demo corpus as committed: the text files
+    byte for byte (the PDF and DOCX depend on the fpdf2 and python-docx versions, so
+    only their presence is checked), and the manifest keeps the Hackney minutes' row."""
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [sys.executable, str(root / "scripts" / "make_demo_corpus.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    raw = root / "data" / "raw"
+    for name in (
+        "manifest.csv",
+        "recommendations.csv",
+        "northbridge_scrutiny_minutes_2025-01-15.html",
+    ):
+        assert (tmp_path / name).read_bytes() == (raw / name).read_bytes(), name
+    for name in ("northbridge_child_l_review_2024.pdf", "northbridge_progress_report_2024-11.docx"):
+        assert (tmp_path / name).stat().st_size > 1000, name
+    assert "hackney_minutes_child_q_2022.txt,minutes,Child Q Safeguarding Report,,Child Q" in (
+        (tmp_path / "manifest.csv").read_text()
+    )
