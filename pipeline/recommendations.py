@@ -490,6 +490,22 @@ def _scan(doc_passages: pd.DataFrame, *, labelled_only: bool) -> list[_Item]:
             current.passage_ids.append(p.passage_id)
             current.pages.append(int(p.page))
             continue
+        if (
+            title_like
+            and body_paragraphs == 0
+            and kind == "paragraph"
+            and ref
+            and not ref.startswith("(")
+            and _sentence_like(text)
+            and asks_action(text)
+        ):
+            # "Recommendation 1: Protocol for police" over "4.3 I recommend that ...": the
+            # titled recommendation's text is the numbered paragraph that asks for action
+            current.text = f"{current.text} {text}".strip()
+            current.passage_ids.append(p.passage_id)
+            current.pages.append(int(p.page))
+            body_paragraphs += 1
+            continue
         if kind == "paragraph" and not ref and _sentence_like(text):
             continues = (
                 in_section

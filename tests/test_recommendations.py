@@ -166,6 +166,31 @@ def test_a_recommendation_printed_twice_is_found_once() -> None:
     assert len(by.loc["1", "passage_ids"].split(";")) == 2
 
 
+def test_a_titled_recommendation_takes_the_numbered_paragraph_that_asks() -> None:
+    """Inquiry reports title a recommendation and give its words in the next numbered
+    paragraph ("Recommendation 1: Protocol" / "4.3 I recommend that ...")."""
+    rows = [
+        ("paragraph", "4.2", "", "The school did not inform the parents before the search."),
+        ("recommendation", "1", "", "Protocol for police attendance"),
+        (
+            "paragraph",
+            "4.3",
+            "",
+            "I recommend that the Department for Education and the National Police "
+            "Chiefs' Council agree a national protocol for police attendance at schools.",
+        ),
+        ("paragraph", "4.4", "", "The protocol would cover searches on school premises."),
+        ("recommendation", "2", "", "Recording searches"),
+        ("paragraph", "5.1", "", "Records of searches were incomplete in every force."),
+    ]
+    recs = extract_recommendations(_passages("inq", rows), pd.DataFrame([_doc("inq")]))
+    by = recs.set_index("number")
+    assert by.loc["1", "text"].startswith("Protocol for police attendance I recommend that")
+    assert "would cover" not in by.loc["1", "text"]  # one body paragraph, not the next
+    assert by.loc["1", "addressees"] == "Department for Education;National Police Chiefs' Council"
+    assert by.loc["2", "text"] == "Recording searches"  # a finding does not ask for action
+
+
 def test_a_copy_under_another_numbering_is_merged_by_its_words() -> None:
     text = "The Department for Education should issue statutory guidance on searches of pupils."
     rows = [
