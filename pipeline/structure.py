@@ -629,10 +629,13 @@ def _is_heading_block(block: Block, size: float) -> bool:
     if first.size:
         return first.size >= size + 1.2 or all(ln.bold for ln in block.lines)
     # plain text and flowing formats: a short standalone unnumbered line without a full
-    # stop ("Agenda item", "Minutes:"); a longer line ending in a colon introduces a list
+    # stop ("Agenda item", "Minutes:"), or a longer one in title case; a longer line
+    # ending in a colon introduces a list
     if block.ref or block.sub or len(block.lines) > 1 or text.endswith(","):
         return False
-    return words <= (4 if text.endswith(":") else 10)
+    if text.endswith(":"):
+        return words <= 4
+    return words <= 10 or (words <= 16 and _title_case(text))
 
 
 def _merge_soft_breaks(blocks: list[Block], size: float) -> list[Block]:
@@ -661,7 +664,49 @@ def _reads_on(prev: Block, block: Block, size: float) -> bool:
         return False  # paged layouts were joined from geometry already
     if _ends_sentence(prev.text) or prev.text.endswith(","):
         return block.text[:1].islower()
-    return len(prev.text.split()) >= 8 or bool(prev.ref) or block.text[:1].islower()
+    if block.text[:1].islower() or prev.ref:
+        return True
+    # a long line cut off mid-sentence reads on; a long title ("The Independent Inquiry
+    # into the Care of Children at Fictional Hall") does not run into the next line
+    return len(prev.text.split()) >= 8 and not _title_case(prev.text)
+
+
+#: Words a title leaves in lower case.
+_TITLE_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "within",
+        "without",
+        "upon",
+        "under",
+        "over",
+        "via",
+        "vs",
+    ]
+)
+_TITLE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _title_case(text: str) -> bool:
+    """Whether every word of ``text`` but the small ones starts with a capital."""
+    words = [w for w in _TITLE_WORD.findall(text) if w.lower() not in _TITLE_SMALL_WORDS]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
 def blocks_to_passages(

@@ -274,3 +274,27 @@ def test_soft_line_breaks_continue_a_block() -> None:
         "The Director introduced the update report.",
         "a bullet after a line break",
     ]
+
+
+def test_a_long_title_is_a_heading_and_does_not_run_on() -> None:
+    """A title-case line without a full stop is a heading even when long, and is not
+    joined to the next block; a long line cut off mid-sentence still is."""
+    passages = structure(
+        flowing(
+            [
+                "The Independent Inquiry into the Care of Children at Fictional Hall",
+                "Report of the Inquiry",
+                "The panel heard evidence from the officers who attended the school on",
+                "Monday and from the staff who were present during the search.",
+            ]
+        )
+    )
+    assert [(p.kind, p.text) for p in passages] == [
+        ("heading", "The Independent Inquiry into the Care of Children at Fictional Hall"),
+        ("heading", "Report of the Inquiry"),
+        (
+            "paragraph",
+            "The panel heard evidence from the officers who attended the school on "
+            "Monday and from the staff who were present during the search.",
+        ),
+    ]
