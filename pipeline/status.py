@@ -77,7 +77,8 @@ EXPLICIT: list[tuple[str, re.Pattern[str]]] = [
             rf"\b(?:does|do|did|will|would|could|can)\s*{_NEG}\s+(?:accept|agree|support|endorse)\b",
             r"\bcannot\s+(?:accept|agree|support|endorse)\b",
             r"\b(?:rejects?|rejected|declines?\s+(?:to|the)|declined\s+(?:to|the)|disagrees?|disagreed)\b",
-            rf"\bwill\s+{_NEG}\s+(?:be\s+)?(?:implement|implemented|adopt|adopted|pursue|pursued)\b",
+            rf"\b(?:will|should|would|shall)\s+{_NEG}\s+(?:be\s+)?"
+            r"(?:implement|implemented|adopt|adopted|pursue|pursued)\b",
             rf"\b{_NEG}\s+(?:be\s+)?taken\s+forward\b",
             r"^\s*(?:response:\s*)?(?:not accepted|rejected)\b",
         ),
@@ -212,12 +213,38 @@ _LABEL_AFTER = re.compile(
 )
 
 
+#: A label that opens the text ("Partially accepted. The Council ...", "Recommendation
+#: text ... " aside): the label words followed by punctuation or the end.
+_LEADING_LABEL = re.compile(
+    r"^\s*(?:(?:government|council|our)?\s*response\s*[:–—-]\s*)?(?P<label>"
+    + "|".join(sorted((re.escape(k) for k in _LABELS), key=len, reverse=True))
+    + r")\s*(?:[.:;,–—-]|$)",
+    re.I,
+)
+
+
+def leading_label(text: str) -> Status:
+    """The status label the text opens with ("Accepted in principle. ..."); empty when none."""
+    if m := _LEADING_LABEL.match(text):
+        label = m.group("label").lower()
+        return Status(_LABELS[label], m.group(0).strip(" .:;,–—-"))
+    return Status()
+
+
 def status_label(text: str) -> Status:
-    """The status written as a label: a table cell or "Status: ..."; empty when none."""
+    """The status written as a label: a table cell (or a cell's closing sentence,
+    "... letters sent. Complete."), "Status: ...", or the words the text opens with;
+    empty when none."""
     cells = [c.strip(" .").lower() for c in text.split("|")] if "|" in text else []
     for cell in cells:
         if cell in _LABELS:
             return Status(_LABELS[cell], cell)
+    for cell in text.split("|") if cells else []:
+        last = _SENTENCE.split(cell.strip())[-1].strip(" .").lower()
+        if last in _LABELS:
+            return Status(_LABELS[last], last)
+    if (lead := leading_label(text)).status:
+        return lead
     for m in _LABEL_AFTER.finditer(text):
         label = m.group("label").strip().lower()
         for words, status in _LABELS.items():

@@ -63,6 +63,18 @@ from pipeline.status import STATUSES, detect_status
         ("6 | Northbridge Council Education Service | Not accepted", "not_accepted"),
         ("3 | Schools Partnership | Completed", "completed"),
         ("Status: in progress (amber)", "in_progress"),
+        # a label the text opens with, and a cell's closing sentence
+        (
+            "Partially accepted. The Council supports part (a). Part (b) will not be taken "
+            "forward by the Council.",
+            "partially_accepted",
+        ),
+        (
+            "Accepted in principle - the Council will work with the Partnership.",
+            "accepted_in_principle",
+        ),
+        ("R1 | Letters to schools | Green | Letter sent in May. Complete.", "completed"),
+        ("The Council agreed that the recommendation should not be implemented.", "not_accepted"),
     ],
 )
 def test_detect_status(text: str, status: str) -> None:
