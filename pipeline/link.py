@@ -57,8 +57,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
-from pipeline.recommendations import _top_number
-from pipeline.status import detect_status
+from pipeline.recommendations import _GENERIC_WORDS, _top_number
+from pipeline.status import detect_status, leading_label
 from pipeline.structure import is_generic_heading
 from pipeline.textnorm import normalize_for_match
 from pipeline.textsim import containment, cosine, tfidf_matrix
@@ -102,6 +102,10 @@ _EXPLICIT = re.compile(
 )
 _R_REF = re.compile(r"(?<![\w./-])R(?P<num>\d{1,3})(?P<sub>[a-z])?(?![\w/-])")
 _REC_WORD = re.compile(r"\brecommendations?\b", re.I)
+#: The header of a table column of recommendation numbers ("Rec no", "Recommendation").
+_NUMBER_HEADER = re.compile(
+    r"^(?:(?:recommendations?|rec\.?|ref\.?)(?:\s*(?:no\.?|number|ref\.?))?|no\.?|number)$", re.I
+)
 _RANGE = re.compile(r"^\s*(?:to|-|–|—)\s*$")
 
 
@@ -173,6 +177,27 @@ _CASE_NAME = re.compile(r"^(?:child|children|adult|family|baby|sibling)s? [a-z]{
 _TITLE_CASE_NAME = re.compile(r"\b(?:Child|Children|Adult|Family|Baby)\s+[A-Z]{1,2}\b(?!['’-])")
 
 
+_NAME_END = re.compile(
+    r"\s(?:into|on|of the|following|concerning|about|regarding|for|in respect of)\s|,"
+)
+
+
+def title_names(title: str) -> set[str]:
+    """Shorter names a title gives its review, normalised: each part of the title (split
+    at ":" and dashes) up to the words that say what it is about, without "The" ("The
+    Harrowmere Independent Inquiry into the death of Child T" -> "harrowmere independent
+    inquiry"), where at least one word is not generic ("Local Child Safeguarding
+    Practice Review" names no review in particular)."""
+    out: set[str] = set()
+    for part in re.split(r":|\s[–—-]\s|\|", title or ""):
+        head = _NAME_END.split(f" {part.strip()} ", maxsplit=1)[0]
+        norm = re.sub(r"^the ", "", normalize_for_match(head))
+        words = norm.split()
+        if 2 <= len(words) <= 8 and any(w not in _GENERIC_WORDS for w in words):
+            out.add(norm)
+    return out
+
+
 @dataclass
 class ReviewIndex:
     """The reviews that have recommendations, the words that name them, their documents."""
@@ -196,6 +221,7 @@ class ReviewIndex:
                 norm = normalize_for_match(title)
                 if 3 <= len(norm.split()) <= 14:
                     names.add(norm)
+                names.update(title_names(title))
             aliases[review] = sorted((n for n in names if len(n) >= 3), key=len, reverse=True)
             by_review[review] = group
             sources[review] = {d for d in group["doc_id"] if d != "curated"}
@@ -601,12 +627,16 @@ def link_document(
         refs = find_references(text)
         if p.kind == "table":
             first = text.split("|")[0].strip()
-            if re.match(r"^(?:recommendations?|rec\.?|no\.?|number|ref\.?)$", first, re.I):
+            if _NUMBER_HEADER.match(first):
                 table_numbers = True
             elif table_numbers and re.fullmatch(r"\d{1,3}(?:\.\d{1,3})?[a-z]?", first):
                 refs = [Reference((_top_number(first),), first, 0), *refs]
         else:
             table_numbers = False
+            own = _top_number(str(p.ref)) if p.kind == "recommendation" else ""
+            if own and leading_label(text).status:
+                # "Recommendation 2 - Accepted. ...": a reply under the number it answers
+                refs = [Reference((own,), f"Recommendation {p.ref}", 0), *refs]
         numbers = [n for r in refs for n in expand_reference(r, existing)]
         explicit_ids = _rec_ids_for(ctx, numbers, cand, mapping if own_review else {})
         words = next((r.words.strip() for r in refs if r.words), "")

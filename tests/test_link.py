@@ -19,6 +19,7 @@ from pipeline.link import (
     find_references,
     find_review,
     link_passages,
+    title_names,
     trace_review,
 )
 
@@ -563,3 +564,71 @@ def test_shared_themes_and_addressees_are_supporting_evidence_only() -> None:
     assert list(links["passage_id"]) == ["upd:00001"]  # themes and addressee alone link nothing
     evidence = links["evidence"].iloc[0]
     assert "addressee Department of Health" in evidence and "themes health_trauma" in evidence
+
+
+def test_a_reply_under_each_recommendation_number() -> None:
+    """ "Recommendation 2 - Accepted. ..." (the reply carries the number as its label) links
+    to recommendation 2 explicitly, with the status it opens with."""
+    rows = [
+        ("heading", "", "Our response to the recommendations"),
+        ("recommendation", "8.2", "Accepted. Funding for two pilots was agreed in March."),
+        (
+            "recommendation",
+            "8.5",
+            "Partially accepted. A target will be set; an estimate for each policy will not.",
+        ),
+    ]
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "resp", "doc_type": "response", "review": "Healthy Travel"},
+    )
+    links = link_passages(_passages("resp", rows), docs, _recs(REC_TEXTS))
+    got = {
+        (n, st)
+        for n, st, m in zip(links["number"], links["status"], links["method"], strict=True)
+        if "explicit" in m
+    }
+    assert got == {("8.2", "accepted"), ("8.5", "partially_accepted")}
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Rec no | Response | Status",
+        "Rec. No. | Lead | Status",
+        "Recommendation number | Lead | Status",
+    ],
+)
+def test_a_table_whose_number_column_is_headed_rec_no(header: str) -> None:
+    rows = [("table", "", header), ("table", "", "8.2 | Department for Transport | Completed")]
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "upd", "review": "Healthy Travel"},
+    )
+    links = link_passages(_passages("upd", rows), docs, _recs(REC_TEXTS))
+    assert list(zip(links["number"], links["status"], strict=True)) == [("8.2", "completed")]
+
+
+@pytest.mark.parametrize(
+    ("title", "names"),
+    [
+        (
+            "The Harrowmere Independent Inquiry into the death of Child T",
+            {"harrowmere independent inquiry"},
+        ),
+        ("Local Child Safeguarding Practice Review: Child L", {"child l"}),
+        ("Behaviour Change: report of the Science and Technology Committee", {"behaviour change"}),
+        ("Serious Case Review", set()),
+    ],
+)
+def test_title_names(title: str, names: set[str]) -> None:
+    assert title_names(title) == names
+
+
+def test_a_review_named_by_part_of_its_title() -> None:
+    """Minutes that speak of "the Harrowmere Independent Inquiry" are about the review
+    titled "The Harrowmere Independent Inquiry into the death of Child T"."""
+    recs = _recs(REC_TEXTS, review="Child T")
+    recs["title"] = "The Harrowmere Independent Inquiry into the death of Child T"
+    index = ReviewIndex.build(recs)
+    assert index.mentioned("Item 4: Harrowmere Independent Inquiry: progress report") == ["Child T"]
