@@ -84,7 +84,7 @@ _SECTION_END = re.compile(
     r"(?:chapter|part|section)\s+[\dIVX]+\b)",
     re.I,
 )
-_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,3})?$")
+_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,3})?(?:\([a-z]\))?$")
 _DEEP_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\.\d{1,3}$")
 _TERMINAL = re.compile(r"(?:[.!?:;][\"')\]]*|\((?:paragraphs?|para\.?)\s[\d.,\s–-]+\))$", re.I)
 _REC_LABEL_ONLY = re.compile(
@@ -437,7 +437,7 @@ def _scan(doc_passages: pd.DataFrame, *, labelled_only: bool) -> list[_Item]:
     in_section = False
     current: _Item | None = None
     title_like = False  # the current item's text is a title; its body follows
-    body_paragraphs = 0
+    body_paragraphs, skipped, body_ref = 0, 0, ""  # body paragraphs taken, findings passed
     for p in doc_passages.sort_values("seq").itertuples(index=False):
         kind, ref, text = p.kind, str(p.ref), str(p.text)
         parent = str(p.parent_ref)
@@ -464,7 +464,7 @@ def _scan(doc_passages: pd.DataFrame, *, labelled_only: bool) -> list[_Item]:
                 current = _Item(_top_number(ref), text, True, [p.passage_id], [int(p.page)])
                 items.append(current)
                 title_like = not _sentence_like(text) and _words(text) <= 25
-                body_paragraphs = 0
+                body_paragraphs, skipped, body_ref = 0, 0, ""
             continue
         number = _top_number(ref) if _NUMBER.match(ref) or _DEEP_NUMBER.match(ref) else ""
         if (
@@ -474,7 +474,11 @@ def _scan(doc_passages: pd.DataFrame, *, labelled_only: bool) -> list[_Item]:
             and number
             and _words(text) >= 3
         ):
-            if _DEEP_NUMBER.match(ref) and current is not None and current.number == number:
+            if (
+                current is not None
+                and current.number == number
+                and (_DEEP_NUMBER.match(ref) or "(" in ref)
+            ):
                 current.parts.append(text)
                 current.passage_ids.append(p.passage_id)
                 continue
@@ -485,7 +489,7 @@ def _scan(doc_passages: pd.DataFrame, *, labelled_only: bool) -> list[_Item]:
         if current is None:
             continue
         is_part = kind == "bullet" or (kind == "paragraph" and ref.startswith("("))
-        if is_part and parent in ("", current.number):
+        if is_part and parent in ("", current.number, body_ref):
             current.parts.append(text)
             current.passage_ids.append(p.passage_id)
             current.pages.append(int(p.page))
@@ -497,15 +501,20 @@ def _scan(doc_passages: pd.DataFrame, *, labelled_only: bool) -> list[_Item]:
             and ref
             and not ref.startswith("(")
             and _sentence_like(text)
-            and asks_action(text)
         ):
             # "Recommendation 1: Protocol for police" over "4.3 I recommend that ...": the
-            # titled recommendation's text is the numbered paragraph that asks for action
-            current.text = f"{current.text} {text}".strip()
-            current.passage_ids.append(p.passage_id)
-            current.pages.append(int(p.page))
-            body_paragraphs += 1
-            continue
+            # titled recommendation's text is the numbered paragraph that asks for action,
+            # after at most two that state findings
+            if asks_action(text):
+                current.text = _join_title(current.text, text)
+                current.passage_ids.append(p.passage_id)
+                current.pages.append(int(p.page))
+                body_paragraphs += 1
+                body_ref = ref
+                continue
+            skipped += 1
+            if skipped <= 2:
+                continue
         if kind == "paragraph" and not ref and _sentence_like(text):
             continues = (
                 in_section
@@ -515,6 +524,8 @@ def _scan(doc_passages: pd.DataFrame, *, labelled_only: bool) -> list[_Item]:
             if continues:
                 if current.parts:
                     current.parts.append(text)
+                elif title_like and body_paragraphs == 0:
+                    current.text = _join_title(current.text, text)
                 else:
                     current.text = f"{current.text} {text}".strip()
                 current.passage_ids.append(p.passage_id)
@@ -523,6 +534,16 @@ def _scan(doc_passages: pd.DataFrame, *, labelled_only: bool) -> list[_Item]:
                 continue
         current = None
     return items
+
+
+def _join_title(title: str, body: str) -> str:
+    """A recommendation's title and the text below it, as one text: a title without
+    closing punctuation gets a full stop, so that the body reads as a sentence of its
+    own (its addressees are found at the start of a sentence)."""
+    title = title.strip()
+    if title and not _TERMINAL.search(title):
+        title += "."
+    return f"{title} {body}".strip()
 
 
 def merge_copies(items: list[_Item]) -> list[_Item]:

@@ -49,7 +49,8 @@ _REC_LABEL = re.compile(
 )
 _R_LABEL = re.compile(r"^R(?P<num>\d{1,3})(?P<sub>[a-z])?\s*[:.\-–—)]\s*")
 _NUM_LABEL = re.compile(
-    r"^(?P<num>\d{1,3}(?:\.\d{1,3}){0,3})(?P<sub>[a-z])?(?:\.|\))?(?:\s+|(?=[\"'(]))(?=[\"'(\[A-Z])"
+    r"^(?P<num>\d{1,3}(?:\.\d{1,3}){0,3})(?:(?P<sub>[a-z])|\((?P<psub>[a-z])\)(?=\s))?(?:\.|\))?"
+    r"(?:\s+|(?=[\"'(]))(?=[\"'(\[A-Z])"
 )
 _SUB_LABEL = re.compile(
     r"^\(?(?P<sub>[a-z]|[ivx]{1,5}|[A-Z])\)\s+(?=\S)|^(?P<sub2>[a-z]|[ivx]{1,5})\.\s+(?=[A-Za-z\"'(])"
@@ -612,6 +613,8 @@ def _strip_label(block: Block) -> None:
         return
     if m := _NUM_LABEL.match(text):
         block.ref, block.sub = m.group("num"), m.group("sub") or ""
+        if m.group("psub"):  # "3(a) The Partnership should ...": the sub-part keeps its letter
+            block.ref = f"{m.group('num')}({m.group('psub')})"
         block.text = text[m.end() :]
     elif m := _SUB_LABEL.match(text):
         block.sub = m.group("sub") or m.group("sub2")
@@ -635,7 +638,7 @@ def _is_heading_block(block: Block, size: float) -> bool:
         return False
     if text.endswith(":"):
         return words <= 4
-    return words <= 10 or (words <= 16 and _title_case(text))
+    return words <= 10 or (words <= 16 and title_case(text))
 
 
 def _merge_soft_breaks(blocks: list[Block], size: float) -> list[Block]:
@@ -668,7 +671,7 @@ def _reads_on(prev: Block, block: Block, size: float) -> bool:
         return True
     # a long line cut off mid-sentence reads on; a long title ("The Independent Inquiry
     # into the Care of Children at Fictional Hall") does not run into the next line
-    return len(prev.text.split()) >= 8 and not _title_case(prev.text)
+    return len(prev.text.split()) >= 8 and not title_case(prev.text)
 
 
 #: Words a title leaves in lower case.
@@ -703,7 +706,7 @@ _TITLE_SMALL_WORDS = frozenset(
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
-def _title_case(text: str) -> bool:
+def title_case(text: str) -> bool:
     """Whether every word of ``text`` but the small ones starts with a capital."""
     words = [w for w in _TITLE_WORD.findall(text) if w.lower() not in _TITLE_SMALL_WORDS]
     return len(words) >= 2 and all(w[0].isupper() for w in words)

@@ -182,13 +182,48 @@ def test_a_titled_recommendation_takes_the_numbered_paragraph_that_asks() -> Non
         ("paragraph", "4.4", "", "The protocol would cover searches on school premises."),
         ("recommendation", "2", "", "Recording searches"),
         ("paragraph", "5.1", "", "Records of searches were incomplete in every force."),
+        ("heading", "", "", "Chapter 6: Health"),
+        ("recommendation", "3", "", "School nursing"),
+        ("paragraph", "6.1", "", "We heard that the school nurse saw the child twice."),
+        (
+            "paragraph",
+            "6.2",
+            "",
+            "Fictionshire Integrated Care Board should commission the school nursing service to:",
+        ),
+        ("paragraph", "(a)", "6.2", "offer every pupil a drop-in session each week;"),
+        ("paragraph", "(b)", "6.2", "train its staff in trauma-informed practice."),
     ]
     recs = extract_recommendations(_passages("inq", rows), pd.DataFrame([_doc("inq")]))
     by = recs.set_index("number")
-    assert by.loc["1", "text"].startswith("Protocol for police attendance I recommend that")
+    assert by.loc["1", "text"].startswith("Protocol for police attendance. I recommend that")
     assert "would cover" not in by.loc["1", "text"]  # one body paragraph, not the next
     assert by.loc["1", "addressees"] == "Department for Education;National Police Chiefs' Council"
     assert by.loc["2", "text"] == "Recording searches"  # a finding does not ask for action
+    # the finding 6.1 is passed over; the asking paragraph and its sub-items are taken
+    assert by.loc["3", "text"].startswith("School nursing. Fictionshire Integrated Care Board")
+    assert "school nurse saw" not in by.loc["3", "text"]
+    assert "drop-in session" in by.loc["3", "text"] and "trauma-informed" in by.loc["3", "text"]
+    assert by.loc["3", "addressees"] == "Fictionshire Integrated Care Board"
+
+
+def test_lettered_sub_parts_of_a_numbered_item_stay_together(tmp_path: Path) -> None:
+    text = """Rapid Review: Child R
+
+Recommendations
+
+1. The Partnership should publish the review within a month.
+
+2. Schools should record every contact with the police.
+
+3(a) The Partnership should commission training on adultification for all staff.
+
+3(b) The Partnership should check that the training has reached every school.
+"""
+    recs = _extract_text(tmp_path, text)
+    assert list(recs["number"]) == ["1", "2", "3"]
+    three = recs.set_index("number").loc["3", "text"]
+    assert "commission training" in three and "check that the training" in three
 
 
 def test_a_copy_under_another_numbering_is_merged_by_its_words() -> None:
