@@ -24,7 +24,7 @@ import re
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from pipeline.structure import Passage, is_generic_heading
+from pipeline.structure import Passage, is_generic_heading, title_case
 
 MONTHS = {
     m: i
@@ -248,10 +248,35 @@ def find_title(passages: list[Passage], fallback: str) -> str:
             parts = [p.text for s, p in sized if s == biggest and not is_generic_heading(p.text)]
             if parts:
                 return " ".join(parts[:3])[:300]
-    for p in passages[:40]:
-        if p.kind == "heading" and not is_generic_heading(p.text) and _wordy(p.text):
-            return p.text[:300]
+    headings = [
+        p.text
+        for p in passages[:40]
+        if p.kind == "heading" and not is_generic_heading(p.text) and _wordy(p.text)
+    ]
+    # a letterhead ("Brackenford Safeguarding Children Partnership") above the title
+    titled = [h for h in headings if not _is_letterhead(h) and not _META_LINE.match(h)]
+    if titled or headings:
+        return (titled or headings)[0][:300]
     return fallback
+
+
+def _is_letterhead(text: str) -> bool:
+    """A body's name in title case ("Brackenford Safeguarding Children Partnership")."""
+    return bool(_LETTERHEAD.search(text.strip())) and title_case(text)
+
+
+#: A memo's header line ("Date: 10 March 2025", "To: ..."), not a title.
+_META_LINE = re.compile(
+    r"^\s*(?:date|to|from|cc|subject|author|status|version|ref(?:erence)?|classification)\s*:",
+    re.I,
+)
+
+#: A heading that ends in the kind of body that prints its name at the top of a page.
+_LETTERHEAD = re.compile(
+    r"\b(?:partnership|council|board|trust|services?|police|constabulary|authority|"
+    r"department|foundation|agency|office|nhs)$",
+    re.I,
+)
 
 
 class ManifestError(ValueError):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.extract.docx import read_docx
+from pipeline.extract.extractor import extract_document
 from pipeline.extract.html import lines_from_html, read_html
 from pipeline.extract.lines import ROLE_BULLET, ROLE_HEADING, ROLE_TABLE, ReadError
 from pipeline.extract.text import decode_bytes, read_text
@@ -134,3 +135,27 @@ def test_html_file_in_latin1(tmp_path: Path) -> None:
     f = tmp_path / "p.html"
     f.write_bytes("<html><body><p>Caf\u00e9 costs \u00a35</p></body></html>".encode("latin-1"))
     assert read_html(f).lines[0].text == "Caf\u00e9 costs \u00a35"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            "Brackenford Safeguarding Children Partnership\n\nRapid Practice Review: Child R\n\n"
+            "1. Child R was 14 when she went missing.\n",
+            "Rapid Practice Review: Child R",
+        ),
+        (
+            "Thornbury Safeguarding Children Partnership\n\nDate: 10 March 2025\n\n"
+            "Child V review: update to the Board\n\n1. Recommendation 1 has been completed.\n",
+            "Child V review: update to the Board",
+        ),
+    ],
+)
+def test_a_letterhead_or_a_date_line_is_not_the_title(
+    tmp_path: Path, text: str, title: str
+) -> None:
+    path = tmp_path / "doc.txt"
+    path.write_text(text, encoding="utf-8")
+    row, _ = extract_document(path, "doc.txt", "sha")
+    assert row["title"] == title
