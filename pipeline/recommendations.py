@@ -410,7 +410,7 @@ def _top_number(ref: str) -> str:
     ref = ref.strip()
     if m := _DEEP_NUMBER.match(ref):
         return m.group(1)
-    m = re.match(r"^(\d{1,3}(?:\.\d{1,3})?)", ref)
+    m = re.match(r"^(\d{1,3}(?:\.\d{1,3})?)(?![\d/])", ref)  # "26/02" is a minute's number
     return m.group(1) if m else ""
 
 

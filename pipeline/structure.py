@@ -52,6 +52,8 @@ _NUM_LABEL = re.compile(
     r"^(?P<num>\d{1,3}(?:\.\d{1,3}){0,3})(?:(?P<sub>[a-z])|\((?P<psub>[a-z])\)(?=\s))?(?:\.|\))?"
     r"(?:\s+|(?=[\"'(]))(?=[\"'(\[A-Z])"
 )
+#: A minute's number: "26/02 Harrowmere Independent Inquiry", "45/24 Minutes of the last meeting".
+_MINUTE_LABEL = re.compile(r"^(?P<num>\d{1,3}/\d{2,4})(?![/\d])\.?\s+(?=[A-Z])")
 _SUB_LABEL = re.compile(
     r"^\(?(?P<sub>[a-z]|[ivx]{1,5}|[A-Z])\)\s+(?=\S)|^(?P<sub2>[a-z]|[ivx]{1,5})\.\s+(?=[A-Za-z\"'(])"
 )
@@ -611,7 +613,9 @@ def _strip_label(block: Block) -> None:
         if not block.text.strip():  # "Recommendation 4" as a heading, its text below
             block.kind, block.text, block.rec_heading = "heading", text, True
         return
-    if m := _NUM_LABEL.match(text):
+    if m := _MINUTE_LABEL.match(text):
+        block.ref, block.text = m.group("num"), text[m.end() :]
+    elif m := _NUM_LABEL.match(text):
         block.ref, block.sub = m.group("num"), m.group("sub") or ""
         if m.group("psub"):  # "3(a) The Partnership should ...": the sub-part keeps its letter
             block.ref = f"{m.group('num')}({m.group('psub')})"
@@ -634,7 +638,9 @@ def _is_heading_block(block: Block, size: float) -> bool:
     # plain text and flowing formats: a short standalone unnumbered line without a full
     # stop ("Agenda item", "Minutes:"), or a longer one in title case; a longer line
     # ending in a colon introduces a list
-    if block.ref or block.sub or len(block.lines) > 1 or text.endswith(","):
+    if (block.ref and "/" not in block.ref) or block.sub or len(block.lines) > 1:
+        return False
+    if text.endswith(","):
         return False
     if text.endswith(":"):
         return words <= 4
@@ -667,8 +673,8 @@ def _reads_on(prev: Block, block: Block, size: float) -> bool:
         return False  # paged layouts were joined from geometry already
     if _ends_sentence(prev.text) or prev.text.endswith(","):
         return block.text[:1].islower()
-    if block.text[:1].islower() or prev.ref:
-        return True
+    if block.text[:1].islower() or (prev.ref and "/" not in prev.ref):
+        return True  # (a minute's title, "26/02 Budget", does not run on)
     # a long line cut off mid-sentence reads on; a long title ("The Independent Inquiry
     # into the Care of Children at Fictional Hall") does not run into the next line
     return len(prev.text.split()) >= 8 and not title_case(prev.text)
@@ -741,7 +747,7 @@ def blocks_to_passages(
             kind, ref = "recommendation", rec_heading
         rec_heading = block.ref if block.rec_heading else ""
         if kind == "heading":
-            para_ref = ref if rec_heading else ""
+            para_ref = ref if rec_heading or "/" in ref else ""  # a minute's number covers its item
         elif kind in ("paragraph", "recommendation") and ref:
             para_ref = ref
         elif kind == "paragraph" and block.sub:

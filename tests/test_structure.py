@@ -298,3 +298,23 @@ def test_a_long_title_is_a_heading_and_does_not_run_on() -> None:
             "Monday and from the staff who were present during the search.",
         ),
     ]
+
+
+def test_minute_numbers_are_refs_of_their_items() -> None:
+    passages = structure(
+        flowing(
+            [
+                "26/02 Harrowmere Independent Inquiry: progress report",
+                "The Head of Service reported that Recommendation 2 had been completed.",
+                "Action: Head of Service to report back in March 2026.",
+                "26/03 Any other business",
+            ]
+        )
+    )
+    assert [(p.kind, p.ref, p.parent_ref) for p in passages] == [
+        ("heading", "26/02", ""),
+        ("paragraph", "", ""),
+        ("action", "", "26/02"),
+        ("heading", "26/03", ""),
+    ]
+    assert passages[0].text == "Harrowmere Independent Inquiry: progress report"
