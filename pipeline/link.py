@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
-from pipeline.recommendations import _GENERIC_WORDS, _top_number
+from pipeline.recommendations import _GENERIC_WORDS, _num_key, _top_number
 from pipeline.status import detect_status, leading_label
 from pipeline.structure import is_generic_heading
 from pipeline.textnorm import normalize_for_match
@@ -101,6 +101,11 @@ _EXPLICIT = re.compile(
     re.I,
 )
 _R_REF = re.compile(r"(?<![\w./-])R(?P<num>\d{1,3})(?P<sub>[a-z])?(?![\w/-])")
+#: Lettered recommendations: "Recommendation B", "recommendations A and C" (capitals only,
+#: so that "recommendation a" is not one; a letter names nothing unless the review has it).
+_LETTER_REF = re.compile(
+    r"\b(?i:recommendations?|recs?\.?)\s+(?P<list>[A-Z](?:\s*(?:,|and|&|or)\s*[A-Z])*)(?![\w'’])"
+)
 _REC_WORD = re.compile(r"\brecommendations?\b", re.I)
 #: The header of a table column of recommendation numbers ("Rec no", "Recommendation").
 _NUMBER_HEADER = re.compile(
@@ -147,11 +152,14 @@ def find_references(text: str) -> list[Reference]:
             )
     for m in _R_REF.finditer(text):
         out.append(Reference((m.group("num"),), m.group(0), m.start()))
+    for m in _LETTER_REF.finditer(text):
+        letters = tuple(dict.fromkeys(re.findall(r"[A-Z]", m.group("list"))))
+        out.append(Reference(letters, m.group(0), m.start()))
     return sorted(out, key=lambda r: r.start)
 
 
 def _key(number: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in re.findall(r"\d+", number))
+    return _num_key(number)
 
 
 def expand_reference(ref: Reference, existing: list[str]) -> list[str]:

@@ -88,7 +88,9 @@ _NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,3})?(?:\([a-z]\))?$")
 _DEEP_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\.\d{1,3}$")
 _TERMINAL = re.compile(r"(?:[.!?:;][\"')\]]*|\((?:paragraphs?|para\.?)\s[\d.,\s–-]+\))$", re.I)
 _REC_LABEL_ONLY = re.compile(
-    r"^(?:recommendation|rec\.?|r)\s*\d{1,3}(?:\.\d{1,3})?[a-z]?\s*[:.]?$", re.I
+    r"^(?:(?:recommendation|rec\.?|r)\s*\d{1,3}(?:\.\d{1,3})?[a-z]?|"
+    r"(?:recommendation|rec\.)\s+(?-i:[A-Z]))\s*[:.]?$",
+    re.I,
 )
 
 # --- review names --------------------------------------------------------------------
@@ -399,7 +401,13 @@ class _Item:
 
 
 def _num_key(number: str) -> tuple[int, ...]:
+    if _LETTER.fullmatch(number):  # lettered recommendations follow the numbered ones
+        return (10_000 + ord(number),)
     return tuple(int(x) for x in re.findall(r"\d+", number))
+
+
+#: A lettered recommendation's number ("Recommendation B").
+_LETTER = re.compile(r"[A-Z]")
 
 
 def _words(text: str) -> int:
@@ -411,7 +419,9 @@ def _top_number(ref: str) -> str:
     if m := _DEEP_NUMBER.match(ref):
         return m.group(1)
     m = re.match(r"^(\d{1,3}(?:\.\d{1,3})?)(?![\d/])", ref)  # "26/02" is a minute's number
-    return m.group(1) if m else ""
+    if m:
+        return m.group(1)
+    return ref if _LETTER.fullmatch(ref) else ""
 
 
 def _is_section_heading(text: str) -> bool:
@@ -759,9 +769,9 @@ def load_curated(path: str | os.PathLike[str]) -> pd.DataFrame:
             if not row.get(col):
                 raise RecommendationsFileError(f"{path}, line {line}: empty '{col}'")
         number = row["number"]
-        if not re.fullmatch(r"\d{1,3}(?:\.\d{1,3})?[a-z]?", number):
+        if not re.fullmatch(r"\d{1,3}(?:\.\d{1,3})?[a-z]?|[A-Z]", number):
             raise RecommendationsFileError(
-                f"{path}, line {line}: number {number!r} is not like 7, 8.14 or 4a"
+                f"{path}, line {line}: number {number!r} is not like 7, 8.14, 4a or B"
             )
         if row.get("date") and not re.fullmatch(r"\d{4}-\d\d-\d\d", row["date"]):
             raise RecommendationsFileError(

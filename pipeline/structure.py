@@ -44,7 +44,8 @@ _BULLET_GLYPHS = "•●▪■◦○‣⁃∙·▫□➢➤►▶✓✔§"
 _BULLET = re.compile(rf"^(?:[{_BULLET_GLYPHS}]|[-–—*>](?=\s))\s*")
 _O_BULLET = re.compile(r"^o\s+(?=\S)")  # Courier "o" sub-bullets in Word-made PDFs
 _REC_LABEL = re.compile(
-    r"^(?:Recommendation|Rec\.)\s+(?P<num>\d{1,3}(?:\.\d{1,3})?)(?P<sub>[a-z])?\b\s*[:.\-–—)]?\s*",
+    r"^(?:Recommendation|Rec\.)\s+(?:(?P<num>\d{1,3}(?:\.\d{1,3})?)(?P<sub>[a-z])?\b|"
+    r"(?P<letter>(?-i:[A-Z]))(?![\w'’]))\s*[:.\-–—)]?\s*",
     re.I,
 )
 _R_LABEL = re.compile(r"^R(?P<num>\d{1,3})(?P<sub>[a-z])?\s*[:.\-–—)]\s*")
@@ -608,7 +609,8 @@ def _strip_label(block: Block) -> None:
         block.kind = "action"
         return
     if (m := _REC_LABEL.match(text)) or (m := _R_LABEL.match(text)):
-        block.kind, block.ref, block.sub = "recommendation", m.group("num"), m.group("sub") or ""
+        number = m.group("num") or m.groupdict().get("letter") or ""  # "Recommendation B"
+        block.kind, block.ref, block.sub = "recommendation", number, m.group("sub") or ""
         block.text = text[m.end() :]
         if not block.text.strip():  # "Recommendation 4" as a heading, its text below
             block.kind, block.text, block.rec_heading = "heading", text, True

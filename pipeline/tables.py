@@ -769,7 +769,9 @@ def number_key(number: str) -> str:
     ['2', '8.2', '8.14', '10']
     """
     parts = re.findall(r"\d+", str(number))
-    return ".".join(f"{int(x):09d}" for x in parts) if parts else "~"
+    if parts:
+        return ".".join(f"{int(x):09d}" for x in parts)
+    return f"~{number}"  # lettered ("B") after the numbered, in order
 
 
 def top_quotes(evidence_table: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:

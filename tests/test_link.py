@@ -632,3 +632,23 @@ def test_a_review_named_by_part_of_its_title() -> None:
     recs["title"] = "The Harrowmere Independent Inquiry into the death of Child T"
     index = ReviewIndex.build(recs)
     assert index.mentioned("Item 4: Harrowmere Independent Inquiry: progress report") == ["Child T"]
+
+
+def test_lettered_recommendations_are_referred_to_by_letter() -> None:
+    recs = _recs(
+        {
+            "A": "Kestrel Valley Council should offer a health visitor contact to new families.",
+            "B": "The Partnership should publish a guide for practitioners on bruising.",
+        }
+    )
+    rows = [
+        ("paragraph", "2.1", "Recommendation B has been completed: the guide was published."),
+        ("paragraph", "2.2", "The recommendation a practitioner raised was discussed."),
+    ]
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "upd", "review": "Healthy Travel"},
+    )
+    links = link_passages(_passages("upd", rows), docs, recs)
+    explicit = links[links["method"].str.contains("explicit")]
+    assert list(zip(explicit["number"], explicit["status"], strict=True)) == [("B", "completed")]

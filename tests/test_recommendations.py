@@ -226,6 +226,25 @@ Recommendations
     assert "commission training" in three and "check that the training" in three
 
 
+def test_lettered_recommendations(tmp_path: Path) -> None:
+    text = """Local Child Safeguarding Practice Review: Child M
+
+Recommendations
+
+Recommendation A: Kestrel Valley Council should offer a health visitor contact to new families.
+
+Recommendation B: The Partnership should publish a guide for practitioners on bruising in babies.
+
+Recommendation C
+The Partnership should audit whether Recommendations A and B have changed practice.
+"""
+    recs = _extract_text(tmp_path, text)
+    assert list(recs["number"]) == ["A", "B", "C"]
+    by = recs.set_index("number")
+    assert by.loc["A", "addressees"] == "Kestrel Valley Council"
+    assert by.loc["C", "text"].startswith("The Partnership should audit")
+
+
 def test_a_copy_under_another_numbering_is_merged_by_its_words() -> None:
     text = "The Department for Education should issue statutory guidance on searches of pupils."
     rows = [
