@@ -158,20 +158,17 @@ def find_references(text: str) -> list[Reference]:
     return sorted(out, key=lambda r: r.start)
 
 
-def _key(number: str) -> tuple[int, ...]:
-    return _num_key(number)
-
-
 def expand_reference(ref: Reference, existing: list[str]) -> list[str]:
     """The numbers a reference names, with ranges filled from the ``existing`` numbers."""
     numbers = list(ref.numbers)
     for lo, hi in ref.ranges:
-        klo, khi = _key(lo), _key(hi)
+        klo, khi = _num_key(lo), _num_key(hi)
         if klo < khi and len(klo) == len(khi):
-            inside = [n for n in existing if klo <= _key(n) <= khi and len(_key(n)) == len(klo)]
+            keys = {n: _num_key(n) for n in existing}
+            inside = [n for n, k in keys.items() if klo <= k <= khi and len(k) == len(klo)]
             if len(inside) <= 50:
                 numbers.extend(inside)
-    return sorted(dict.fromkeys(numbers), key=_key)
+    return sorted(dict.fromkeys(numbers), key=_num_key)
 
 
 # --- which review ------------------------------------------------------------------------
@@ -948,7 +945,7 @@ def coverage(
 
 def _sorted_recs(recs: pd.DataFrame) -> pd.DataFrame:
     """Recommendations by review, then by number read as numbers (8.2 before 8.10)."""
-    keys = [(str(r), _key(str(n))) for r, n in zip(recs["review"], recs["number"], strict=True)]
+    keys = [(str(r), _num_key(str(n))) for r, n in zip(recs["review"], recs["number"], strict=True)]
     return recs.iloc[sorted(range(len(recs)), key=keys.__getitem__)]
 
 
