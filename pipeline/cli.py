@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -62,6 +64,19 @@ jobs_option = click.option(
     default=None,
     help="Worker processes for per-document work [default: all cores].",
 )
+
+
+def labels_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--labels PATH`` (repeatable): theme label files or folders, as ``label_paths``."""
+    return click.option(
+        "--labels",
+        "label_paths",
+        type=click.Path(exists=True, path_type=Path),
+        multiple=True,
+        help=help_text,
+    )
+
+
 strict_option = click.option(
     "--strict",
     is_flag=True,
@@ -330,12 +345,8 @@ def tag(
 @main.command()
 @output_option
 @codebook_option
-@click.option(
-    "--labels",
-    "label_paths",
-    type=click.Path(exists=True, path_type=Path),
-    multiple=True,
-    help="Gold-format label CSV, or folder of themes_*.csv (repeatable) [default: data/labels].",
+@labels_option(
+    "Gold-format label CSV, or folder of themes_*.csv (repeatable) [default: data/labels]."
 )
 @reviews_option
 @click.option(
@@ -602,13 +613,7 @@ def eval_recommendations(gold_path: Path, output_dir: Path) -> None:
     help="Output folder of a run over the gold's documents; scores go to OUTPUT/eval/.",
 )
 @codebook_option
-@click.option(
-    "--labels",
-    "label_paths",
-    type=click.Path(exists=True, path_type=Path),
-    multiple=True,
-    help="Extra training labels for the model's cross-validation [default: data/labels].",
-)
+@labels_option("Extra training labels for the model's cross-validation [default: data/labels].")
 @reviews_option
 @threshold_option
 @click.option(

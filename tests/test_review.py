@@ -186,3 +186,13 @@ def test_cli_review_export_and_import(run: Path, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     themes = pd.read_parquet(run / "themes.parquet")
     assert "review" in set(themes["method"])
+
+
+def test_a_decisions_file_without_its_columns_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "themes_reviewed.csv"
+    path.write_text("doc,quote\nminutes.txt,some words\n", encoding="utf-8")
+    with pytest.raises(LabelError, match=r"themes_reviewed\.csv: missing column\(s\)"):
+        read_reviews(path)
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(LabelError, match=r"themes_reviewed\.csv: cannot be read as CSV"):
+        read_reviews(path)

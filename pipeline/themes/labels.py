@@ -131,12 +131,9 @@ def read_reviews(path: str | os.PathLike[str] | None) -> pd.DataFrame:
     if path is None or not Path(path).is_file():
         return empty
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise LabelError(f"{path}: cannot be read as CSV ({exc})") from exc
-    missing = [c for c in REVIEW_COLUMNS if c not in df.columns]
-    if missing:
-        raise LabelError(f"{path}: missing column(s) {missing}")
+        df = load_gold(path, REVIEW_COLUMNS)
+    except GoldError as exc:
+        raise LabelError(str(exc)) from exc
     bad = df[~df["decision"].isin(DECISIONS)]
     if len(bad):
         row = int(bad.index[0]) + 2
