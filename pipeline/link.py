@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
-from pipeline.recommendations import _GENERIC_WORDS, _num_key, _top_number
+from pipeline.recommendations import _GENERIC_WORDS, _top_number, number_order
 from pipeline.status import detect_status, leading_label
 from pipeline.structure import is_generic_heading
 from pipeline.textnorm import normalize_for_match
@@ -162,13 +162,13 @@ def expand_reference(ref: Reference, existing: list[str]) -> list[str]:
     """The numbers a reference names, with ranges filled from the ``existing`` numbers."""
     numbers = list(ref.numbers)
     for lo, hi in ref.ranges:
-        klo, khi = _num_key(lo), _num_key(hi)
+        klo, khi = number_order(lo), number_order(hi)
         if klo < khi and len(klo) == len(khi):
-            keys = {n: _num_key(n) for n in existing}
+            keys = {n: number_order(n) for n in existing}
             inside = [n for n, k in keys.items() if klo <= k <= khi and len(k) == len(klo)]
             if len(inside) <= 50:
                 numbers.extend(inside)
-    return sorted(dict.fromkeys(numbers), key=_num_key)
+    return sorted(dict.fromkeys(numbers), key=number_order)
 
 
 # --- which review ------------------------------------------------------------------------
@@ -945,7 +945,8 @@ def coverage(
 
 def _sorted_recs(recs: pd.DataFrame) -> pd.DataFrame:
     """Recommendations by review, then by number read as numbers (8.2 before 8.10)."""
-    keys = [(str(r), _num_key(str(n))) for r, n in zip(recs["review"], recs["number"], strict=True)]
+    pairs = zip(recs["review"], recs["number"], strict=True)
+    keys = [(str(r), number_order(str(n))) for r, n in pairs]
     return recs.iloc[sorted(range(len(recs)), key=keys.__getitem__)]
 
 

@@ -400,8 +400,12 @@ class _Item:
         return " ".join([self.text, *self.parts]).strip()
 
 
-def _num_key(number: str) -> tuple[int, ...]:
-    if _LETTER.fullmatch(number):  # lettered recommendations follow the numbered ones
+def number_order(number: str) -> tuple[int, ...]:
+    """Sort key of a recommendation number: "2" < "8.2" < "8.14" < "10" < "B".
+
+    Lettered recommendations follow the numbered ones, in letter order.
+    """
+    if _LETTER.fullmatch(number):
         return (10_000 + ord(number),)
     return tuple(int(x) for x in re.findall(r"\d+", number))
 
@@ -571,7 +575,7 @@ def merge_copies(items: list[_Item]) -> list[_Item]:
         _absorb(kept, item)
     merged: list[_Item] = []
     words: list[set[str]] = []
-    for item in sorted(by_number.values(), key=lambda it: _num_key(it.number)):
+    for item in sorted(by_number.values(), key=lambda it: number_order(it.number)):
         mine = set(re.findall(r"\w+", item.full_text.lower()))
         twin = None
         for m, theirs in zip(merged, words, strict=True):

@@ -32,6 +32,7 @@ import pandas as pd
 
 from pipeline import schema, store
 from pipeline.documents import MONTHS
+from pipeline.recommendations import number_order
 
 log = logging.getLogger(__name__)
 
@@ -763,15 +764,13 @@ def _provenances(
 
 
 def number_key(number: str) -> str:
-    """Sort key for recommendation numbers, so that "2" < "10" and "8.2" < "8.14".
+    """Sort key for recommendation numbers as a string (for pandas sorts), in the order
+    of :func:`pipeline.recommendations.number_order`: "2" < "8.2" < "8.14" < "10" < "B".
 
     >>> sorted(["10", "2", "8.14", "8.2"], key=number_key)
     ['2', '8.2', '8.14', '10']
     """
-    parts = re.findall(r"\d+", str(number))
-    if parts:
-        return ".".join(f"{int(x):09d}" for x in parts)
-    return f"~{number}"  # lettered ("B") after the numbered, in order
+    return ".".join(f"{x:09d}" for x in number_order(str(number))) or "~"
 
 
 def top_quotes(evidence_table: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
