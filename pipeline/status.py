@@ -201,12 +201,16 @@ _LABELS = {
     "complete": "completed",
     "implemented": "completed",
     "in progress": "in_progress",
+    "on track": "in_progress",
+    "partially complete": "in_progress",
+    "partly complete": "in_progress",
     "ongoing": "in_progress",
     "underway": "in_progress",
     "under way": "in_progress",
     "under consideration": "under_consideration",
     "being considered": "under_consideration",
     "planned": "planned",
+    "scheduled": "planned",
 }
 _LABEL_AFTER = re.compile(
     r"\b(?:status|response|progress|rag status)\s*[:–—-]\s*(?P<label>[a-z ]+)", re.I
@@ -221,6 +225,9 @@ _LEADING_LABEL = re.compile(
     + r")\s*(?:[.:;,–—-]|$)",
     re.I,
 )
+
+
+_CELL_PLANNED = re.compile(r"^\s*(?:scheduled|planned)\s+(?:for|to|in)\b", re.I)
 
 
 def leading_label(text: str) -> Status:
@@ -239,10 +246,16 @@ def status_label(text: str) -> Status:
     for cell in cells:
         if cell in _LABELS:
             return Status(_LABELS[cell], cell)
-    for cell in text.split("|") if cells else []:
+    # then the sentences cells open or close with, the rightmost cell first (a progress
+    # column comes after the timescale)
+    for cell in reversed(text.split("|")) if cells else []:
         last = _SENTENCE.split(cell.strip())[-1].strip(" .").lower()
         if last in _LABELS:
             return Status(_LABELS[last], last)
+        if (lead := leading_label(cell.strip())).status:  # "Complete. Protocol signed ..."
+            return lead
+        if m := _CELL_PLANNED.match(cell):  # "Scheduled for 12 September 2024"
+            return Status("planned", m.group(0).strip())
     if (lead := leading_label(text)).status:
         return lead
     for m in _LABEL_AFTER.finditer(text):
@@ -260,6 +273,7 @@ _REFUSAL = _rx(
     rf"\b(?:does|do)\s*{_NEG}\s+(?:believe|think|consider)\s+(?:that\s+)?it\s+(?:is|would be)\s+"
     r"(?:appropriate|necessary|right)\b",
 )
+_PARTIAL = dict(EXPLICIT)["partially_accepted"]
 _NEGATED = re.compile(rf"\b{_NEG}\s+(?:\w+\s+){{0,2}}$", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z\"'(])")
 
@@ -290,6 +304,10 @@ def detect_status(text: str) -> Status:
     found = _first_match(sentences, EXPLICIT)
     if not found.status:
         found = _first_match(sentences, IMPLIED)
+    if found.status == "not_accepted" and (part := _PARTIAL.search(text)):
+        # "The Government partially accepts this recommendation ... but does not agree
+        # that ...": the refusal is the part not accepted
+        return Status("partially_accepted", part.group(0).strip())
     refusal = _REFUSAL.search(text)
     if refusal and found.status in ("accepted", "accepted_in_principle"):
         return Status("partially_accepted", f"{found.cue} ... {refusal.group(0)}")

@@ -75,6 +75,14 @@ from pipeline.status import STATUSES, detect_status
         ),
         ("R1 | Letters to schools | Green | Letter sent in May. Complete.", "completed"),
         ("The Council agreed that the recommendation should not be implemented.", "not_accepted"),
+        (
+            "The Government partially accepts this recommendation. We agree that schools should "
+            "act, but we do not agree that every suspension needs an assessment.",
+            "partially_accepted",
+        ),
+        ("9.4 | Protocol | Timescale: May 2024 | Complete. Protocol signed 3 May.", "completed"),
+        ("9.6 | Training | June 2024 | On track", "in_progress"),
+        ("9.8 | Audit | Due by March 2025 | Scheduled for 12 September 2024", "planned"),
     ],
 )
 def test_detect_status(text: str, status: str) -> None:
