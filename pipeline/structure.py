@@ -49,9 +49,14 @@ _REC_LABEL = re.compile(
     re.I,
 )
 _R_LABEL = re.compile(r"^R(?P<num>\d{1,3})(?P<sub>[a-z])?\s*[:.\-–—)]\s*")
+#: "October 2024" after a number: the number is a day ("2 October 2024"), not a label.
+_MONTH_YEAR = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s+\d{4}\b"
+)
 _NUM_LABEL = re.compile(
     r"^(?P<num>\d{1,3}(?:\.\d{1,3}){0,3})(?:(?P<sub>[a-z])|\((?P<psub>[a-z])\)(?=\s))?(?:\.|\))?"
-    r"(?:\s+|(?=[\"'(]))(?=[\"'(\[A-Z])"
+    r"(?:\s+|(?=[\"'(]))(?=[\"'(\[A-Z])(?!" + _MONTH_YEAR + ")"
 )
 #: A minute's number: "26/02 Harrowmere Independent Inquiry", "45/24 Minutes of the last meeting".
 _MINUTE_LABEL = re.compile(r"^(?P<num>\d{1,3}/\d{2,4})(?![/\d])\.?\s+(?=[A-Z])")
@@ -108,7 +113,8 @@ class Passage:
 
 
 def _ends_sentence(text: str) -> bool:
-    r"""Whether ``text`` ends a sentence (``re.search(r"[.!?:;][\"')\]]*$", text)``).
+    r"""Whether ``text`` ends a sentence (``re.search(r"[.!?:;][\"')\]]*$", text)``, or a
+    full stop followed by a short bracketed reference, "... premises. (Paragraph 9.4)").
 
     The last character, after closing quotes and brackets (and before one final
     line break, where ``$`` also matches), is one of ``. ! ? : ;``. Testing the end
@@ -116,8 +122,14 @@ def _ends_sentence(text: str) -> bool:
     """
     if text.endswith("\n"):
         text = text[:-1]
+    if text.endswith(")") and (m := _CLOSING_REFERENCE.search(text)):
+        text = text[: m.start()]  # "... on school premises. (Paragraph 9.4)"
     text = text.rstrip(_CLOSERS)
     return bool(text) and text[-1] in ".!?:;"
+
+
+#: A short bracketed reference after a full stop ends the sentence it follows.
+_CLOSING_REFERENCE = re.compile(r"(?<=[.!?])\s*\([^()]{1,40}\)$")
 
 
 # --- 1. running headers, footers and page numbers ----------------------------------

@@ -160,6 +160,21 @@ def test_sentence_end_test_matches_the_pattern(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        ("on school premises. (Paragraph 9.4)", True),
+        ("as the review found. (para 5.21)", True),
+        ("the Local Authority (see paragraph 3.2)", False),
+        ("Children's Services (CSC)", False),
+    ],
+)
+def test_a_bracketed_reference_after_a_full_stop_ends_the_sentence(text: str, ends: bool) -> None:
+    from pipeline.structure import _ends_sentence
+
+    assert _ends_sentence(text) is ends
+
+
+@pytest.mark.parametrize(
     "text",
     ["safe-", "the safe-", "a " * 40 + "x" * 70 + "-", "x" * 200 + "-", "y " + "z" * 63 + "-",
      "well--", "no hyphen", "-", "é" * 80 + "-", "trauma-informed multi-"],
@@ -318,3 +333,11 @@ def test_minute_numbers_are_refs_of_their_items() -> None:
         ("heading", "26/03", ""),
     ]
     assert passages[0].text == "Harrowmere Independent Inquiry: progress report"
+
+
+def test_a_date_on_a_cover_is_not_a_numbered_paragraph() -> None:
+    passages = structure(flowing(["Autumn Briefing", "2 October 2024", "3 The Forum met."]))
+    assert [(p.ref, p.text) for p in passages][1:] == [
+        ("", "2 October 2024"),
+        ("3", "The Forum met."),
+    ]
