@@ -47,6 +47,7 @@ def counted(doc) -> dict[str, str]:
         ("all had the opportunity to challenge rascism.", "anti_racism", "rascism"),
         ("safegaurding first", "safeguarding_first", "safegaurding first"),
         ("the impact of discrimmination", "anti_racism", "discrimmination"),
+        ("the racsim she had experienced", "anti_racism", "racsim"),  # two letters swapped
         # acronyms only in capitals
         ("the MASH received the referral", "multi_agency", "MASH; referral"),
         ("children with SEND", "disability", "SEND"),
@@ -132,6 +133,8 @@ def test_negated_mention_kept_marked_and_not_counted(
     [
         "Staff should not ignore racism.",  # prescriptive negation still raises the theme
         "There was no evidence that race was a factor, but racism was discussed at length.",
+        "There was no evidence of racism in the referral; however, the racsim she had "
+        "experienced at school was never explored.",
     ],
 )
 def test_theme_counts_when_not_every_mention_is_negated(nlp, text: str) -> None:

@@ -74,6 +74,19 @@ for _name in ("theme_tags", "theme_matches", "theme_dropped"):
         Doc.set_extension(_name, default=None)
 
 
+def _swapped(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` with two neighbouring letters swapped ("racsim", "racism")."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and a[diff[1]] == b[diff[0]]
+    )
+
+
 @dataclass(frozen=True)
 class ThemeMatch:
     """One pattern match: the theme, the words (character and token offsets) and why."""
@@ -340,6 +353,8 @@ class ThemeRules:
                 word, pool, scorer=fuzz.ratio, score_cutoff=self.codebook.settings.fuzzy_threshold
             )
             hit = found[0] if found is not None else None
+            if hit is None:  # two letters swapped ("racsim") scores low but is a typo
+                hit = next((w for w in pool if _swapped(word, w)), None)
         self._closest_cache[word] = hit
         return hit
 
