@@ -161,10 +161,23 @@ def _iso(year: int, month: int, day: int) -> str:
         return ""
 
 
+#: A line that is only a date ("2 October 2024", "14th March 2024", "March 14, 2024")
+#: or a month ("September 2024").
+_ANY_MONTH = _MONTH.replace("(?P<month>", "(?:")
+_DATE_LINE = re.compile(
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_ANY_MONTH}|{_ANY_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?)"
+    rf"\s+(?:19|20)\d\d",
+    re.I,
+)
+_MONTH_LINE = re.compile(rf"{_ANY_MONTH}\s+(?:19|20)\d\d", re.I)
+
+
 def find_date(text: str) -> tuple[str, str]:
     """Return ``(iso_date, source)`` for the document's own date, or ``("", "")``.
 
-    In order of preference: a full date next to a cue ("published", "presented to
+    In order of preference: a date that is a line of its own among the first 12 (a
+    cover's "2 October 2024" or "September 2024": ``text:cover``); a full date next to
+    a cue ("published", "presented to
     Parliament", "meeting held on": ``text:cue``); a month and year next to a cue
     (``text:cue-month``, given as the 1st of the month); the first full date
     (``text:first``); the first month and year (``text:month``).
@@ -189,6 +202,19 @@ def find_date(text: str) -> tuple[str, str]:
         before = text[max(0, pos - 120) : pos]
         return bool(_DATE_CUE.search(before.rsplit("\n", 1)[-1]))  # in the same passage
 
+    def standalone(pos: int, line_rx: re.Pattern[str]) -> bool:
+        """Whether the date at ``pos`` is a line of its own, within the first 12 lines."""
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        line = text[start : end if end >= 0 else len(text)].strip()
+        return text.count("\n", 0, start) < 12 and bool(line_rx.fullmatch(line))
+
+    # a date that is a line of its own near the top (a cover's "September 2024") is the
+    # document's; a cued date further on may be another's ("the review published on ...")
+    for found, line_rx in ((full, _DATE_LINE), (months, _MONTH_LINE)):
+        for pos, iso in found:
+            if iso and standalone(pos, line_rx):
+                return iso, "text:cover"
     for found, source in ((full, "text:cue"), (months, "text:cue-month")):
         for pos, iso in found:
             if iso and cued(pos):

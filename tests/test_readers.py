@@ -159,3 +159,29 @@ def test_a_letterhead_or_a_date_line_is_not_the_title(
     path.write_text(text, encoding="utf-8")
     row, _ = extract_document(path, "doc.txt", "sha")
     assert row["title"] == title
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "source"),
+    [
+        # a cover's own date beats a cued date that is another document's
+        (
+            "Government Response to the Review of Child P\nSeptember 2024\nIntroduction\n"
+            "The review was published by the Partnership on 14 March 2024.",
+            "2024-09-01",
+            "text:cover",
+        ),
+        ("Autumn Briefing\n2 October 2024\nThe next meeting will be held on 4 December 2024.",
+         "2024-10-02", "text:cover"),
+        # no date line of its own: the cued date
+        ("Minutes of the meeting held on 12 November 2024 at the Town Hall.", "2024-11-12",
+         "text:cue"),
+        # a date line far from the top is not a cover
+        ("\n".join(["Heading"] * 15) + "\n3 May 2023\nPublished 1 June 2024.", "2024-06-01",
+         "text:cue"),
+    ],
+)  # fmt: skip
+def test_document_date(text: str, date: str, source: str) -> None:
+    from pipeline.documents import find_date
+
+    assert find_date(text) == (date, source)
