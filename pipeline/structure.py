@@ -144,8 +144,8 @@ def strip_furniture(doc: RawDocument) -> list[Line]:
 
     A line is a running header or footer when it stands among the top or bottom three
     lines of its page, in the outer 15% of the page, and the same text (digits
-    ignored) stands at the same height (within 4 pt) on at least three pages (or on
-    every page of a two- or three-page document). A bare page number ("12",
+    ignored) stands at the same height (within 4 pt) on at least three pages (two in a
+    document of up to four pages, whose cover often has none). A bare page number ("12",
     "Page 3 of 9", "iv") in those positions is dropped too.
     """
     if not doc.paged or not doc.lines:
@@ -179,7 +179,7 @@ def strip_furniture(doc: RawDocument) -> list[Line]:
         in_place = [(pg, text) for pg, t, text in spots if abs(t - median) <= 4]
         settled[key] = (median, _Repeats.of(in_place))
     n_pages = len(doc.pages)
-    min_repeat = 3 if n_pages > 3 else max(2, n_pages)
+    min_repeat = 3 if n_pages > 4 else 2  # a short document's cover has no header
     drop = set()
     for i, key in candidates.items():
         line = doc.lines[i]

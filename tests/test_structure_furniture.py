@@ -54,3 +54,15 @@ def test_labels_whose_numbers_happen_to_track_a_few_pages_are_kept() -> None:
 def test_a_header_with_the_page_number_on_most_pages_is_still_dropped() -> None:
     doc = _doc({page: f"BEHAVIOUR CHANGE {page + 9}" for page in range(1, 11)}, pages=10)
     assert not any(ln.text.startswith("BEHAVIOUR") for ln in strip_furniture(doc))
+
+
+def test_a_short_document_whose_cover_has_no_header() -> None:
+    """Three pages, the header on pages 2 and 3 only (the cover has none): dropped."""
+    lines = [Line("Keeping Pupils Safe", 1, 72, 300, 400, 320, 24, bold=True)]
+    for page in (2, 3):
+        lines.append(Line("Eastmoor guide for schools - OFFICIAL", page, 72, 30, 400, 42, 9))
+        lines.append(Line(f"Body text of page {page}.", page, 72, 300, 500, 312, 12))
+    doc = RawDocument(lines=lines, pages=[Page(n, 595, 842) for n in (1, 2, 3)])
+    kept = [ln.text for ln in strip_furniture(doc)]
+    assert "Eastmoor guide for schools - OFFICIAL" not in kept
+    assert kept == ["Keeping Pupils Safe", "Body text of page 2.", "Body text of page 3."]
