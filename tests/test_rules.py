@@ -87,6 +87,10 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("the space race and the race to the moon", "anti_racism"),
         # one weak cue is not enough
         ("The policy was published.", "learning"),
+        # a race that is run, a surname, an NHS body
+        ("Volunteers are needed for the race day; the race starts at noon.", "anti_racism"),
+        ("Ms Black and the family support worker visited twice.", "anti_racism"),
+        ("The Eastmoor Community Health Trust should see every child.", "community_trust"),
     ],
 )
 def test_theme_not_found(nlp, text: str, theme: str) -> None:
