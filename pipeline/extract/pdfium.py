@@ -60,6 +60,12 @@ class _Api:
     plain integer address (cheap to compare and to cache by).
     """
 
+    def box_calls(self) -> tuple:
+        """What the word and space passes call per character, as local names:
+        ``(text_object, char_origin, loose_box, x, y, rect, x_ref, y_ref, rect_ref)``."""
+        return (self.text_object, self.char_origin, self.loose_box, self.x, self.y,
+                self.rect, self.x_ref, self.y_ref, self.rect_ref)  # fmt: skip
+
     def __init__(self) -> None:
         import pypdfium2.raw as raw
 
@@ -243,15 +249,7 @@ class _PageReader:
         """The first pass: every word of the page text, split where its text object changes."""
         text, handle = self.text, self.handle
         api = self.api
-        text_object, origin, loose = api.text_object, api.char_origin, api.loose_box
-        x, y, rect, x_ref, y_ref, rect_ref = (
-            api.x,
-            api.y,
-            api.rect,
-            api.x_ref,
-            api.y_ref,
-            api.rect_ref,
-        )
+        text_object, origin, loose, x, y, rect, x_ref, y_ref, rect_ref = api.box_calls()
         infos, uprights, info = self.infos, self.uprights, self.info
         starts, ends, kinds, xs, ys, rights, seps = (
             self.starts, self.ends, self.kinds, self.xs, self.ys, self.rights, self.seps
@@ -395,15 +393,7 @@ class _PageReader:
         box; one PDFium generated or dropped (no text object) spans the gap."""
         api = self.api
         handle = self.handle
-        text_object, origin, loose = api.text_object, api.char_origin, api.loose_box
-        x, y, rect, x_ref, y_ref, rect_ref = (
-            api.x,
-            api.y,
-            api.rect,
-            api.x_ref,
-            api.y_ref,
-            api.rect_ref,
-        )
+        text_object, origin, loose, x, y, rect, x_ref, y_ref, rect_ref = api.box_calls()
         infos, info, uprights = self.infos, self.info, self.uprights
         kinds: list[int] = []  # row in the info lists, -1: no box of its own
         xs: list[float] = []
