@@ -444,9 +444,20 @@ def test_space_economy_response_is_traced_through_its_own_numbering(corpus_run: 
 @pytest.mark.corpus
 def test_documents_about_no_review_are_not_linked(corpus_run: Path) -> None:
     links = store.read_table(schema.LINKS, corpus_run)
-    assert set(links["doc_id"]) == {"behaviour-change-response-pdf", "thespaceeconomyresponse-pdf"}
+    docs = store.read_table(schema.DOCUMENTS, corpus_run).set_index("doc_id")
+    # guidance, a survey report and minutes of another review answer no recommendation
+    for path in (
+        "Keeping_children_safe_in_education_2025.pdf",
+        "Childrens_Social_Care_National_Framework__Dec_2023.pdf",
+        "ADCS_Safeguarding_Pressures_Phase9_FINAL.pdf",
+        "hackney_minutes_child_q_2022.txt",
+    ):
+        [doc_id] = docs.index[docs["path"] == path]
+        assert doc_id not in set(links["doc_id"]), path
+    assert {"behaviour-change-response-pdf", "thespaceeconomyresponse-pdf"} <= set(links["doc_id"])
     cov = pd.read_csv(corpus_run / "tables" / "recommendation_coverage.csv")
-    assert len(cov) == 33 + 79
+    assert (cov["review"] == "Behaviour Change").sum() == 33
+    assert (cov["review"] == "The Space Economy").sum() == 79
     bc = cov[cov["review"] == "Behaviour Change"]
     assert not bc["silent"].any()  # the response answers every one of 8.1-8.33
 
