@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -63,35 +61,36 @@ def test_output_is_identical_for_any_jobs(
     assert data_files(tmp_path) == reference
 
 
+#: Runs the CLI, killing its own process (SIGKILL, as a power cut or ``kill -9`` would) right
+#: after the second document's extraction is cached: a fixed point in the run, not a race
+#: against the clock, wherever the machine is fast or busy.
+_KILLED_AFTER_TWO_DOCUMENTS = """
+import os, signal, sys
+import pipeline.run as run
+written = []
+real_write = run._write_cache
+def write_then_die(*args, **kwargs):
+    real_write(*args, **kwargs)
+    written.append(args[1])
+    if len(written) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+run._write_cache = write_then_die
+from pipeline.cli import main
+main(sys.argv[1:])
+"""
+
+
 def test_interrupted_run_is_completed_by_the_next(
     corpus: Path, reference: dict[str, bytes], tmp_path: Path
 ) -> None:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline.cli",
-        "-q",
-        "run",
-        "--input",
-        str(corpus),
-        "--output",
-        str(tmp_path),
-        "--jobs",
-        "1",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
-    cache = tmp_path / ".cache" / "extract"
-    deadline = time.monotonic() + 120
-    # kill it once some documents are done but before the run has finished
-    while time.monotonic() < deadline and proc.poll() is None:
-        if cache.is_dir() and len(list(cache.glob("*.json"))) >= 2:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run finished before it could be interrupted"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    args = ["-q", "run", "--input", str(corpus), "--output", str(tmp_path), "--jobs", "1"]
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_AFTER_TWO_DOCUMENTS, *args], cwd=ROOT, check=False
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert len(list((tmp_path / ".cache" / "extract").glob("*.json"))) == 2
     assert not (tmp_path / "passages.parquet").exists()
-    done = subprocess.run(cmd, cwd=ROOT, check=False)
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, check=False)
     assert done.returncode == 0
     assert data_files(tmp_path) == reference
     assert not list(tmp_path.rglob(".*.tmp"))
