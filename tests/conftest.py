@@ -75,6 +75,8 @@ def without_linking_module(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run as if the linking stage (``pipeline.link``) were not installed."""
     import sys
 
+    import tests.stage_outputs  # noqa: F401  (imports pipeline.link itself, before it goes)
+
     monkeypatch.setitem(sys.modules, "pipeline.link", None)
 
 

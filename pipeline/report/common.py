@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import pandas as pd
@@ -165,23 +166,37 @@ def run_datetime(tables: Tables) -> datetime:
 _CORE_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
-def normalize_zip(data: bytes, *, when: datetime = EPOCH) -> bytes:
-    """Rewrite a ZIP (xlsx, docx, qdpx) with fixed entry times and core-property dates.
-
-    Entry order and contents are kept, except that ``docProps/core.xml``'s created
-    and modified dates become ``when``. The result depends only on the content.
-    """
+def write_zip(entries: Iterable[tuple[str, bytes]], *, when: datetime = EPOCH) -> bytes:
+    """A ZIP of ``(path, body)`` entries in that order, each stamped with ``when``
+    (deflated, mode 644): the bytes depend only on the content and ``when``."""
     if when.year < 1980:  # the earliest time a ZIP entry can carry
         when = EPOCH
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = _CORE_TIME.sub(rb"\g<1>" + stamp + rb"\g<2>", body)
-            fixed = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+    with zipfile.ZipFile(out, "w") as dst:
+        for path, body in entries:
+            fixed = zipfile.ZipInfo(path, date_time=when.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
             dst.writestr(fixed, body)
     return out.getvalue()
+
+
+def normalize_zip(data: bytes, *, when: datetime = EPOCH) -> bytes:
+    """Rewrite a ZIP (xlsx, docx) with fixed entry times and core-property dates.
+
+    Entry order and contents are kept, except that ``docProps/core.xml``'s created
+    and modified dates become ``when``. The result depends only on the content.
+    """
+    if when.year < 1980:
+        when = EPOCH
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+
+    def entries() -> Iterator[tuple[str, bytes]]:
+        with zipfile.ZipFile(io.BytesIO(data)) as src:
+            for info in src.infolist():
+                body = src.read(info.filename)
+                if info.filename == "docProps/core.xml":
+                    body = _CORE_TIME.sub(rb"\g<1>" + stamp + rb"\g<2>", body)
+                yield info.filename, body
+
+    return write_zip(entries(), when=when)

@@ -24,18 +24,16 @@ same outputs give the same file. The machine coding is attributed to one user,
 
 from __future__ import annotations
 
-import io
 import re
 import uuid
 import xml.etree.ElementTree as ET
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline import store
-from pipeline.report.common import normalize_zip, package_version, run_datetime
+from pipeline.report.common import package_version, run_datetime, write_zip
 from pipeline.tables import Tables, counted_tags, locate_evidence, number_key
 
 NS = "urn:QDA-XML:project:1.0"
@@ -327,14 +325,10 @@ def build_project(
 
 
 def build_qdpx(tables: Tables, *, name: str = "Safeguarding documents") -> bytes:
-    """The ``.qdpx`` file as bytes."""
+    """The ``.qdpx`` file as bytes (entries stamped with the run's date)."""
     xml, files = build_project(tables, name=name)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("project.qde", xml)
-        for path in sorted(files):
-            zf.writestr(path, files[path].encode("utf-8"))
-    return normalize_zip(buf.getvalue(), when=run_datetime(tables))
+    entries = [("project.qde", xml)] + [(p, files[p].encode("utf-8")) for p in sorted(files)]
+    return write_zip(entries, when=run_datetime(tables))
 
 
 def export_qdpx(tables: Tables, path: str | Path) -> Path:

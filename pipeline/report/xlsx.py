@@ -5,19 +5,25 @@ the content, wrapped long text, and shares formatted as percentages. Document
 text is written as text, never as a formula (a quote that starts with ``=`` stays
 a quote). No current time is stored: document properties carry the latest
 document date, and the ZIP entries a fixed time.
+
+Written with XlsxWriter in its constant-memory mode: each row goes to disk as it is
+written, in order, with its height and formats set before its cells. (openpyxl held
+every cell of the evidence sheet as an object and spent most of the report stage
+styling and serialising them.)
 """
 
 from __future__ import annotations
 
 import io
+import math
+import re
+from datetime import datetime
+from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from pipeline.report.common import (
     headline,
@@ -28,8 +34,8 @@ from pipeline.report.common import (
 )
 from pipeline.tables import COUNTING_NOTES, TABLE_NOTES, Tables
 
-HEADER_FILL = PatternFill("solid", fgColor="1F4E8C")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = "#1F4E8C"
+HEADER_FONT = "#FFFFFF"
 #: Columns holding running text: wide and wrapped.
 TEXT_COLUMNS = {
     "quote",
@@ -43,6 +49,8 @@ TEXT_COLUMNS = {
 }
 MAX_WIDTH = 60
 WIDE_TEXT = 80
+#: Excel's largest row height, in points.
+MAX_ROW_HEIGHT = 409
 
 SHEET_NOTES = {
     "read_me": "This sheet: what each sheet holds and how the counts were made.",
@@ -53,24 +61,45 @@ SHEET_NOTES = {
     **TABLE_NOTES,
 }
 
+#: Characters XML 1.0 cannot hold (control characters other than tab, newline, return).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+#: Workbook options: text is never read as a number, formula or link.
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "constant_memory": True,
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "nan_inf_to_errors": False,
+}
+
+
+def new_workbook(target: io.BytesIO | str) -> Workbook:
+    """An XlsxWriter workbook with the house options (see :data:`WORKBOOK_OPTIONS`)."""
+    return xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
+
 
 def _print_setup(ws: Worksheet, *, repeat_header: bool, fit_width: bool = True) -> None:
     """Landscape A4, one page wide (``fit_width``), the header row repeated on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
     if fit_width:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
+        ws.fit_to_pages(1, 0)
     if repeat_header:
-        ws.print_title_rows = "1:1"
+        ws.repeat_rows(0)
 
 
 def _clean(value: object) -> object:
+    """A value as a cell holds it: text without illegal characters, plain Python numbers,
+    ``None`` for a missing value or empty text (an empty cell, as spreadsheets keep it)."""
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return _ILLEGAL.sub("", value) or None
     if hasattr(value, "item"):  # numpy scalars
-        return value.item()  # type: ignore[union-attr]
+        value = value.item()  # type: ignore[union-attr]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
     return value
 
 
@@ -78,166 +107,166 @@ def _is_share(col: str) -> bool:
     return "share" in col or col.endswith("_pct")
 
 
-def write_sheet(ws: Worksheet, df: pd.DataFrame, *, index: bool = False) -> None:
-    """Write ``df`` to ``ws`` with the house formatting (header, filter, widths, formats)."""
+class _Formats:
+    """The workbook's cell formats, made once (XlsxWriter keeps one per distinct style)."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self.header = wb.add_format(
+            {"bold": True, "font_color": HEADER_FONT, "bg_color": HEADER_FILL}
+            | {"valign": "top", "text_wrap": True}
+        )
+        self._cache: dict[tuple[str | None, bool, bool], Any] = {}
+
+    def cell(self, num_format: str | None, wrap: bool, top: bool) -> Any:
+        """The format of a body cell: number format, wrapped, aligned to the top."""
+        key = (num_format, wrap, top)
+        if key not in self._cache:
+            props: dict[str, Any] = {}
+            if num_format:
+                props["num_format"] = num_format
+            if wrap:
+                props["text_wrap"] = True
+            if wrap or top:
+                props["valign"] = "top"
+            self._cache[key] = self.wb.add_format(props) if props else None
+        return self._cache[key]
+
+
+def _write(ws: Worksheet, row: int, col: int, value: object, fmt: Any) -> None:
+    """One cell, by its Python type: text stays text whatever it looks like."""
+    if value is None:
+        if fmt is not None:
+            ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _widths(df: pd.DataFrame, columns: list[str]) -> list[float]:
+    """Column widths (characters) that fit the first 500 values, text capped."""
+    widths = []
+    for i, col in enumerate(columns):
+        sample = df.iloc[:500, i].astype(str) if len(df) else pd.Series([], dtype=str)
+        longest = max([len(col), *(len(s) for s in sample)]) if len(sample) else len(col)
+        width = min(longest + 2, WIDE_TEXT if col in TEXT_COLUMNS else MAX_WIDTH)
+        if len(df) and pd.api.types.is_numeric_dtype(df.iloc[:, i]):
+            # numbers are short: a long header (a document title) wraps instead
+            values = max(len(s) for s in sample) if len(sample) else 0
+            width = max(values + 2, min(len(col) + 2, 16))
+        widths.append(width)
+    return widths
+
+
+def _lines(text: object, width: float) -> int:
+    """Lines a wrapped text cell of ``width`` characters needs."""
+    if not isinstance(text, str) or not text:
+        return 1
+    return -(-len(text) // max(int(width) - 2, 10))
+
+
+def write_sheet(
+    wb: Workbook,
+    name: str,
+    df: pd.DataFrame,
+    *,
+    index: bool = False,
+    formats: _Formats | None = None,
+) -> Worksheet:
+    """Add sheet ``name`` holding ``df`` with the house formatting (header, filter, widths,
+    formats, row heights that show every line of wrapped text)."""
+    fm = formats or _Formats(wb)
+    ws = wb.add_worksheet(name)
     if index:
         df = df.reset_index()
     columns = [str(c) for c in df.columns]
-    ws.append(columns)
-    formula_like: list[tuple[int, int]] = []  # (row, column) of text openpyxl reads as a formula
-    for r, row in enumerate(df.itertuples(index=False), start=2):
-        values = [_clean(v) for v in row]
-        ws.append(values)
-        for c, v in enumerate(values, start=1):
-            if isinstance(v, str) and v[:1] == "=":
-                formula_like.append((r, c))
-    # text that looks like a formula stays text
-    for r, c in formula_like:
-        cell = ws.cell(r, c)
-        if cell.data_type == "f":
-            cell.data_type = "s"
-    for cell in ws[1]:
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-    ws.freeze_panes = "A2"
-    if len(columns):
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(df) + 1, 1)}"
-    widths: dict[int, float] = {}
-    for i, col in enumerate(columns, start=1):
-        letter = get_column_letter(i)
-        sample = df.iloc[:500, i - 1].astype(str) if len(df) else pd.Series([], dtype=str)
-        longest = max([len(col), *(len(s) for s in sample)]) if len(sample) else len(col)
-        wide = col in TEXT_COLUMNS
-        widths[i] = min(longest + 2, WIDE_TEXT if wide else MAX_WIDTH)
-        if len(df) and pd.api.types.is_numeric_dtype(df.iloc[:, i - 1]):
-            # numbers are short: a long header (a document title) wraps instead
-            values = max(len(s) for s in sample) if len(sample) else 0
-            widths[i] = max(values + 2, min(len(col) + 2, 16))
-        ws.column_dimensions[letter].width = widths[i]
-        fmt = None
-        if _is_share(col):
-            fmt = "0.0%"
-        elif col == "score":
-            fmt = "0.00"
-        if fmt or wide:
-            cells = [cell for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i)]
-            if fmt:
-                _style_all(cells, "number_format", fmt, "numFmtId")
-            if wide:
-                _style_all(cells, "alignment", Alignment(vertical="top", wrap_text=True))
+    widths = _widths(df, columns)
+    wrapped = [c in TEXT_COLUMNS for c in columns]
+    number_formats = ["0.0%" if _is_share(c) else "0.00" if c == "score" else None for c in columns]
+    for i, width in enumerate(widths):
+        ws.set_column(i, i, width)
     header_lines = max(
-        [-(-len(c) // max(int(widths[i]) - 2, 4)) for i, c in enumerate(columns, start=1)] or [1]
+        [-(-len(c) // max(int(widths[i]) - 2, 4)) for i, c in enumerate(columns)] or [1]
     )
     if header_lines > 1:
-        ws.row_dimensions[1].height = min(15 * header_lines, 120)
-    _fit_rows(ws, [i for i, c in enumerate(columns, start=1) if c in TEXT_COLUMNS], widths)
+        ws.set_row(0, min(15 * header_lines, 120))
+    for c, col in enumerate(columns):
+        ws.write_string(0, c, col, fm.header)
+    text_cols = [i for i, w in enumerate(wrapped) if w]
+    # plain Python lists first: iterating Arrow-backed columns value by value is slow
+    rows = zip(*(df.iloc[:, i].tolist() for i in range(len(columns))), strict=True)
+    for r, row in enumerate(rows, start=1):
+        values = [_clean(v) for v in row]
+        lines = max([1, *(_lines(values[i], widths[i]) for i in text_cols)])
+        tall = lines > 1
+        if tall:
+            ws.set_row(r, min(15 * lines, MAX_ROW_HEIGHT))
+        for c, value in enumerate(values):
+            _write(ws, r, c, value, fm.cell(number_formats[c], wrapped[c], tall))
+    ws.freeze_panes(1, 0)
+    if columns:
+        ws.autofilter(0, 0, max(len(df), 0), len(columns) - 1)
     # print one page wide where that stays legible; wide sheets print across pages
-    _print_setup(ws, repeat_header=True, fit_width=sum(widths.values()) <= 220)
+    _print_setup(ws, repeat_header=True, fit_width=sum(widths) <= 220)
+    return ws
 
 
-#: The field of a cell's style array that each style attribute sets.
-_STYLE_KEYS = {"alignment": "alignmentId", "font": "fontId", "fill": "fillId"}
-
-
-def _style_all(cells: list, attr: str, value: object, key: str | None = None) -> None:
-    """``cell.<attr> = value`` for every cell, fast: the first cell is set through openpyxl
-    (which registers the style in the workbook, in the same order as setting each cell
-    would), the others get the same style index. Setting each cell through openpyxl
-    hashes and compares the style object every time: seconds on a large evidence sheet."""
-    if not cells:
-        return
-    setattr(cells[0], attr, value)
-    key = key or _STYLE_KEYS[attr]
-    idx = getattr(cells[0]._style, key)
-    for cell in cells[1:]:
-        style = cell._style
-        if style is None:
-            cell._style = style = StyleArray()
-        setattr(style, key, idx)
-
-
-def _fit_rows(ws: Worksheet, wrapped: list[int], widths: dict[int, float]) -> None:
-    """Give rows with wrapped text the height of their longest cell, so spreadsheet
-    programs that do not re-measure rows on opening still show every line."""
-    if not wrapped:
-        return
-    alignments = ws.parent._alignments
-    unwrapped: list = []
-    for row in ws.iter_rows(min_row=2):
-        lines = 1
-        for i in wrapped:
-            text = row[i - 1].value
-            if isinstance(text, str) and text:
-                per_line = max(int(widths[i]) - 2, 10)
-                lines = max(lines, -(-len(text) // per_line))
-        if lines > 1:
-            ws.row_dimensions[row[0].row].height = min(15 * lines, 409)
-            for cell in row:
-                style = cell._style
-                if style is None or not alignments[style.alignmentId].wrap_text:
-                    unwrapped.append(cell)
-    _style_all(unwrapped, "alignment", Alignment(vertical="top"))
-
-
-def write_read_me(ws: Worksheet, tables: Tables, sheets: list[str]) -> None:
+def write_read_me(wb: Workbook, tables: Tables, sheets: list[str]) -> Worksheet:
     """The ``read_me`` sheet: headline figures, what each sheet holds, how counts were made."""
-    bold = Font(bold=True)
-    wrap = Alignment(vertical="top", wrap_text=True)
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 100
+    ws = wb.add_worksheet("read_me")
+    wrap = wb.add_format({"valign": "top", "text_wrap": True})
+    bold = wb.add_format({"valign": "top", "text_wrap": True, "bold": True})
+    title = wb.add_format({"valign": "top", "text_wrap": True, "bold": True, "font_size": 14})
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 100)
     _print_setup(ws, repeat_header=False)
-    ws.append(["Safeguarding briefing"])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append(["Latest document date", tables.as_of or "no dated document"])
-    ws.append(["Made by", f"safeguarding-pipeline {package_version()}"])
-    ws.append([])
-    for what, value in headline(tables):
-        ws.append([what, value])
-    ws.append([])
-    ws.append(["Sheet", "What it holds"])
-    for cell in ws[ws.max_row]:
-        cell.font = bold
-    for name in sheets:
-        ws.append([name, SHEET_NOTES.get(name, "")])
-    ws.append([])
-    ws.append(["How counts were made"])
-    ws.cell(ws.max_row, 1).font = bold
-    for note in COUNTING_NOTES + tables.notes:
-        ws.append(["", note])
+    rows: list[tuple[list[object], Any]] = [
+        (["Safeguarding briefing"], title),
+        (["Latest document date", tables.as_of or "no dated document"], wrap),
+        (["Made by", f"safeguarding-pipeline {package_version()}"], wrap),
+        ([], wrap),
+    ]
+    rows += [([what, value], wrap) for what, value in headline(tables)]
+    rows += [([], wrap), (["Sheet", "What it holds"], bold)]
+    rows += [([name, SHEET_NOTES.get(name, "")], wrap) for name in sheets]
+    rows += [([], wrap), (["How counts were made"], bold)]
+    rows += [(["", note], wrap) for note in COUNTING_NOTES + tables.notes]
     if len(tables.unread):
-        ws.append([])
-        ws.append(["Documents not counted"])
-        ws.cell(ws.max_row, 1).font = bold
-        for r in tables.unread.itertuples():
-            ws.append([_clean(r.path), _clean(f"{r.status}: {r.error}".strip(": "))])
-    for row in ws.iter_rows():
-        for cell in row:
-            cell.alignment = wrap
-            if cell.data_type == "f":
-                cell.data_type = "s"
-    _fit_rows(ws, [1, 2], {1: 30, 2: 100})
+        rows += [([], wrap), (["Documents not counted"], bold)]
+        rows += [
+            ([r.path, f"{r.status}: {r.error}".strip(": ")], wrap)
+            for r in tables.unread.itertuples()
+        ]
+    for r, (values, fmt) in enumerate(rows):
+        values = [_clean(v) for v in values]
+        lines = max([1, *(_lines(v, w) for v, w in zip(values, (30, 100), strict=False))])
+        if lines > 1:
+            ws.set_row(r, min(15 * lines, MAX_ROW_HEIGHT))
+        for c, value in enumerate(values):
+            _write(ws, r, c, value, fmt)
+    return ws
 
 
 def build_xlsx(tables: Tables) -> bytes:
     """The workbook as bytes (reproducible: no current time inside)."""
-    wb = Workbook()
     data: dict[str, tuple[pd.DataFrame, bool]] = {}
     matrix = theme_matrix(tables)
     if len(matrix):
         data["theme_x_document"] = (matrix, True)
     for name, df in tables.csv_tables().items():
         data[name] = (df, False)
-    sheets = ["read_me", *data]
-    write_read_me(wb.active, tables, sheets)
-    wb.active.title = "read_me"
-    for name, (df, index) in data.items():
-        write_sheet(wb.create_sheet(name), df, index=index)
-    when = run_datetime(tables)
-    wb.properties.creator = "safeguarding-pipeline"
-    wb.properties.title = "Safeguarding briefing"
-    wb.properties.created = when
-    wb.properties.modified = when
     buf = io.BytesIO()
-    wb.save(buf)
+    wb = new_workbook(buf)
+    when: datetime = run_datetime(tables)
+    wb.set_properties(
+        {"title": "Safeguarding briefing", "author": "safeguarding-pipeline", "created": when}
+    )
+    formats = _Formats(wb)
+    write_read_me(wb, tables, ["read_me", *data])
+    for name, (df, index) in data.items():
+        write_sheet(wb, name, df, index=index, formats=formats)
+    wb.close()
     return normalize_zip(buf.getvalue(), when=when)
