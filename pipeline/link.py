@@ -112,6 +112,8 @@ _REC_WORD = re.compile(r"\brecommendations?\b", re.I)
 _NUMBER_HEADER = re.compile(
     r"^(?:(?:recommendations?|rec\.?|ref\.?)(?:\s*(?:no\.?|number|ref\.?))?|no\.?|number)$", re.I
 )
+#: The label a restated recommendation may open with ("Recommendation:", "Recommendation 4 -").
+_REC_LABEL = re.compile(r"^\s*recommendation(?:\s+\d{1,3}(?:\.\d{1,3})?)?\s*[:.\-–—]\s*", re.I)
 _RANGE = re.compile(r"^\s*(?:to|-|–|—)\s*$")
 
 
@@ -456,9 +458,11 @@ def _restatement(ctx: _Context, p, cand: list[int], printed: str = "") -> tuple[
 
     When the recommendation with the ``printed`` number is quoted nearly as
     completely as the best match (recommendations that share boilerplate), it wins.
+    A label the passage opens with ("Recommendation:", "Recommendation 4 -") is not
+    part of the quote.
     """
     prm = ctx.params
-    text = str(p.text)
+    text = _REC_LABEL.sub("", str(p.text), count=1)
     n_words = _words(text)
     if not cand or n_words < 8 or p.kind in ("footnote", "table", "heading"):
         return None

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline.recommendations import number_order
+from pipeline.stance import opening_decision
 
 #: A recommendation number as printed ("4", "8.14", "113.6"); letters stay apart.
 _NUMBER = re.compile(r"^\(?(\d{1,3}(?:\.\d{1,3})?)\)?[a-z]?\.?$")
@@ -191,7 +192,9 @@ def segment_replies(doc_passages: pd.DataFrame) -> list[Reply]:
         cur.page_end = max(cur.page_end, int(getattr(p, "page_end", page) or page))
         num = _number(p.ref)
         sub = bool(p.parent_ref) or str(p.ref).startswith("(")
-        if asking and not _RESPONSE_OPENING.match(text):
+        # an item that states a decision ("(a) Accepted. ...") answers the part it names
+        answers_part = sub and bool(opening_decision(text))
+        if asking and not _RESPONSE_OPENING.match(text) and not answers_part:
             if num and p.kind in ("paragraph", "recommendation") and not sub:
                 cur.numbers.append(num)
                 if not cur.number:

@@ -146,7 +146,7 @@ _REFUSAL = _rx(
     r"\brather\s+than\b",
 )
 _COMMIT = _rx(
-    r"\bwill\s+(?!consider|look|explore|continue|keep|seek)\w+",
+    r"\bwill\s+(?!consider|look|explore|continue|keep|seek|not\b)\w+",
     r"\b(?:is|are|remain|remains)\s+committed\s+to\b",
     r"\bwe\s+(?:intend|plan)\s+to\b",
 )
@@ -332,18 +332,51 @@ _DECISIONS = ("accepted", "accepted_in_principle", "partially_accepted", "not_ac
 _IMPLIED_AGREEMENT = re.compile(r"\b(?:agree|agrees|agreed|accept|accepts|accepted)\s+that\b", re.I)
 
 
-def opening_decision(answer: str) -> str:
-    """The stance the reply's first sentence states in so many words ("The government
-    accepts this recommendation in principle.", "We do not agree with ..."), else
-    ``""``. Agreement with a premise only ("agrees that more should be done") is not
-    a decision and is left to the model."""
-    first = split_sentences(answer)[:1]
-    if not first:
-        return ""
-    found = detect_status(first[0])
+_QUALIFIED = re.compile(
+    r"\b(?:broadly|largely|generally|partly|in part|in principle|with (?:some )?"
+    r"(?:caveats|reservations|qualifications))\b",
+    re.I,
+)
+
+
+_ITEM_MARK = re.compile(r"^\s*(?:\d{1,3})?\(?[a-z]{1,3}\)\s*", re.I)
+
+
+def _decision(sentence: str) -> str:
+    """The stance one sentence states in so many words, else ``""`` (see
+    :func:`opening_decision`)."""
+    sentence = _ITEM_MARK.sub("", sentence, count=1)  # "(a) Accepted." answers part (a)
+    found = detect_status(sentence)
     if found.status not in _DECISIONS or _IMPLIED_AGREEMENT.search(found.cue):
         return ""
-    return STATUS_TO_STANCE[found.status]
+    stance = STATUS_TO_STANCE[found.status]
+    if stance == "accept" and (
+        _QUALIFIED.search(sentence)
+        or (
+            _CONTRAST.search(sentence) and (_NEGATION.search(sentence) or _REFUSAL.search(sentence))
+        )
+    ):
+        return "partial"  # "broadly accepts ...", "accepts ..., but will not ..."
+    return stance
+
+
+def opening_decision(answer: str) -> str:
+    """The stance the reply's first sentence states in so many words ("The government
+    accepts this recommendation in principle.", "We do not agree with ...") , else
+    ``""``. Agreement with a premise only ("agrees that more should be done") is not
+    a decision and is left to the model; an acceptance qualified in the same sentence
+    ("broadly accepts", "accepts ... but will not ...") is ``partial``, and so is a
+    reply that accepts one part and rejects another in so many words ("(a) Accepted.
+    ... (b) Not accepted.")."""
+    sentences = split_sentences(answer)
+    if not sentences:
+        return ""
+    first = _decision(sentences[0])
+    if first in ("accept", "reject"):
+        others = {_decision(s) for s in sentences[1:]}
+        if {"accept", "reject"} <= others | {first}:
+            return "partial"
+    return first
 
 
 def decide(

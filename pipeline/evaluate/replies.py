@@ -162,7 +162,8 @@ def _recs_gold(labels: Path) -> pd.DataFrame:
 def link_precision(labels_dir: str | os.PathLike[str], run: Run, doc_id: str) -> tuple[int, int]:
     """(right, judged) reply -> recommendation mappings of one response: a mapping is
     judged where the reply's asks contain the opening of a recommendation of the
-    report's ``recs_*.csv``, and right where it names one of those."""
+    report's ``recs_*.csv`` and the recommendation it names has an opening that some
+    reply restates; it is right where it names one of the openings its asks contain."""
     recs_gold = _recs_gold(Path(labels_dir))
     doc_links = run.links[run.links["doc_id"] == doc_id]
     if doc_links.empty or recs_gold.empty:
@@ -173,13 +174,17 @@ def link_precision(labels_dir: str | os.PathLike[str], run: Run, doc_id: str) ->
     gold = recs_gold[recs_gold["doc"].isin(_source_files(recs, run.documents))]
     openings = [(_squash(o), str(n)) for o, n in zip(gold["opening"], gold["number"], strict=True)]
     replies = segment_replies(run.passages[run.passages["doc_id"] == doc_id])
+    asks = [_squash(r.ask_text) for r in replies]
+    # numbers whose recorded opening some reply restates (the others cannot be judged)
+    findable = {n for o, n in openings if o and any(o in a for a in asks)}
     right = judged = 0
     for idx, rids in map_replies(replies, doc_links).items():
-        ask = _squash(replies[idx].ask_text)
-        want = {n for o, n in openings if o and o in ask}
+        want = {n for o, n in openings if o and o in asks[idx]}
         if not want:
             continue
         for rid in rids:
+            if number_of.get(rid) not in findable:
+                continue
             judged += 1
             right += number_of.get(rid) in want
     return right, judged

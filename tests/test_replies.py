@@ -1,0 +1,269 @@
+"""Reply segmentation and per-recommendation stances on made responses of each shape,
+and on the shared report / response pairs. The made texts are fictional: they test a
+shape, never that the method works on real responses (the shared pairs do that)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.link import coverage, link_passages
+from pipeline.replies import map_replies, reply_stances, segment_replies
+
+
+def _passages(doc_id: str, rows: list[tuple], per_page: int = 6) -> pd.DataFrame:
+    """rows: (kind, ref, text) or (kind, ref, text, parent_ref)."""
+    return pd.DataFrame(
+        [
+            {
+                "passage_id": f"{doc_id}:{seq:05d}",
+                "doc_id": doc_id,
+                "seq": seq,
+                "page": 1 + seq // per_page,
+                "ref": r[1],
+                "parent_ref": r[3] if len(r) > 3 else "",
+                "kind": r[0],
+                "speaker": "",
+                "text": r[2],
+            }
+            for seq, r in enumerate(rows)
+        ]
+    )
+
+
+def _docs(*rows: dict) -> pd.DataFrame:
+    base = {"path": "", "doc_type": "response", "title": "", "date": "", "status": "ok"}
+    return pd.DataFrame([{**base, **r, "path": f"{r['doc_id']}.pdf", "review": ""} for r in rows])
+
+
+def _recs(texts: dict[str, str], review: str, doc_id: str = "report-pdf") -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "rec_id": f"{doc_id}#{n}",
+                "doc_id": doc_id,
+                "review": review,
+                "number": n,
+                "text": t,
+                "addressees": "",
+                "themes": "",
+                "title": f"{review}: report",
+                "date": "2020-01-01",
+            }
+            for n, t in texts.items()
+        ]
+    )
+
+
+# --- shape 1: "Recommendation N" headings, prose replies over pages and section headings
+
+
+PROSE = [
+    ("heading", "", "Government response to the Harbour Safety Committee"),
+    ("paragraph", "", "The Government welcomes the Committee's report."),
+    ("heading", "1", "Recommendation 1"),
+    ("recommendation", "1", "The Government should publish a harbour safety plan within a year."),
+    ("paragraph", "", "The Government agrees with the Committee's recommendation."),
+    ("paragraph", "", "We will publish the plan by March 2026 after consulting ports."),
+    ("heading", "", "Funding for harbour pilots"),
+    ("paragraph", "", "The plan will set out funding for pilots in every region."),
+    ("heading", "2", "Recommendation 2"),
+    ("recommendation", "2", "Every port should appoint a safety officer reporting to its board."),
+    (
+        "paragraph",
+        "",
+        "Staffing is a matter for each port authority. We do not believe it is "
+        "appropriate for the Government to require a particular post.",
+    ),
+    ("heading", "3", "Recommendation 3"),
+    ("recommendation", "3", "The Government should fund training for all harbour crews."),
+    (
+        "paragraph",
+        "",
+        "The Department broadly accepts this recommendation, but will not fund "
+        "training for private crews.",
+    ),
+    ("paragraph", "", "As set out in the response to recommendation 1, the plan covers this."),
+    ("heading", "", "Chapter 2: What has been done since 2020"),
+    ("paragraph", "22", "Since 2020 the ports have modernised their radios."),
+]
+
+
+def test_prose_replies_run_from_heading_to_heading() -> None:
+    replies = segment_replies(_passages("resp", PROSE))
+    assert [r.number for r in replies] == ["1", "2", "3"]
+    first = replies[0]
+    # across a section heading and a page break, up to the next recommendation
+    assert "funding for pilots in every region" in first.answer_text
+    assert first.page == 1 and first.page_end == 2
+    # a cross-reference inside a reply is not a new reply; a new chapter ends the last one
+    assert "response to recommendation 1" in replies[2].answer_text
+    assert "radios" not in replies[2].answer_text
+
+
+def test_prose_replies_take_the_stance_of_the_whole_reply() -> None:
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report", "title": "Harbour Safety"},
+        {
+            "doc_id": "resp",
+            "title": "Government response to the Harbour Safety report",
+            "date": "2021-01-01",
+        },
+    )
+    recs = _recs({str(k): PROSE[3 + 5 * (k - 1)][2] for k in (1, 2, 3)}, "Harbour Safety")
+    recs.loc[1, "text"], recs.loc[2, "text"] = PROSE[9][2], PROSE[12][2]
+    passages = _passages("resp", PROSE)
+    links = link_passages(passages, docs, recs)
+    cov = coverage(recs, links, passages, docs).set_index("number")
+    assert cov.loc["1", "stance"] == "accept" and cov.loc["1", "stance_status"] == "accepted"
+    assert cov.loc["2", "stance"] in ("reject", "partial")  # a refusal, in prose
+    assert cov.loc["3", "stance"] == "partial"  # "broadly accepts ... but will not ..."
+    assert cov.loc["3", "stance_status"] == "partially_accepted"
+    assert "broadly accepts" in cov.loc["3", "stance_quote"]
+    assert cov.loc["1", "stance_page"] == "1"
+
+
+# --- shape 2: "Recommendation:" / "Response:" blocks inside numbered section headings
+
+BLOCKS = [
+    ("heading", "1", "1. Social media and young people"),
+    ("paragraph", "", "Recommendation: Platforms should verify the age of every user at sign-up."),
+    (
+        "paragraph",
+        "",
+        "Response: The Government accepts this recommendation. Ofcom will "
+        "consult on age checks in 2026.",
+    ),
+    ("heading", "2", "2. Schools"),
+    ("paragraph", "", "Recommendation: Schools should teach online safety in every year group."),
+    (
+        "paragraph",
+        "",
+        "Response: The Government accepts this recommendation in principle and "
+        "will consider how to fit it in the curriculum review.",
+    ),
+    ("paragraph", "", "Recommendation: Parents should be offered free online safety classes."),
+    ("paragraph", "", "Response: The Government does not accept this recommendation."),
+]
+
+
+def test_section_numbers_are_not_recommendation_numbers() -> None:
+    replies = segment_replies(_passages("resp", BLOCKS))
+    assert len(replies) == 3
+    assert all(r.number == "" for r in replies)
+    assert replies[1].answer_text.startswith("Response: The Government accepts")
+    assert "Schools should teach" in replies[1].ask_text
+
+
+def test_blocks_are_mapped_to_the_report_by_restatement() -> None:
+    """The report numbers its recommendations 4, 9 and 12; the response prints none."""
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report", "title": "Online Lives"},
+        {"doc_id": "resp", "title": "Government response to Online Lives", "date": "2021-01-01"},
+    )
+    recs = _recs(
+        {
+            "4": "Platforms should verify the age of every user at sign-up.",
+            "9": "Schools should teach online safety in every year group.",
+            "12": "Parents should be offered free online safety classes.",
+        },
+        "Online Lives",
+    )
+    passages = _passages("resp", BLOCKS)
+    links = link_passages(passages, docs, recs)
+    mapping = map_replies(segment_replies(passages), links)
+    assert mapping == {0: ["report-pdf#4"], 1: ["report-pdf#9"], 2: ["report-pdf#12"]}
+    cov = coverage(recs, links, passages, docs).set_index("number")
+    assert list(cov["stance"]) == ["accept", "partial", "reject"]
+    assert list(cov["stance_status"]) == ["accepted", "accepted_in_principle", "not_accepted"]
+
+
+# --- shape 3: sub-parts answered one by one
+
+SUBPARTS = [
+    ("recommendation", "5", "Recommendation 5: The four governments should each:"),
+    ("paragraph", "(a)", "(a) set up a register of harbour pilots;", "5"),
+    ("paragraph", "(b)", "(b) fund a national pilot school.", "5"),
+    ("paragraph", "(a)", "(a) Accepted. The register will open in 2026.", "5"),
+    ("paragraph", "(b)", "(b) Not accepted. Training is a matter for the ports.", "5"),
+    ("recommendation", "6", "Recommendation 6: Ports should publish incident data each year."),
+    ("paragraph", "", "Accepted. Ports already publish incident data."),
+]
+
+
+def test_sub_parts_answered_one_by_one() -> None:
+    replies = segment_replies(_passages("resp", SUBPARTS))
+    assert [r.number for r in replies] == ["5", "6"]
+    five = replies[0]
+    assert "register of harbour pilots" in five.ask_text  # the restated parts
+    assert five.answer_text.startswith("(a) Accepted.")  # the answers, part by part
+    docs = _docs({"doc_id": "resp", "title": "Response to the Harbour Inquiry"})
+    table = reply_stances(pd.DataFrame(), pd.DataFrame(), _passages("resp", SUBPARTS), docs)
+    stance = dict(zip(table["number"], table["stance"], strict=True))
+    assert stance == {"5": "partial", "6": "accept"}  # one part accepted, one not
+
+
+# --- a response that restates the recommendations of a report that is not here
+
+
+def test_a_response_stands_in_for_a_missing_report() -> None:
+    docs = _docs(
+        {"doc_id": "resp", "title": "Response to the Harbour Inquiry", "date": "2025-02-01"}
+    )
+    cov = coverage(
+        pd.DataFrame(columns=["rec_id", "review", "number", "text", "addressees"]),
+        pd.DataFrame(),
+        _passages("resp", SUBPARTS),
+        docs,
+    )
+    assert list(cov["number"]) == ["5", "6"]
+    assert set(cov["review"]) == {"Response to the Harbour Inquiry"}
+    assert list(cov["rec_id"]) == ["resp#5", "resp#6"]
+    assert list(cov["first_mentioned"]) == ["2025-02-01"] * 2
+
+
+def test_a_passing_mention_is_no_reply() -> None:
+    rows = [
+        ("paragraph", "", "Recommendation 4 of the review is under way."),
+        ("paragraph", "", "The board noted the update."),
+    ]
+    assert segment_replies(_passages("minutes", rows)) == []
+
+
+# --- the shared pairs
+
+
+def test_shared_pairs_replies_and_stances(corpus_run: Path, labels_dir: Path) -> None:
+    from pipeline.evaluate.replies import Run, evaluate_replies
+    from pipeline.stance import StanceModel
+
+    figures, items = evaluate_replies(labels_dir, Run.read(corpus_run), model=StanceModel.load())
+    fig = figures.set_index("pair")
+    assert {"behaviour_change", "space_economy", "grenfell_phase2"} <= set(fig.index)
+    assert (fig["linked_share"] >= 0.95).all()
+    assert fig.loc["all", "link_precision"] >= 0.9
+    assert fig.loc["grenfell_phase2", "opens_with_label"] >= 0.95
+    # leave one response out: trained on the other two only
+    assert fig.loc["all", "stance_lodo"] >= 0.8
+    assert fig.loc["all", "stance_lodo"] > fig.loc["all", "stance_rule"]
+    assert len(items) == fig.loc["all", "recommendations"]
+
+
+def test_shared_coverage_has_a_stance_for_every_keyed_recommendation(corpus_run: Path) -> None:
+    cov = pd.read_csv(
+        corpus_run / "tables" / "recommendation_coverage.csv", dtype=str, keep_default_na=False
+    )
+    grenfell = cov[cov["rec_id"].str.startswith("grenfell")]
+    assert len(grenfell) == 58 and (grenfell["stance"] != "").all()
+    bc = cov[cov["review"] == "Behaviour Change"]
+    assert (bc["stance"] != "").sum() >= 32
+    assert (bc["stance_quote"] != "").sum() >= 32
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_reply_ids_are_in_reading_order(n: int) -> None:
+    replies = segment_replies(_passages("resp", PROSE))
+    ids = replies[n].passage_ids
+    assert ids == sorted(ids)
