@@ -964,14 +964,18 @@ def _with_stances(
     documents: pd.DataFrame,
 ) -> pd.DataFrame:
     """Hook: each recommendation's stance columns from the latest reply that answers it
-    (:func:`pipeline.replies.reply_stances`), and one row per recommendation that only
-    a response restates (its report is not in the corpus)."""
+    (:func:`pipeline.replies.reply_stances`; a response's before other documents'), and
+    one row per recommendation that only a response restates (its report is not in the
+    corpus)."""
     stances = reply_stances(recommendations, links, passages, documents)
     if stances.empty:
         for col in STANCE_COLUMNS:
             table[col] = pd.Series([""] * len(table), dtype="object")
         return table
-    latest = stances.sort_values(["date", "doc_id", "seq"]).groupby("rec_id").tail(1)
+    # a response's reply decides the stance over a later progress report's
+    stances = stances.assign(_response=stances["doc_type"] == "response")
+    order = ["_response", "date", "doc_id", "seq"]
+    latest = stances.sort_values(order).groupby("rec_id").tail(1)
     latest = latest.set_index("rec_id")
     for col in STANCE_COLUMNS:
         mapped = table["rec_id"].map(latest[col])

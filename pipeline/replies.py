@@ -155,10 +155,15 @@ def segment_replies(doc_passages: pd.DataFrame) -> list[Reply]:
                 table_numbers = True
                 continue
             if table_numbers and (num := _number(first)):
+                # number | recommendation | response | status ...: the cells after the
+                # recommendation's are the answer (with two cells, the second)
+                cells = [c.strip() for c in text.split("|")]
+                answer = " | ".join(cells[2:] if len(cells) >= 3 else cells[1:])
                 cur = Reply(doc_id, num, [num], p.passage_id, page=page, page_end=page)
-                cur.ask_text = text
+                cur.ask_text = cells[1] if len(cells) >= 3 else text
+                cur.answer_text = answer
                 cur.answer_ids.append(p.passage_id)
-                cur.answer_passages.append((p.passage_id, page, text))
+                cur.answer_passages.append((p.passage_id, page, answer))
                 replies.append(cur)
                 seen.add(num)
                 last, asking = num, False
@@ -311,7 +316,7 @@ STANCE_COLUMNS = [
 ]
 
 #: Document types whose replies are read for a stance.
-REPLY_DOC_TYPES = ("response", "action_plan", "report", "minutes", "other")
+REPLY_DOC_TYPES = ("response", "action_plan", "report")
 
 
 def reply_stances(
@@ -340,7 +345,17 @@ def reply_stances(
         stance_status,
     )
 
-    cols = ["rec_id", "review", "number", "text", "doc_id", "date", "seq", *STANCE_COLUMNS]
+    cols = [
+        "rec_id",
+        "review",
+        "number",
+        "text",
+        "doc_id",
+        "doc_type",
+        "date",
+        "seq",
+        *STANCE_COLUMNS,
+    ]
     if passages.empty:
         return pd.DataFrame(columns=cols)
     if model is None:
@@ -395,6 +410,7 @@ def reply_stances(
                         "number": number,
                         "text": text,
                         "doc_id": doc.doc_id,
+                        "doc_type": doc.doc_type,
                         "date": doc.date if isinstance(doc.date, str) else "",
                         "seq": int(seqs.get(reply.passage_ids[0], 0)),
                         "stance": stance,

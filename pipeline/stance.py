@@ -57,7 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.status import detect_status
+from pipeline.status import detect_status, leading_label, status_label
 
 log = logging.getLogger(__name__)
 
@@ -372,11 +372,23 @@ def opening_decision(answer: str) -> str:
     if not sentences:
         return ""
     first = _decision(sentences[0])
+    if first == "" and "|" in answer:  # a table row: the status its cells give
+        first = STATUS_TO_STANCE.get(status_label(answer).status, "")
+        if first == "partial" and status_label(answer).status == "under_consideration":
+            first = ""
     if first in ("accept", "reject"):
         others = {_decision(s) for s in sentences[1:]}
-        if {"accept", "reject"} <= others | {first}:
-            return "partial"
+        if len((others - {""}) | {first}) > 1:
+            return "partial"  # different answers for different parts or governments
     return first
+
+
+#: A reply that says the recommendation is someone else's to answer takes no stance.
+_NOT_OURS = re.compile(
+    r"\bnot\s+(?:a\s+matter\s+)?for\s+(?:the\s+)?(?:uk\s+)?(?:government|department|us)\s+"
+    r"to\s+(?:respond|answer|comment)\b",
+    re.I,
+)
 
 
 def decide(
@@ -384,16 +396,25 @@ def decide(
 ) -> tuple[str, dict[str, float]]:
     """The stance of one reply and its features.
 
-    No reply text is ``noted``; a reply whose first sentence states its decision in
-    so many words takes it (:func:`opening_decision`); any other reply is read by the
+    No reply text, or a first sentence saying it is not for the government to respond
+    to, is ``noted``; a reply whose first sentence states its decision in
+    so many words takes it (:func:`opening_decision`); one that opens with a progress
+    label ("Completed.", "In progress") is ``accept`` (the keys' own mapping); any
+    other reply is read by the
     model over the whole reply where one is given, else by the rule reading
     (:func:`rule_stance`).
     """
     feats = reply_features(answer, ask)
     if not answer.strip():
         return "noted", feats
+    first = split_sentences(answer)[0]
+    if _NOT_OURS.search(first):
+        return "noted", feats  # "This is not for the UK Government to respond to."
     if opening := opening_decision(answer):
         return opening, feats
+    label = leading_label(first).status or (status_label(answer).status if "|" in answer else "")
+    if label in PROGRESS:
+        return "accept", feats  # "Completed. ...", "In progress": it is being done
     stance = model.predict([feats])[0] if model is not None else rule_stance(answer)
     return stance, feats
 

@@ -205,6 +205,67 @@ def test_sub_parts_answered_one_by_one() -> None:
     assert stance == {"5": "partial", "6": "accept"}  # one part accepted, one not
 
 
+TABLE = [
+    ("heading", "", "Action plan: response to the Harbour Inquiry"),
+    ("table", "", "Rec no | Recommendation | Response | Status"),
+    (
+        "table",
+        "",
+        "1 | Publish a harbour safety plan. | Agreed. The plan was published in May. | Complete",
+    ),
+    (
+        "table",
+        "",
+        "2 | Appoint a safety officer in every port. | Not agreed: staffing is a "
+        "matter for each port. |",
+    ),
+    (
+        "table",
+        "",
+        "3 | Fund training for all crews. | We will consider funding in the next "
+        "budget round. | Under consideration",
+    ),
+]
+
+
+def test_a_table_row_is_a_reply() -> None:
+    replies = segment_replies(_passages("plan", TABLE))
+    assert [r.number for r in replies] == ["1", "2", "3"]
+    assert replies[1].ask_text == "Appoint a safety officer in every port."
+    assert replies[1].answer_text.startswith("Not agreed")
+    docs = _docs({"doc_id": "plan", "title": "Response to the Harbour Inquiry"})
+    table = reply_stances(pd.DataFrame(), pd.DataFrame(), _passages("plan", TABLE), docs)
+    got = dict(
+        zip(table["number"], zip(table["stance"], table["progress"], strict=True), strict=True)
+    )
+    assert got["1"] == ("accept", "completed")  # progress is read apart from the stance
+    assert got["2"][0] == "reject"
+    assert got["3"][0] != "accept"
+
+
+def test_different_answers_for_different_governments_are_partial() -> None:
+    rows = [
+        ("heading", "7", "Recommendation 7"),
+        ("recommendation", "7", "Each government should publish waiting times for pilots."),
+        (
+            "paragraph",
+            "",
+            "The UK Government accepts this recommendation and will publish "
+            "waiting times from April 2026.",
+        ),
+        ("paragraph", "", "The Scottish Government does not accept this recommendation."),
+        ("heading", "8", "Recommendation 8"),
+        ("recommendation", "8", "Each government should review pilot pay."),
+        ("paragraph", "", "All four governments accept this recommendation."),
+    ]
+    docs = _docs({"doc_id": "resp", "title": "Response to the Harbour Inquiry"})
+    table = reply_stances(pd.DataFrame(), pd.DataFrame(), _passages("resp", rows), docs)
+    assert dict(zip(table["number"], table["stance"], strict=True)) == {
+        "7": "partial",
+        "8": "accept",
+    }
+
+
 # --- a response that restates the recommendations of a report that is not here
 
 

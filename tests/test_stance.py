@@ -110,3 +110,15 @@ def test_progress_is_a_separate_reading() -> None:
 def test_deciding_sentence() -> None:
     answer = "Ports differ. The Department broadly accepts this, but will not fund it. Thanks."
     assert deciding_sentence(answer, "partial").startswith("The Department broadly")
+
+
+@pytest.mark.parametrize(
+    ("answer", "stance"),
+    [
+        ("Completed. The protocol was signed in May.", "accept"),
+        ("In progress - the panel first met in July.", "accept"),
+        ("This is not for the UK Government to respond to. It is devolved.", "noted"),
+    ],
+)
+def test_progress_labels_and_answers_for_others(answer: str, stance: str) -> None:
+    assert decide(answer)[0] == stance
