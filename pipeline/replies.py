@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -121,7 +122,16 @@ def _marker(p) -> tuple[bool, str]:
         return True, m.group("num") or _number(p.ref)
     if p.kind in ("paragraph", "bullet") and (m := _REC_OPENING.match(text)):
         return True, m.group("num") or ""
+    if p.kind == "paragraph" and len(text.split()) <= 4 and (m := _REC_HEADING.match(text)):
+        return True, m.group("num") or ""  # "Recommendation 4" read as a line of its own (OCR)
     return False, ""
+
+
+def restated_ids(links: pd.DataFrame | None) -> set[str]:
+    """The passages the linker found to restate a recommendation (``restatement`` links)."""
+    if links is None or links.empty:
+        return set()
+    return set(links.loc[links["method"].str.contains("restatement", na=False), "passage_id"])
 
 
 def _is_title(text: str) -> bool:
@@ -129,13 +139,17 @@ def _is_title(text: str) -> bool:
     return len(text.split()) <= 10 and not _TERMINAL.search(text.strip())
 
 
-def segment_replies(doc_passages: pd.DataFrame) -> list[Reply]:
+def segment_replies(doc_passages: pd.DataFrame, *, restated: Collection[str] = ()) -> list[Reply]:
     """The replies of one document, in reading order (see the module docstring).
 
     ``doc_passages`` holds one document's passages (``passage_id``, ``seq``,
-    ``page``, ``ref``, ``parent_ref``, ``kind``, ``text``). A document with fewer
-    than two markers has no replies (a passing "Recommendation 4" is a mention).
+    ``page``, ``ref``, ``parent_ref``, ``kind``, ``text``). ``restated`` names
+    passages that restate a recommendation (:func:`restated_ids` of the links): such
+    a passage starts a reply too, or joins the asks of the reply just started. A
+    document with fewer than two replies has none (a passing "Recommendation 4" is a
+    mention).
     """
+    restated = set(restated)
     if doc_passages.empty:
         return []
     rows = list(doc_passages.sort_values("seq").itertuples(index=False))
@@ -171,6 +185,14 @@ def segment_replies(doc_passages: pd.DataFrame) -> list[Reply]:
         else:
             table_numbers = False
         is_marker, num = _marker(p)
+        if not is_marker and p.passage_id in restated and p.kind != "heading":
+            if asking and cur is not None:  # one of a group of restatements
+                cur.ask_ids.append(p.passage_id)
+                cur.ask_text = f"{cur.ask_text} {text}".strip()
+                if n := _number(p.ref):
+                    cur.numbers.append(n)
+                continue
+            is_marker, num = True, _number(p.ref)  # a restated text starts a reply
         if is_marker and num and num in seen and last and number_order(num) < number_order(last):
             is_marker = False  # "... see the response to recommendation 47."
         if is_marker and cur is not None and asking and num and num == cur.number:
@@ -377,10 +399,12 @@ def reply_stances(
     link_docs = {d: g for d, g in links.groupby("doc_id", sort=False)} if len(links) else {}
     out = []
     for doc in ok.sort_values("doc_id").itertuples(index=False):
-        replies = segment_replies(by_doc.get(doc.doc_id, passages.iloc[0:0]))
+        doc_links = link_docs.get(doc.doc_id)
+        replies = segment_replies(
+            by_doc.get(doc.doc_id, passages.iloc[0:0]), restated=restated_ids(doc_links)
+        )
         if not replies:
             continue
-        doc_links = link_docs.get(doc.doc_id, links.iloc[0:0] if len(links) else None)
         mapping = map_replies(replies, doc_links)
         own = not any(mapping.values())
         if own and doc.doc_type != "response":

@@ -180,6 +180,39 @@ def test_blocks_are_mapped_to_the_report_by_restatement() -> None:
     assert list(cov["stance_status"]) == ["accepted", "accepted_in_principle", "not_accepted"]
 
 
+def test_restated_texts_without_a_label_start_replies() -> None:
+    """A response that quotes each recommendation (no "Recommendation" word, no number)
+    and answers under it: the linker's restatements are the markers."""
+    recs = _recs(
+        {
+            "2": "Every port should appoint a safety officer reporting to its board each quarter.",
+            "5": "The Government should fund accredited training for all harbour crews by 2027.",
+        },
+        "Harbour Safety",
+    )
+    rows = [
+        ("heading", "", "Government response to the Harbour Safety report"),
+        ("paragraph", "", recs.loc[0, "text"]),
+        ("paragraph", "", "We agree with the recommendation and will write to ports in May."),
+        ("paragraph", "", recs.loc[1, "text"]),
+        ("paragraph", "", "We do not accept this recommendation."),
+        ("paragraph", "", "Training budgets are a matter for employers."),
+    ]
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report", "title": "Harbour Safety"},
+        {
+            "doc_id": "resp",
+            "title": "Government response to the Harbour Safety report",
+            "date": "2021-01-01",
+        },
+    )
+    passages = _passages("resp", rows)
+    links = link_passages(passages, docs, recs)
+    cov = coverage(recs, links, passages, docs).set_index("number")
+    assert cov.loc["2", "stance"] == "accept" and cov.loc["5", "stance"] == "reject"
+    assert cov.loc["5", "reply_passages"] == "3"
+
+
 # --- shape 3: sub-parts answered one by one
 
 SUBPARTS = [
@@ -328,3 +361,11 @@ def test_reply_ids_are_in_reading_order(n: int) -> None:
     replies = segment_replies(_passages("resp", PROSE))
     ids = replies[n].passage_ids
     assert ids == sorted(ids)
+
+
+def test_a_recommendation_line_read_as_a_paragraph_still_starts_a_reply() -> None:
+    """OCR often gives a "Recommendation 4" heading as a paragraph of its own."""
+    rows = [(k if k != "heading" else "paragraph", ref, text) for k, ref, text in PROSE[2:15]]
+    rows = [(k, "" if k == "paragraph" else ref, t) for k, ref, t in rows]
+    replies = segment_replies(_passages("scan", rows))
+    assert [r.number for r in replies] == ["1", "2", "3"]

@@ -32,7 +32,7 @@ import pandas as pd
 from pipeline import schema, store
 from pipeline.evaluate.gold import load_gold
 from pipeline.evaluate.metrics import bootstrap_interval
-from pipeline.replies import map_replies, segment_replies
+from pipeline.replies import map_replies, restated_ids, segment_replies
 from pipeline.stance import (
     STANCE_OF_STATUS,
     StanceModel,
@@ -93,8 +93,8 @@ def keyed_rows(labels_dir: str | os.PathLike[str], run: Run) -> pd.DataFrame:
         if not doc_id:
             continue
         doc_passages = run.passages[run.passages["doc_id"] == doc_id]
-        replies = segment_replies(doc_passages)
         doc_links = run.links[run.links["doc_id"] == doc_id]
+        replies = segment_replies(doc_passages, restated=restated_ids(doc_links))
         review = doc_links["review"].mode().iloc[0] if len(doc_links) else ""
         recs = run.recommendations[run.recommendations["review"] == review]
         number_of = dict(zip(recs["rec_id"], recs["number"].astype(str), strict=True))
@@ -173,7 +173,9 @@ def link_precision(labels_dir: str | os.PathLike[str], run: Run, doc_id: str) ->
     number_of = dict(zip(recs["rec_id"], recs["number"].astype(str), strict=True))
     gold = recs_gold[recs_gold["doc"].isin(_source_files(recs, run.documents))]
     openings = [(_squash(o), str(n)) for o, n in zip(gold["opening"], gold["number"], strict=True)]
-    replies = segment_replies(run.passages[run.passages["doc_id"] == doc_id])
+    replies = segment_replies(
+        run.passages[run.passages["doc_id"] == doc_id], restated=restated_ids(doc_links)
+    )
     asks = [_squash(r.ask_text) for r in replies]
     # numbers whose recorded opening some reply restates (the others cannot be judged)
     findable = {n for o, n in openings if o and any(o in a for a in asks)}
