@@ -31,15 +31,16 @@ Which recommendation
     :func:`map_replies` gives each reply the recommendations of the report it
     answers, from the links of its asks (a restatement link wins; the linker reads
     a response that numbers the recommendations its own way through the map its
-    restatements give), else from the explicit links of its marker, else from the
-    link most of its answer passages share. A reply whose review has no
-    recommendations here (the report is not in the corpus) keeps the number the
-    response prints, so an analyst still gets one coverage row per restated
-    recommendation (:func:`response_recommendations`).
+    restatements give), else from the explicit links of its marker, else by order
+    between two mapped replies, else from the link most of its answer passages share.
+    A reply whose review has no recommendations here (the report is not in the
+    corpus) keeps the number the response prints, so an analyst still gets one
+    coverage row per restated recommendation (:func:`response_recommendations`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Collection
@@ -258,14 +259,16 @@ def segment_replies(doc_passages: pd.DataFrame, *, restated: Collection[str] = (
 
 
 def map_replies(
-    replies: list[Reply], links: pd.DataFrame, *, review_recs: dict[str, str] | None = None
+    replies: list[Reply], links: pd.DataFrame | None, *, order: list[str] | None = None
 ) -> dict[int, list[str]]:
     """For each reply (by position), the ``rec_id`` s it answers, from ``links``.
 
-    The restatement links of its asks first, then the explicit links of its marker,
-    then the recommendation most of its answer passages are linked to (at least
-    half). ``review_recs`` (number -> rec_id of the document's review) is the last
-    resort: the reply's printed numbers read as the report's.
+    1. the restatement links of its asks, else the explicit links of its marker;
+    2. by order: a reply between two replies mapped by 1, where as many replies as
+       recommendations lie between them in ``order`` (the review's ``rec_id`` s in the
+       report's order), takes the recommendation at its place ("1, ?, 3" -> 2);
+    3. else the recommendation most of its answer passages are linked to (at least
+       half of them).
     """
     out: dict[int, list[str]] = {}
     if links is None or links.empty:
@@ -282,20 +285,33 @@ def map_replies(
         if not found and r.marker_id in by_passage:
             g = by_passage[r.marker_id]
             found = list(g[g["method"].str.contains("explicit", na=False)]["rec_id"])
-        if not found and r.answer_ids:
-            tops = Counter()
-            for pid in r.answer_ids:
-                g = by_passage.get(pid)
-                if g is not None and len(g):
-                    tops[str(g.sort_values("score", ascending=False)["rec_id"].iloc[0])] += 1
-            if tops:
-                rid, n = tops.most_common(1)[0]
-                if n >= max(1, len(r.answer_ids) / 2):
-                    found = [rid]
-        if not found and review_recs:
-            found = [review_recs[n] for n in (r.numbers or [r.number]) if n in review_recs]
         out[k] = list(dict.fromkeys(found))
+    if order:
+        _fill_by_order(out, order)
+    for k, r in enumerate(replies):
+        if out[k] or not r.answer_ids:
+            continue
+        tops: Counter[str] = Counter()
+        for pid in r.answer_ids:
+            g = by_passage.get(pid)
+            if g is not None and len(g):
+                tops[str(g.sort_values("score", ascending=False)["rec_id"].iloc[0])] += 1
+        if tops:
+            rid, n = tops.most_common(1)[0]
+            if n >= max(1, len(r.answer_ids) / 2):
+                out[k] = [rid]
     return out
+
+
+def _fill_by_order(out: dict[int, list[str]], order: list[str]) -> None:
+    """Step 2 of :func:`map_replies`, in place: unmapped replies between two replies of
+    one recommendation each, where the gap in replies equals the gap in ``order``."""
+    pos = {rid: i for i, rid in enumerate(order)}
+    anchors = [(k, pos[v[0]]) for k, v in sorted(out.items()) if len(v) == 1 and v[0] in pos]
+    for (k1, p1), (k2, p2) in itertools.pairwise(anchors):
+        if k2 - k1 > 1 and p2 - p1 == k2 - k1 and all(not out[k] for k in range(k1 + 1, k2)):
+            for k in range(k1 + 1, k2):
+                out[k] = [order[p1 + (k - k1)]]
 
 
 def response_recommendations(doc: pd.Series, replies: list[Reply], review: str) -> pd.DataFrame:
@@ -324,6 +340,19 @@ def response_recommendations(doc: pd.Series, replies: list[Reply], review: str) 
             }
         )
     return pd.DataFrame(rows)
+
+
+def review_order(recs: pd.DataFrame, doc_links: pd.DataFrame | None) -> list[str]:
+    """The ``rec_id`` s of the review a document's links mostly name, in report order."""
+    if doc_links is None or doc_links.empty or recs.empty or "review" not in doc_links:
+        return []
+    review = doc_links["review"].mode().iloc[0]
+    mine = recs[recs["review"] == review]
+    pairs = sorted(
+        zip(mine["number"].astype(str), mine["rec_id"], strict=True),
+        key=lambda t: number_order(t[0]),
+    )
+    return [rid for _, rid in pairs]
 
 
 #: The columns :func:`reply_stances` adds to ``recommendation_coverage.csv``.
@@ -405,7 +434,7 @@ def reply_stances(
         )
         if not replies:
             continue
-        mapping = map_replies(replies, doc_links)
+        mapping = map_replies(replies, doc_links, order=review_order(recs, doc_links))
         own = not any(mapping.values())
         if own and doc.doc_type != "response":
             continue  # only a response restating them stands in for a missing report

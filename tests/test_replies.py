@@ -369,3 +369,26 @@ def test_a_recommendation_line_read_as_a_paragraph_still_starts_a_reply() -> Non
     rows = [(k, "" if k == "paragraph" else ref, t) for k, ref, t in rows]
     replies = segment_replies(_passages("scan", rows))
     assert [r.number for r in replies] == ["1", "2", "3"]
+
+
+def test_a_reply_between_two_mapped_ones_is_mapped_by_order() -> None:
+    rows = [
+        ("heading", "1", "Recommendation 1"),
+        ("paragraph", "", "We agree and will act."),
+        ("heading", "2", "Recommendation 2"),
+        ("paragraph", "", "We agree in part."),
+        ("heading", "3", "Recommendation 3"),
+        ("paragraph", "", "We do not agree."),
+    ]
+    replies = segment_replies(_passages("resp", rows))
+    links = pd.DataFrame(
+        {
+            "passage_id": ["resp:00000", "resp:00004"],
+            "rec_id": ["r#10", "r#12"],
+            "method": ["explicit", "explicit"],
+            "score": [0.9, 0.9],
+        }
+    )
+    order = ["r#9", "r#10", "r#11", "r#12", "r#13"]
+    assert map_replies(replies, links, order=order) == {0: ["r#10"], 1: ["r#11"], 2: ["r#12"]}
+    assert map_replies(replies, links, order=["r#10", "r#12"])[1] == []  # the gap disagrees

@@ -32,7 +32,7 @@ import pandas as pd
 from pipeline import schema, store
 from pipeline.evaluate.gold import load_gold
 from pipeline.evaluate.metrics import bootstrap_interval
-from pipeline.replies import map_replies, restated_ids, segment_replies
+from pipeline.replies import map_replies, restated_ids, review_order, segment_replies
 from pipeline.stance import (
     STANCE_OF_STATUS,
     StanceModel,
@@ -99,7 +99,7 @@ def keyed_rows(labels_dir: str | os.PathLike[str], run: Run) -> pd.DataFrame:
         recs = run.recommendations[run.recommendations["review"] == review]
         number_of = dict(zip(recs["rec_id"], recs["number"].astype(str), strict=True))
         text_of = dict(zip(recs["rec_id"], recs["text"].astype(str), strict=True))
-        mapping = map_replies(replies, doc_links)
+        mapping = map_replies(replies, doc_links, order=review_order(recs, doc_links))
         source_files = _source_files(recs, run.documents)
         gold = recs_gold[recs_gold["doc"].isin(source_files)] if len(recs_gold) else recs_gold
         via = {}
@@ -180,7 +180,7 @@ def link_precision(labels_dir: str | os.PathLike[str], run: Run, doc_id: str) ->
     # numbers whose recorded opening some reply restates (the others cannot be judged)
     findable = {n for o, n in openings if o and any(o in a for a in asks)}
     right = judged = 0
-    for idx, rids in map_replies(replies, doc_links).items():
+    for idx, rids in map_replies(replies, doc_links, order=review_order(recs, doc_links)).items():
         want = {n for o, n in openings if o and o in asks[idx]}
         if not want:
             continue
