@@ -22,7 +22,7 @@ Decision (:func:`decide`)
     A reply whose first sentence states its decision in so many words ("The
     government accepts this recommendation in principle.", "The Government does not
     agree with ...") takes it (:func:`opening_decision`; on the keys these are right
-    on 53 of 57 Grenfell and 11 of 11 Behaviour Change replies that have one). Every
+    on 52 of 57 Grenfell and 11 of 11 Behaviour Change replies that have one). Every
     other reply (most replies state no label) is read by the model over the whole
     reply.
 
