@@ -49,7 +49,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline.recommendations import number_order
-from pipeline.stance import opening_decision
+from pipeline.stance import (
+    StanceModel,
+    decide,
+    deciding_sentence,
+    opening_decision,
+    progress_status,
+    stance_status,
+)
 
 #: A recommendation number as printed ("4", "8.14", "113.6"); letters stay apart.
 _NUMBER = re.compile(r"^\(?(\d{1,3}(?:\.\d{1,3})?)\)?[a-z]?\.?$")
@@ -376,26 +383,19 @@ def reply_stances(
     passages: pd.DataFrame,
     documents: pd.DataFrame,
     *,
-    model=None,
+    model: StanceModel | None = None,
 ) -> pd.DataFrame:
     """One row per (reply, recommendation): the stance the reply takes, read over the
     whole reply (:func:`pipeline.stance.decide`), the sentence that decides it and its
     page, and the progress it reports (a separate reading).
 
-    Columns: ``rec_id``, ``review``, ``number``, ``doc_id``, ``date``, ``seq`` and
+    Columns: ``rec_id``, ``review``, ``number``, ``text`` (of the recommendation),
+    ``doc_id``, ``doc_type``, ``date``, ``seq`` (of the reply's first passage) and
     :data:`STANCE_COLUMNS`. Replies of a document whose review has no recommendations
     here (the report is not in the corpus) get the recommendations the response
     restates (:func:`response_recommendations`), ``rec_id`` ``"<doc_id>#<number>"``.
     ``model`` defaults to the shipped stance model (rule reading without one).
     """
-    from pipeline.stance import (
-        StanceModel,
-        decide,
-        deciding_sentence,
-        progress_status,
-        stance_status,
-    )
-
     cols = [
         "rec_id",
         "review",
