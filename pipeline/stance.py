@@ -457,6 +457,11 @@ def stance_status(stance: str, answer: str) -> str:
 
 def progress_status(answer: str) -> str:
     """What the reply says has happened (completed, in_progress, planned), read apart
-    from its stance: the strongest such status any sentence states, else ``""``."""
-    found = {detect_status(s).status for s in split_sentences(answer)}
-    return next((p for p in PROGRESS if p in found), "")
+    from its stance: the strongest such status any sentence states, else any other
+    status that is neither a decision nor "under consideration" (progress words
+    :mod:`pipeline.status` may add, such as not started or on hold), else ``""``."""
+    found = [detect_status(s).status for s in split_sentences(answer)]
+    if strongest := next((p for p in PROGRESS if p in found), ""):
+        return strongest
+    other = [f for f in found if f and f not in _DECISIONS and f != "under_consideration"]
+    return other[0] if other else ""
