@@ -349,6 +349,19 @@ def response_recommendations(doc: pd.Series, replies: list[Reply], review: str) 
     return pd.DataFrame(rows)
 
 
+_RESPONSE_TO = re.compile(
+    r"^\s*(?:the\s+)?(?:[\w’'&]+\s+){0,4}?response\s+(?:to|on)\s+(?:the\s+)?", re.I
+)
+
+
+def reviewed_name(title: str) -> str:
+    """The name of what a response answers, from its title ("UK Government Response to
+    the Grenfell Tower Inquiry Phase 2 Report" -> "Grenfell Tower Inquiry Phase 2
+    Report"); the title itself when it does not read "... response to ..."."""
+    name = _RESPONSE_TO.sub("", title, count=1).strip(" :")
+    return name or title
+
+
 def review_order(recs: pd.DataFrame, doc_links: pd.DataFrame | None) -> list[str]:
     """The ``rec_id`` s of the review a document's links mostly name, in report order."""
     if doc_links is None or doc_links.empty or recs.empty or "review" not in doc_links:
@@ -439,12 +452,13 @@ def reply_stances(
         if own and doc.doc_type != "response":
             continue  # only a response restating them stands in for a missing report
         if own:
-            extra = response_recommendations(pd.Series(doc._asdict()), replies, str(doc.title))
+            name = reviewed_name(str(doc.title))
+            extra = response_recommendations(pd.Series(doc._asdict()), replies, name)
             ids = dict(zip(extra.get("number", []), extra.get("rec_id", []), strict=True))
             for rid, n, t in zip(
                 extra.get("rec_id", []), extra.get("number", []), extra.get("text", []), strict=True
             ):
-                rec_info[rid] = (str(doc.title), str(n), str(t))
+                rec_info[rid] = (name, str(n), str(t))
             mapping = {k: [ids[r.number]] if r.number in ids else [] for k, r in enumerate(replies)}
         seqs = dict(zip(by_doc[doc.doc_id]["passage_id"], by_doc[doc.doc_id]["seq"], strict=True))
         for k, reply in enumerate(replies):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.link import coverage, link_passages
-from pipeline.replies import map_replies, reply_stances, segment_replies
+from pipeline.replies import map_replies, reply_stances, reviewed_name, segment_replies
 
 
 def _passages(doc_id: str, rows: list[tuple], per_page: int = 6) -> pd.DataFrame:
@@ -313,7 +313,7 @@ def test_a_response_stands_in_for_a_missing_report() -> None:
         docs,
     )
     assert list(cov["number"]) == ["5", "6"]
-    assert set(cov["review"]) == {"Response to the Harbour Inquiry"}
+    assert set(cov["review"]) == {"Harbour Inquiry"}
     assert list(cov["rec_id"]) == ["resp#5", "resp#6"]
     assert list(cov["first_mentioned"]) == ["2025-02-01"] * 2
 
@@ -392,3 +392,21 @@ def test_a_reply_between_two_mapped_ones_is_mapped_by_order() -> None:
     order = ["r#9", "r#10", "r#11", "r#12", "r#13"]
     assert map_replies(replies, links, order=order) == {0: ["r#10"], 1: ["r#11"], 2: ["r#12"]}
     assert map_replies(replies, links, order=["r#10", "r#12"])[1] == []  # the gap disagrees
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        (
+            "UK Government Response to the Grenfell Tower Inquiry Phase 2 Report",
+            "Grenfell Tower Inquiry Phase 2 Report",
+        ),
+        (
+            "Government response to the House of Lords Committee report: 'The Space Economy'",
+            "House of Lords Committee report: 'The Space Economy'",
+        ),
+        ("Harbour Safety Action Plan", "Harbour Safety Action Plan"),
+    ],
+)
+def test_reviewed_name(title: str, name: str) -> None:
+    assert reviewed_name(title) == name
