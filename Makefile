@@ -21,7 +21,7 @@ TRAIN_LABELS := $(if $(wildcard $(LABELS)/themes_*.csv),--labels $(LABELS),) --l
 # `make all` trains the theme model first when the shared labels exist and no model does
 ALL_DEPS := $(if $(wildcard $(LABELS)/themes_dev.csv),$(MODEL),)
 
-.PHONY: help setup all extract themes train recommendations links trace eval tables report notebooks test lint bench clean demo-corpus
+.PHONY: help setup all extract themes train stance-model recommendations links trace eval tables report notebooks test lint bench clean demo-corpus
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -64,11 +64,16 @@ links: setup ## link later passages to recommendations; write tables/recommendat
 trace: setup ## print one review's recommendations and every passage linked to them (REVIEW="Child L")
 	$(SGPIPE) trace "$(REVIEW)" --output $(OUT)
 
-eval: setup ## score themes (rules, model by grouped CV, combined), links and recommendations on ../shared
+eval: setup ## score themes (rules, model by grouped CV, combined), links, recommendations and reply stances (LODO) on ../shared
 	$(SGPIPE) run --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT)
 	$(SGPIPE) eval themes --gold $(LABELS)/themes_dev.csv --output $(CORPUS_OUT)
 	$(SGPIPE) eval links --gold $(LABELS)/links_dev.csv --output $(CORPUS_OUT)
 	$(SGPIPE) eval recommendations --gold $(LABELS)/recs_dev.csv --output $(CORPUS_OUT)
+	$(SGPIPE) eval replies --labels $(LABELS) --output $(CORPUS_OUT)
+
+stance-model: setup ## refit the reply stance model on ../shared (status keys + links_dev) -> pipeline/data/stance_model.json (committed)
+	$(SGPIPE) run --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT)
+	$(PY) scripts/train_stance.py --output $(CORPUS_OUT) --labels $(LABELS)
 
 tables: setup ## rebuild the CSV tables in data/processed/tables/ from the stage outputs
 	$(SGPIPE) tables --output $(OUT)

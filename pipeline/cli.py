@@ -6,6 +6,7 @@ codebook); 2 a usage error; 3 with ``--strict``, when any document could not be 
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -564,6 +565,58 @@ def eval_links(gold_path: Path, output_dir: Path) -> None:
         ci = "" if row.ci_low != row.ci_low else f"  (95% CI {row.ci_low:.3f}-{row.ci_high:.3f})"
         click.echo(f"{row.metric:16s} {row.value:.3f}  n={row.n}{ci}")
     paths = write_scores(scores, output_dir / "eval", stem=gold_path.stem)
+    click.echo(f"-> {', '.join(str(p) for p in paths)}", err=True)
+
+
+@evaluate.command("replies")
+@click.option(
+    "--labels",
+    "labels_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="Gold folder with status_keys/*.csv (and recs_*.csv, links_*.csv).",
+)
+@output_option
+def eval_replies(labels_dir: Path, output_dir: Path) -> None:
+    """Replies and stances per response against the status keys (LABELS/status_keys/).
+
+    Prints per pair: recommendations keyed, linked from the response, link precision,
+    stance accuracy of the shipped model, of the rule reading, and leave-one-response-
+    out. Writes OUTPUT/eval/replies_metrics.csv and replies_items.csv.
+    """
+    from pipeline.evaluate.replies import Run, evaluate_replies
+    from pipeline.stance import MODEL_PATH, StanceModel
+
+    _need(output_dir, schema.PASSAGES, schema.LINKS, hint="run `sgpipe run` first")
+    try:
+        figures, items = evaluate_replies(
+            labels_dir, Run.read(output_dir), model=StanceModel.load()
+        )
+    except GoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if figures.empty:
+        raise click.ClickException(f"no status key in {labels_dir} matches a response")
+    if MODEL_PATH.exists():
+        card = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["card"]
+        click.echo(f"stance model: C={card['C']}, trained on {', '.join(card['training_files'])}")
+    for r in figures.itertuples(index=False):
+        prec = "n/a" if r.link_precision != r.link_precision else f"{r.link_precision:.3f}"
+        click.echo(
+            f"{r.pair}: {r.linked}/{r.recommendations} linked from the response "
+            f"({r.linked_share:.0%}), link precision {prec} (n={r.links_judged}), stance "
+            f"accuracy LODO {r.stance_lodo:.3f} ({r.stance_lodo_ci}), shipped model "
+            f"{r.stance_shipped:.3f}, rule reading {r.stance_rule:.3f}"
+            + (
+                ""
+                if r.opens_with_label != r.opens_with_label
+                else f"; replies opening with the key's label sentence {r.opens_with_label:.3f}"
+            )
+        )
+    folder = output_dir / "eval"
+    paths = [
+        store.write_csv(figures, folder / "replies_metrics.csv"),
+        store.write_csv(items, folder / "replies_items.csv"),
+    ]
     click.echo(f"-> {', '.join(str(p) for p in paths)}", err=True)
 
 

@@ -58,6 +58,7 @@ import pandas as pd
 
 from pipeline import schema, store
 from pipeline.recommendations import _GENERIC_WORDS, _top_number, number_order
+from pipeline.replies import STANCE_COLUMNS, reply_stances
 from pipeline.status import detect_status, leading_label
 from pipeline.structure import is_generic_heading
 from pipeline.textnorm import normalize_for_match
@@ -111,6 +112,8 @@ _REC_WORD = re.compile(r"\brecommendations?\b", re.I)
 _NUMBER_HEADER = re.compile(
     r"^(?:(?:recommendations?|rec\.?|ref\.?)(?:\s*(?:no\.?|number|ref\.?))?|no\.?|number)$", re.I
 )
+#: The label a restated recommendation may open with ("Recommendation:", "Recommendation 4 -").
+_REC_LABEL = re.compile(r"^\s*recommendation(?:\s+\d{1,3}(?:\.\d{1,3})?)?\s*[:.\-–—]\s*", re.I)
 _RANGE = re.compile(r"^\s*(?:to|-|–|—)\s*$")
 
 
@@ -455,9 +458,11 @@ def _restatement(ctx: _Context, p, cand: list[int], printed: str = "") -> tuple[
 
     When the recommendation with the ``printed`` number is quoted nearly as
     completely as the best match (recommendations that share boilerplate), it wins.
+    A label the passage opens with ("Recommendation:", "Recommendation 4 -") is not
+    part of the quote.
     """
     prm = ctx.params
-    text = str(p.text)
+    text = _REC_LABEL.sub("", str(p.text), count=1)
     n_words = _words(text)
     if not cand or n_words < 8 or p.kind in ("footnote", "table", "heading"):
         return None
@@ -888,6 +893,7 @@ COVERAGE_COLUMNS = [
     "latest_status",
     "latest_status_doc",
     "silent",
+    *STANCE_COLUMNS,  # the stance of the reply that answers it (pipeline.replies)
 ]
 
 
@@ -908,7 +914,8 @@ def coverage(
     """
     cols = COVERAGE_COLUMNS
     if recommendations.empty:
-        return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
+        empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
+        return _with_stances(empty, recommendations, links, passages, documents)
     dates = dict(zip(documents["doc_id"], documents["date"].fillna(""), strict=True))
     seqs = dict(zip(passages["passage_id"], passages["seq"], strict=True))
     lk = links.copy()
@@ -923,13 +930,12 @@ def coverage(
         mine = by_rec.get(rec.rec_id, none)
         dated = sorted(d for d in mine["date"] if d)
         stated = mine[mine["status"] != ""].sort_values(["date", "doc_id", "seq"])
-        text = re.sub(r"\s+", " ", str(rec.text)).strip()
         rows.append(
             {
                 "review": rec.review,
                 "number": rec.number,
                 "rec_id": rec.rec_id,
-                "short_text": text if len(text) <= 120 else text[:117].rstrip() + "...",
+                "short_text": _short(rec.text),
                 "addressees": rec.addressees,
                 "linked_passages": int(mine["passage_id"].nunique()),
                 "linked_documents": int(mine["doc_id"].nunique()),
@@ -940,7 +946,69 @@ def coverage(
                 "silent": mine.empty,
             }
         )
-    return pd.DataFrame(rows, columns=cols)
+    table = pd.DataFrame(rows, columns=cols)
+    return _with_stances(table, recommendations, links, passages, documents)
+
+
+def _short(text: object) -> str:
+    """The first 120 characters of a recommendation's text."""
+    text = re.sub(r"\s+", " ", str(text)).strip()
+    return text if len(text) <= 120 else text[:117].rstrip() + "..."
+
+
+def _with_stances(
+    table: pd.DataFrame,
+    recommendations: pd.DataFrame,
+    links: pd.DataFrame,
+    passages: pd.DataFrame,
+    documents: pd.DataFrame,
+) -> pd.DataFrame:
+    """Hook: each recommendation's stance columns from the latest reply that answers it
+    (:func:`pipeline.replies.reply_stances`; a response's before other documents'), and
+    one row per recommendation that only a response restates (its report is not in the
+    corpus)."""
+    stances = reply_stances(recommendations, links, passages, documents)
+    if stances.empty:
+        for col in STANCE_COLUMNS:
+            table[col] = pd.Series([""] * len(table), dtype="object")
+        return table
+    # a response's reply decides the stance over a later progress report's
+    stances = stances.assign(_response=stances["doc_type"] == "response")
+    order = ["_response", "date", "doc_id", "seq"]
+    latest = stances.sort_values(order).groupby("rec_id").tail(1)
+    latest = latest.set_index("rec_id")
+    for col in STANCE_COLUMNS:
+        mapped = table["rec_id"].map(latest[col])
+        if col in ("stance_page", "reply_passages"):  # whole numbers, empty where no reply
+            mapped = mapped.map(lambda v: "" if pd.isna(v) else str(int(v)))
+        table[col] = mapped.fillna("")
+    known = set(recommendations["rec_id"]) if len(recommendations) else set()
+    own = latest[~latest.index.isin(known)].reset_index()
+    if len(own):
+        extra = pd.DataFrame(
+            {
+                "review": own["review"],
+                "number": own["number"],
+                "rec_id": own["rec_id"],
+                "short_text": [_short(t) for t in own["text"]],
+                "addressees": "",
+                "linked_passages": own["reply_passages"],
+                "linked_documents": 1,
+                "first_mentioned": own["date"],
+                "last_mentioned": own["date"],
+                "latest_status": own["stance_status"],
+                "latest_status_doc": own["doc_id"],
+                "silent": False,
+                **{col: own[col] for col in STANCE_COLUMNS},
+            }
+        )
+        keys = [
+            (str(r), number_order(str(n)))
+            for r, n in zip(extra["review"], extra["number"], strict=True)
+        ]
+        extra = extra.iloc[sorted(range(len(extra)), key=keys.__getitem__)]
+        table = pd.concat([table, extra], ignore_index=True) if len(table) else extra
+    return table.reset_index(drop=True)[COVERAGE_COLUMNS]
 
 
 def _sorted_recs(recs: pd.DataFrame) -> pd.DataFrame:

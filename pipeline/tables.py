@@ -958,7 +958,9 @@ TABLE_NOTES: dict[str, str] = {
     ),
     "recommendation_coverage": (
         "Each recommendation: whether, when and how later documents report on it "
-        "(from the linking stage)."
+        "(from the linking stage), and the stance of the reply that answers it "
+        "(accept, partial, reject, noted; read over the whole reply) with the "
+        "sentence that decides it and its page; progress is a separate column."
     ),
     "actions": (
         "Action lines in minutes ('Action: ...'): the owner, the minute they belong "

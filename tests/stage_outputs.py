@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline import schema, store
 from pipeline.link import COVERAGE_COLUMNS
+from pipeline.replies import STANCE_COLUMNS
 
 REVIEW = "child-l-review-pdf"
 PROGRESS = "progress-report-docx"
@@ -548,7 +549,8 @@ def coverage_double(
         ("Missing Education", "1", "recommendations-csv#1", "Keep a register", 0, 0, "", "",
          "", "", True),
     ]  # fmt: skip
-    out = pd.DataFrame(
-        [(r[0], r[1], r[2], r[3], "", *r[4:]) for r in rows], columns=COVERAGE_COLUMNS
-    )
+    base = [c for c in COVERAGE_COLUMNS if c not in STANCE_COLUMNS]
+    out = pd.DataFrame([(r[0], r[1], r[2], r[3], "", *r[4:]) for r in rows], columns=base)
+    for col in STANCE_COLUMNS:  # no reply in these outputs states a stance
+        out[col] = ""
     return out[out["rec_id"].isin(set(recommendations["rec_id"]))].reset_index(drop=True)
