@@ -222,7 +222,8 @@ class ReviewIndex:
         for review, group in recs.groupby("review", sort=True):
             names = {normalize_for_match(review)}
             names.add(re.sub(r"^the ", "", normalize_for_match(review)))
-            for title in group.get("title", pd.Series(dtype=str)).fillna("").unique():
+            doc_titles = group.get("doc_title", pd.Series(dtype=str))  # the document's title
+            for title in doc_titles.fillna("").unique():
                 norm = normalize_for_match(title)
                 if 3 <= len(norm.split()) <= 14:
                     names.add(norm)
