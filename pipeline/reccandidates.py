@@ -46,7 +46,8 @@ _WE_ASK = re.compile(
     re.I,
 )
 _IT_IS_RECOMMENDED = re.compile(
-    r"\b(?:it is (?:recommended|essential|important|vital|crucial|imperative) (?:that|to)|"
+    r"\b(?:it(?: is|['’]s) (?:recommended|essential|important|vital|crucial|imperative) "
+    r"(?:that|to)|"
     r"recommendation to|there (?:should|must|needs to) be|there could be further|"
     r"(?:will|would|may|might|could) (?:\w+ )?(?:need|wish|want) (?:\w+ )?to|may consider|"
     r"(?:have|has) a responsibility to|urges?|calls? (?:on|for)|is key|requires? that|"
@@ -188,6 +189,13 @@ _H_NEXT = re.compile(
     r"suggestions? for|calls? to action)\b",
     re.I,
 )
+#: A passage that announces the recommendations under the same heading ("Recommendations
+#: are underlined in the text below", "we recommend the following:"); it acts as a heading.
+_ANNOUNCES = re.compile(
+    r"\brecommend\w*\b[^.]{0,60}\b(?:below|following|as follows|underlined|in bold|"
+    r"highlighted|listed|set out)\b",
+    re.I,
+)
 _H_CONCL = re.compile(r"\bconclusions?\b", re.I)
 _H_CONTENTS = re.compile(r"^\s*(?:contents|table of contents|list of \w+)\s*$", re.I)
 _H_BACK = re.compile(
@@ -232,6 +240,7 @@ FEATURES = (
     "repeated",
     "section_ask_share",
     "section_numbered_share",
+    "section_intro_recommend",
     "asks",
     "stance",
     "rec_path_asks",
@@ -301,11 +310,12 @@ def _is_contents_line(text: str) -> bool:
 
 
 def _chapter_level(kind: str, ref: str, text: str) -> bool:
-    """A heading that starts a new chapter: numbered "8", "Chapter 3", or all capitals."""
-    if _H_CHAPTER.match(text) or (ref and re.fullmatch(r"\d{1,2}", ref)):
+    """A heading that anchors a heading path: numbered ("8", "4.5.2"), "Chapter 3", or a
+    short line in capitals."""
+    if _H_CHAPTER.match(text) or (ref and re.fullmatch(r"\d{1,2}(?:\.\d{1,2}){0,2}", ref)):
         return True
     letters = re.sub(r"[^A-Za-z]", "", text)
-    return len(letters) >= 6 and letters.isupper()
+    return len(letters) >= 6 and letters.isupper() and len(text.split()) <= 12
 
 
 def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
@@ -323,8 +333,8 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
         if kind == "heading":
             if _chapter_level(kind, ref, text) or not headings:
                 headings = [text]
-            else:  # the chapter heading, then the last three headings below it
-                headings = [headings[0], *headings[1:][-2:], text]
+            else:  # the anchoring heading, then the last five headings below it
+                headings = [headings[0], *headings[1:][-4:], text]
             section += 1
             current, opens_list = None, False
             continue
@@ -501,6 +511,14 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
     for i, c in enumerate(cands):
         by_section.setdefault(c.section, []).append(i)
     ask_flags = [asks(c.full_text) for c in cands]
+    # "Recommendations are underlined in the text below": an earlier passage under the
+    # same heading that speaks of recommendations
+    intro = [False] * n
+    for members in by_section.values():
+        said = False
+        for j in members:
+            intro[j] = said
+            said = said or bool(_ANNOUNCES.search(cands[j].text))
     for i, c in enumerate(cands):
         text = c.full_text
         head = c.text[:300]
@@ -536,7 +554,7 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
             "table": c.kind == "table",
             "has_parts": bool(c.parts),
             "in_run": runs[i] >= 2,
-            "h_recommend": bool(_H_REC.search(path) or _H_NEXT.search(path)),
+            "h_recommend": bool(_H_REC.search(path) or _H_NEXT.search(path) or intro[i]),
             "h_conclusion": bool(_H_CONCL.search(path)),
             "h_contents": any(_H_CONTENTS.match(h) or _is_contents_line(h) for h in c.headings),
             "h_back": bool(_H_BACK.search(path)) and not _H_REC.search(path),
@@ -548,6 +566,7 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
         }
         rec_path = values["h_recommend"]
         stance = bool(_STANCE.search(text))
+        values["section_intro_recommend"] = intro[i]
         values["asks"] = ask_flags[i]
         values["stance"] = stance
         values["rec_path_asks"] = rec_path and (ask_flags[i] or stance)
