@@ -65,7 +65,7 @@ FALLBACK_WEIGHTS = {
     "tag_conclusion": -4.0,
     "labelled": 2.0,
     "h_recommend": 2.0,
-    "h_next_steps": 1.5,
+    "rec_path_asks": 1.5,
     "contents_line": -4.0,
     "h_contents": -3.0,
     "h_back": -1.5,

@@ -414,6 +414,7 @@ class _Item:
     chapter: str = ""
     title: str = ""
     list_no: int = 1
+    list_title: str = ""
 
     @property
     def full_text(self) -> str:
@@ -623,15 +624,17 @@ def _assign_lists(items: list[_Item]) -> None:
     last: tuple[int, ...] | None = None
     heading_list: dict[str, int] = {}
     ordinal = 0
+    list_title = ""
     for item in items:
         if item.numbered:
             key = number_order(item.number)
             if lists == 0 or item.number in numbers or (last is not None and key < last):
                 lists += 1
                 numbers = set()
+                list_title = item.heading
             numbers.add(item.number)
             last = key
-            item.list_no = lists
+            item.list_no, item.list_title = lists, list_title
         else:
             ordinal += 1
             item.number = str(ordinal)
@@ -639,7 +642,7 @@ def _assign_lists(items: list[_Item]) -> None:
                 lists += 1
                 heading_list[item.heading] = lists
                 last, numbers = None, set()
-            item.list_no = heading_list[item.heading]
+            item.list_no, item.list_title = heading_list[item.heading], item.heading
 
 
 def source_documents(documents: pd.DataFrame) -> pd.DataFrame:
@@ -729,7 +732,7 @@ def extract_recommendations(
                     "themes": "",
                     "confidence": round(item.confidence, 4),
                     "list": item.list_no,
-                    "list_title": item.heading,
+                    "list_title": item.list_title,
                     "numbered": item.numbered,
                     "title": item.title,
                     "doc_title": str(doc.title),
