@@ -17,6 +17,7 @@ weights come from :mod:`pipeline.recmodel`.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -302,6 +303,7 @@ def _words(text: str) -> int:
     return len(re.findall(r"[^\W\d_]{2,}", text))
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_contents_line(text: str) -> bool:
     text = text.strip()
     return bool(_DOT_LEADER.search(text)) or (
@@ -495,6 +497,21 @@ def _run_lengths(cands: list[Candidate]) -> list[int]:
     return out
 
 
+def _path_features(headings: tuple[str, ...], labelled: bool) -> tuple[bool, bool, bool, bool]:
+    """Heading-path signs: names recommendations (or next steps, implications ...),
+    names conclusions, lies under a contents page, lies in back matter."""
+    # contents entries ("Chapter 8: Recommendations 67") do not open a section; a
+    # printed "Recommendation 3" label heads its own text
+    real = [h for h in headings if not _is_contents_line(h)]
+    if labelled:
+        real.append("Recommendation")
+    path = " | ".join(real)
+    h_rec = bool(_H_REC.search(path) or _H_NEXT.search(path))
+    contents = any(_H_CONTENTS.match(h) or _is_contents_line(h) for h in headings)
+    back = bool(_H_BACK.search(path)) and not _H_REC.search(path)
+    return h_rec, bool(_H_CONCL.search(path)), contents, back
+
+
 def candidate_features(cands: list[Candidate]) -> np.ndarray:
     """The :data:`FEATURES` of each candidate of one document, as a matrix."""
     n = len(cands)
@@ -510,7 +527,22 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
     by_section: dict[int, list[int]] = {}
     for i, c in enumerate(cands):
         by_section.setdefault(c.section, []).append(i)
-    ask_flags = [asks(c.full_text) for c in cands]
+    texts = [c.full_text for c in cands]
+    modal = [bool(_MODAL.search(t)) for t in texts]
+    we_ask = [bool(_WE_ASK.search(t)) for t in texts]
+    it_is = [bool(_IT_IS_RECOMMENDED.search(t)) for t in texts]
+    imperative = [_imperative(c.text) for c in cands]
+    ask_flags = [
+        a or b or c or d for a, b, c, d in zip(modal, we_ask, it_is, imperative, strict=True)
+    ]
+    shares = {
+        sec: (
+            sum(ask_flags[j] for j in members) / len(members),
+            sum(bool(cands[j].number) for j in members) / len(members),
+        )
+        for sec, members in by_section.items()
+    }
+    path_cache: dict[tuple[tuple[str, ...], bool], tuple[bool, bool, bool, bool]] = {}
     # "Recommendations are underlined in the text below": an earlier passage under the
     # same heading that speaks of recommendations
     intro = [False] * n
@@ -520,23 +552,21 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
             intro[j] = said
             said = said or bool(_ANNOUNCES.search(cands[j].text))
     for i, c in enumerate(cands):
-        text = c.full_text
+        text = texts[i]
         head = c.text[:300]
         words = _words(text)
-        # contents entries ("Chapter 8: Recommendations 67") do not open a section; a
-        # printed "Recommendation 3" label heads its own text
-        real = [h for h in c.headings if not _is_contents_line(h)]
-        if c.kind == "recommendation":
-            real.append("Recommendation")
-        path = " | ".join(real)
-        members = by_section[c.section]
+        key = (tuple(c.headings), c.kind == "recommendation")
+        if key not in path_cache:
+            path_cache[key] = _path_features(*key)
+        h_rec, h_concl, h_contents, h_back = path_cache[key]
+        label = strip_label(c.text)
         values = {
-            "modal": bool(_MODAL.search(text)),
+            "modal": modal[i],
             "recommend": bool(_RECOMMEND.search(text)),
-            "we_ask": bool(_WE_ASK.search(text)),
-            "it_is_recommended": bool(_IT_IS_RECOMMENDED.search(text)),
-            "imperative": _imperative(c.text),
-            "label_prefix": bool(strip_label(c.text)[0]),
+            "we_ask": we_ask[i],
+            "it_is_recommended": it_is[i],
+            "imperative": imperative[i],
+            "label_prefix": bool(label[0]),
             "tag_recommendation": bool(_TAG_REC.search(text)),
             "tag_conclusion": bool(_TAG_CONCL.search(text)),
             "conclusion_opening": bool(_CONCLUSION_OPEN.match(strip_label(head)[1])),
@@ -554,15 +584,15 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
             "table": c.kind == "table",
             "has_parts": bool(c.parts),
             "in_run": runs[i] >= 2,
-            "h_recommend": bool(_H_REC.search(path) or _H_NEXT.search(path) or intro[i]),
-            "h_conclusion": bool(_H_CONCL.search(path)),
-            "h_contents": any(_H_CONTENTS.match(h) or _is_contents_line(h) for h in c.headings),
-            "h_back": bool(_H_BACK.search(path)) and not _H_REC.search(path),
+            "h_recommend": h_rec or intro[i],
+            "h_conclusion": h_concl,
+            "h_contents": h_contents,
+            "h_back": h_back,
             "no_heading": not c.headings,
             "early": i < 0.05 * n,
             "repeated": seen[openings[i]] > 1 and len(openings[i]) >= 30,
-            "section_ask_share": sum(ask_flags[j] for j in members) / len(members),
-            "section_numbered_share": sum(bool(cands[j].number) for j in members) / len(members),
+            "section_ask_share": shares[c.section][0],
+            "section_numbered_share": shares[c.section][1],
         }
         rec_path = values["h_recommend"]
         stance = bool(_STANCE.search(text))
