@@ -18,12 +18,15 @@ Training data
     number where the gold is numbered, and the gold opening in its text; for
     unnumbered gold, the opening alone); a copy of a gold recommendation printed
     under another number (the body copy of a summary item) is left out of
-    training; every other candidate is negative. Documents of the corpus that
-    make no recommendations (guidance, research reports, minutes: documents of
-    :data:`NEGATIVE_TYPES`) add their candidates as negatives. Government
-    responses are left out: they restate every recommendation word for word, so
-    their restatements would be negatives that read exactly like positives, and
-    they are never mined (:data:`pipeline.recommendations.SOURCE_TYPES`).
+    training; every other candidate is negative. Documents of the corpus judged to
+    make no recommendations (``data/labels/recs_none.csv``: ADCS, Keeping Children
+    Safe in Education, the National Framework, the Hackney minutes) add their
+    candidates as negatives. Government responses are left out: they restate every
+    recommendation word for word, so their restatements would be negatives that
+    read exactly like positives, and they are never mined
+    (:data:`pipeline.recommendations.SOURCE_TYPES`). A document in neither list is
+    left out, so an unlabelled report never teaches the model that its
+    recommendations are not ones.
 """
 
 from __future__ import annotations
@@ -51,8 +54,9 @@ N_TREES = 100
 DEPTH = 3
 RATE = 0.1
 POSITIVE_WEIGHT = 5.0
-#: Document types whose candidates are negatives when no gold names the document.
-NEGATIVE_TYPES = ("guidance", "report", "minutes", "other", "review")
+#: Documents judged to make no recommendations (``doc`` = file name); their candidates
+#: are negatives. A document neither in gold nor here is left out of training.
+NONE_FILE = Path(__file__).resolve().parents[1] / "data" / "labels" / "recs_none.csv"
 #: How completely a gold opening must be found in a candidate's text.
 OPENING_MATCH = 0.9
 
@@ -256,11 +260,24 @@ def label_candidates(cands: list[Candidate], gold: pd.DataFrame) -> tuple[np.nda
     return y, w
 
 
+def documents_without_recommendations(path: str | os.PathLike[str] | None = None) -> set[str]:
+    """File names listed in ``recs_none.csv`` (:data:`NONE_FILE`); empty when it is missing."""
+    path = Path(path) if path is not None else NONE_FILE
+    if not path.exists():
+        return set()
+    return set(pd.read_csv(path, dtype=str, keep_default_na=False)["doc"])
+
+
 def document_data(
-    passages: pd.DataFrame, documents: pd.DataFrame, gold: pd.DataFrame
+    passages: pd.DataFrame,
+    documents: pd.DataFrame,
+    gold: pd.DataFrame,
+    negatives: set[str] | None = None,
 ) -> list[DocData]:
     """Candidates and features of every training document: those named in ``gold`` and
-    those of :data:`NEGATIVE_TYPES` (responses and action plans are left out)."""
+    those named in ``negatives`` (file names; default :func:`documents_without_recommendations`).
+    Every other document (the government responses among them) is left out."""
+    negatives = documents_without_recommendations() if negatives is None else negatives
     by_name: dict[str, str] = {}
     for doc_id, path in zip(documents["doc_id"], documents["path"], strict=True):
         by_name[PurePosixPath(str(path)).name] = doc_id
@@ -271,7 +288,7 @@ def document_data(
         if doc.status != "ok" or doc.doc_id not in grouped:
             continue
         g = gold_by_doc.get(doc.doc_id)
-        if g is None and doc.doc_type not in NEGATIVE_TYPES:
+        if g is None and PurePosixPath(str(doc.path)).name not in negatives:
             continue
         cands = document_candidates(grouped[doc.doc_id])
         x = candidate_features(cands)
