@@ -168,7 +168,9 @@ _IMPERATIVES = frozenset(
     ]
 )
 _LABEL_PREFIX = re.compile(r"^([^:.;!?]{3,90}?)\s*[:–—-]\s+(?=\S)")
-_TAG_REC = re.compile(r"\(\s*recommendations?\s*,\s*(?:paragraphs?|para)", re.I)
+_TAG_REC = re.compile(
+    r"\(\s*(?:conclusions?\s+and\s+)?recommendations?\s*,\s*(?:paragraphs?|paras?\b)", re.I
+)
 _TAG_CONCL = re.compile(r"\(\s*conclusions?\s*,\s*(?:paragraphs?|para)", re.I)
 _CONCLUSION_OPEN = re.compile(
     r"^(?:we|the committee)\s+(?:\w+\s+)?(?:welcome|note|acknowledge|recognise|recognize|agree|"

@@ -561,6 +561,19 @@ def _record_copies(
 def merge_copies(items: list[_Item]) -> list[_Item]:
     """Merge copies of one recommendation printed in several places (nearly the same
     words, :data:`DUPLICATE_SIMILARITY`); see :func:`decide`. Reading order is kept."""
+    # "Recommendation 3" names one recommendation in the whole document: its copies
+    # (a summary table of titles, the text in the body) are one item
+    labelled: dict[str, _Item] = {}
+    unique: list[_Item] = []
+    for item in items:
+        twin = labelled.get(item.number) if item.labelled and item.number else None
+        if twin is None:
+            unique.append(item)
+            if item.labelled and item.number:
+                labelled[item.number] = item
+        else:
+            _absorb(twin, item)
+    items = unique
     per_chapter: dict[str, int] = {}
     for item in items:
         per_chapter[item.chapter] = per_chapter.get(item.chapter, 0) + 1

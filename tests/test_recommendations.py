@@ -695,3 +695,21 @@ def test_the_model_file_loads_and_a_missing_file_falls_back(tmp_path: Path) -> N
     x[1, FEATURES.index("rec_path_asks")] = 1
     p = fallback.predict(x)
     assert p[0] < 0.5 < p[1]
+
+
+def test_a_labelled_recommendation_listed_twice_is_one() -> None:
+    """A summary table of titles, then each recommendation with its text in the body."""
+    rows = [
+        ("heading", "", "", "Summary of recommendations", 3),
+        ("recommendation", "1", "", "Police attendance at schools", 3),
+        ("recommendation", "2", "", "Recording of searches", 3),
+        ("heading", "", "", "Chapter 4: Police in schools", 9),
+        ("recommendation", "1", "", "The Police should agree a protocol with every school.", 9),
+        ("recommendation", "2", "", "Every force must record each search of a child.", 12),
+    ]
+    recs = _recs(rows, doc_type="review")
+    assert list(recs["number"]) == ["1", "2"]
+    by = recs.set_index("number")
+    assert by.loc["1", "text"].startswith("The Police should agree")
+    assert by.loc["1", "pages"] == "3;9"
+    assert set(recs["list"]) == {1}
