@@ -441,11 +441,56 @@ def asks(text: str) -> bool:
     )
 
 
+#: Words that open a sentence after a run-in heading printed without a colon
+#: ("Colour key Once accessible colours ...", "Refine filtering functions The ...").
+_SENTENCE_OPENERS = frozenset(
+    [
+        "a",
+        "an",
+        "as",
+        "at",
+        "for",
+        "from",
+        "if",
+        "in",
+        "it",
+        "its",
+        "once",
+        "one",
+        "our",
+        "some",
+        "that",
+        "the",
+        "there",
+        "these",
+        "this",
+        "those",
+        "users",
+        "participants",
+        "when",
+        "where",
+        "while",
+        "whilst",
+        "we",
+    ]
+)
+
+
 def strip_label(text: str) -> tuple[str, str]:
-    """A run-in label and the rest: "FGC Timing: The timing ..." -> ("FGC Timing", "The ...")."""
+    """A run-in label and the rest: "FGC Timing: The timing ..." -> ("FGC Timing", "The
+    ..."); also a short unpunctuated label before a capitalised sentence opener
+    ("Colour key Once accessible ..." -> ("Colour key", "Once accessible ..."))."""
     m = _LABEL_PREFIX.match(text)
     if m and _words(m.group(1)) <= 10:
         return m.group(1).strip(), text[m.end() :]
+    words = text.split(" ", 8)
+    for k in range(2, min(7, len(words) - 1)):
+        word = words[k]
+        opener = word.lower() in _SENTENCE_OPENERS or word.lower() in _IMPERATIVES
+        if word[:1].isupper() and opener and not re.search(r"[.,;:!?]", " ".join(words[:k])):
+            if all(w[:1].isupper() for w in words[1:k]):
+                break  # "Department for Education The ...": a name, not a label
+            return " ".join(words[:k]), " ".join(words[k:])
     return "", text
 
 
