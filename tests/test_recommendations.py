@@ -482,7 +482,8 @@ def test_leave_one_document_out_on_the_shared_reports(corpus_run: Path, labels_d
         f"{doc}: found {r.found}/{r.gold}, extra {r.extra}" for doc, r in m.iterrows()
     )
     # floors under the measured figures (see README): a change that lowers them fails
-    assert m.loc["all", "recall"] >= 0.85
+    assert m.loc["all", "recall"] >= 0.9
+    assert m.loc["Behaviour-Change-Report-Recomm.pdf", "recall"] >= 0.95
     for doc in (
         "Families_First_Pathfinder_Evaluation_2025.pdf",
         "Think_Family_Database_Evaluation.pdf",
