@@ -345,11 +345,13 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
         if current is not None:
             deep = bool(_DEEP_NUMBER.match(ref)) and top_number(ref) == current.number
             sub = _is_sub(ref) or deep
-            # "4b" after "4a", "3(b)" after "3(a)": a sub-part of the same number
+            # "4b" after "4a", "3(b)" after "3(a)": a sub-part of the same number (the
+            # structure stage keeps "4" of "4a)" and "4b)": the same number printed again
+            # right after its item is a sub-part)
             same_label = (
                 bool(current.number)
                 and top_number(ref) == current.number
-                and (ref != current.number or (kind == current.kind == "recommendation"))
+                and (ref != current.number or kind == current.kind)
             )
             bullet_part = kind == "bullet" and (
                 opens_list or (parent and parent in (current.ref, current.number))

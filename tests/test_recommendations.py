@@ -714,3 +714,35 @@ def test_a_labelled_recommendation_listed_twice_is_one() -> None:
     assert by.loc["1", "text"].startswith("The Police should agree")
     assert by.loc["1", "pages"] == "3;9"
     assert set(recs["list"]) == {1}
+
+
+def test_lettered_and_roman_sub_parts_read_from_text(tmp_path: Path) -> None:
+    """ "4a) ... i. ii. iii. 4b) ...", read by the real reader and structure stage."""
+    text = """The Report
+
+Chapter 7: Recommendations
+
+1. The Department should publish national guidance on searches of pupils within a year.
+
+2. Every police force should record the age and ethnicity of each child searched.
+
+4a) The Department for Education should revise its guidance so that:
+i. every search is recorded by the school;
+ii. parents are told on the same day;
+iii. the school nurse is informed.
+
+4b) The Department should publish the revised guidance by June 2026.
+
+5. The Partnership should audit its training on adultification each year.
+
+Appendix 1: Members
+
+1. Lord Smith served as chair of the committee.
+"""
+    recs = _extract_text(tmp_path, text, doc_type="report")
+    assert list(recs["number"]) == ["1", "2", "4", "5"]
+    assert set(recs["list"]) == {1}
+    four = recs.set_index("number").loc["4"]
+    assert "school nurse" in four["text"] and "by June 2026" in four["text"]
+    assert len(four["parts"].split("\n")) == 4
+    assert "The Report" not in " ".join(recs["title"])
