@@ -21,7 +21,7 @@ TRAIN_LABELS := $(if $(wildcard $(LABELS)/themes_*.csv),--labels $(LABELS),) --l
 # `make all` trains the theme model first when the shared labels exist and no model does
 ALL_DEPS := $(if $(wildcard $(LABELS)/themes_dev.csv),$(MODEL),)
 
-.PHONY: help setup all extract themes train stance-model recommendations links trace eval tables report notebooks test lint bench clean demo-corpus
+.PHONY: help setup all extract themes train stance-model rec-model recommendations links trace eval tables report notebooks test lint bench clean demo-corpus
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +55,10 @@ train: setup ## fit the theme model on ../shared (corpus + labels) and data/labe
 	  $(SGPIPE) train --output $(OUT) --labels data/labels --model $(MODEL); \
 	fi
 
+rec-model: setup ## refit pipeline/rec_model.json (the recommendation model shipped in git) from ../shared (corpus + recs_*.csv)
+	$(SGPIPE) extract --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT)
+	$(PY) scripts/train_rec_model.py --output $(CORPUS_OUT) --labels $(LABELS)
+
 recommendations: setup ## find the numbered recommendations of reviews (+ data/raw/recommendations.csv)
 	$(SGPIPE) recommendations --input $(RAW) --output $(OUT)
 
@@ -68,7 +72,7 @@ eval: setup ## score themes (rules, model by grouped CV, combined), links, recom
 	$(SGPIPE) run --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT)
 	$(SGPIPE) eval themes --gold $(LABELS)/themes_dev.csv --output $(CORPUS_OUT)
 	$(SGPIPE) eval links --gold $(LABELS)/links_dev.csv --output $(CORPUS_OUT)
-	$(SGPIPE) eval recommendations --gold $(LABELS)/recs_dev.csv --output $(CORPUS_OUT)
+	$(SGPIPE) eval recommendations $(foreach g,$(wildcard $(LABELS)/recs_*.csv),--gold $(g)) --lodo --output $(CORPUS_OUT)
 	$(SGPIPE) eval replies --labels $(LABELS) --output $(CORPUS_OUT)
 
 stance-model: setup ## refit the reply stance model on ../shared (status keys + links_dev) -> pipeline/data/stance_model.json (committed)

@@ -621,32 +621,68 @@ def eval_replies(labels_dir: Path, output_dir: Path) -> None:
 
 
 @evaluate.command("recommendations")
-@gold_option
+@click.option(
+    "--gold",
+    "gold_paths",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    required=True,
+    multiple=True,
+    help="Gold CSV file (recs_*.csv); repeat for several.",
+)
 @output_option
-def eval_recommendations(gold_path: Path, output_dir: Path) -> None:
-    """Recommendations found once, per report, against a recs gold file.
+@click.option(
+    "--lodo/--no-lodo",
+    default=False,
+    help="Also refit the recommendation model leaving each document out in turn "
+    "(needs the passages of the gold documents in OUTPUT).",
+)
+def eval_recommendations(gold_paths: tuple[Path, ...], output_dir: Path, lodo: bool) -> None:
+    """Recommendations found, missed and extra, per report, against recs gold files.
 
-    Writes OUTPUT/eval/<gold name>_metrics.csv and _items.csv.
+    Matched by number where the gold has numbers, by opening words where it does not.
+    Writes OUTPUT/eval/recommendations_metrics.csv and _items.csv (and
+    recommendations_lodo_metrics.csv with --lodo).
     """
-    from pipeline.evaluate.recommendations import evaluate_recommendations_folder
+    from pipeline.evaluate.recommendations import (
+        evaluate_recommendations_folder,
+        leave_one_document_out,
+        load_recs_gold,
+    )
 
     _need(output_dir, schema.RECOMMENDATIONS, hint="run `sgpipe recommendations` first")
     try:
-        scores = evaluate_recommendations_folder(gold_path, output_dir)
+        scores = evaluate_recommendations_folder(list(gold_paths), output_dir)
     except GoldError as exc:
         raise click.ClickException(str(exc)) from exc
-    for row in scores.metrics.itertuples(index=False):
-        click.echo(
-            f"{row.doc}: gold {row.gold}, found {row.found}, predicted {row.predicted}, "
-            f"recall {row.recall:.3f}, precision {row.precision:.3f}, duplicates {row.duplicates}"
-            + (f", extra numbers {row.extra_numbers}" if row.extra_numbers else "")
-        )
+    click.echo("recommendations of the shipped model (trained on these documents: in-sample)")
+    _echo_rec_metrics(scores.metrics)
     folder = output_dir / "eval"
     paths = [
-        store.write_csv(scores.metrics, folder / f"{gold_path.stem}_metrics.csv"),
-        store.write_csv(scores.items, folder / f"{gold_path.stem}_items.csv"),
+        store.write_csv(scores.metrics, folder / "recommendations_metrics.csv"),
+        store.write_csv(scores.items, folder / "recommendations_items.csv"),
     ]
+    if lodo:
+        _need(output_dir, schema.PASSAGES, schema.DOCUMENTS, hint="run `sgpipe extract` first")
+        result = leave_one_document_out(
+            store.read_table(schema.PASSAGES, output_dir),
+            store.read_table(schema.DOCUMENTS, output_dir),
+            load_recs_gold(list(gold_paths)),
+        )
+        click.echo("leave-one-document-out (model refitted without the document it is scored on)")
+        _echo_rec_metrics(result.metrics)
+        paths.append(store.write_csv(result.metrics, folder / "recommendations_lodo_metrics.csv"))
     click.echo(f"-> {', '.join(str(p) for p in paths)}", err=True)
+
+
+def _echo_rec_metrics(metrics: Any) -> None:
+    """Print one line per report of a recommendations metrics frame."""
+    for row in metrics.itertuples(index=False):
+        click.echo(
+            f"  {row.doc}: gold {row.gold}, found {row.found}, missed {row.missed}, "
+            f"extra {row.extra} (recall {row.recall:.3f}, precision {row.precision:.3f}"
+            f", duplicates {row.duplicates})"
+            + (f"; extra numbers {row.extra_numbers}" if row.extra_numbers else "")
+        )
 
 
 @evaluate.command("themes")

@@ -225,7 +225,9 @@ class ReviewIndex:
         for review, group in recs.groupby("review", sort=True):
             names = {normalize_for_match(review)}
             names.add(re.sub(r"^the ", "", normalize_for_match(review)))
-            for title in group.get("title", pd.Series(dtype=str)).fillna("").unique():
+            # the document's title (``doc_title``; frames of older outputs call it ``title``)
+            column = "doc_title" if "doc_title" in group.columns else "title"
+            for title in group.get(column, pd.Series(dtype=str)).fillna("").unique():
                 norm = normalize_for_match(title)
                 if 3 <= len(norm.split()) <= 14:
                     names.add(norm)

@@ -1,7 +1,7 @@
 """Numbered recommendations from reviews and reports, and from a curated CSV.
 
 Which documents are mined
-    Documents of type ``review`` or ``report`` (``documents.doc_type``; the
+    Documents of type ``review``, ``report`` or ``other`` (``documents.doc_type``; the
     manifest may set it) that read as the source of a review's recommendations:
     a document whose title calls it a progress report, update, response or action
     plan reports *on* recommendations and is not mined; where the manifest names
@@ -11,24 +11,39 @@ Which documents are mined
     recommend that schools ..." in passing yields none.
 
 What counts as a recommendation
-    * a labelled item: "Recommendation 3: ...", "R3 ...", or a "Recommendation 3"
-      heading with its text below (the structure stage marks these
-      ``kind == "recommendation"`` with the number in ``ref``);
-    * where a document has no labelled items, the numbered paragraphs ("8.14",
-      "12.") of a section whose heading names recommendations ("Recommendations",
-      "Summary of conclusions and recommendations", "Chapter 8: Conclusions and
-      recommendations"), up to the next appendix, annex, chapter or the end.
+    A learned decision over generous candidates. :mod:`pipeline.reccandidates`
+    makes every numbered paragraph, labelled item ("Recommendation 3: ...",
+    "R3"), bullet, table row and paragraph of the document a candidate, with its
+    sub-parts ("(a)", "i.", "4a", "8.1.2", the bullets after a line ending in
+    ":") under it in ``parts``, and describes it by general features (the
+    heading path above it, modal verbs and addressees, imperative openings,
+    "(Recommendation, Paragraph 17)" tags, numbering runs, contents-page signs,
+    position, repeated copies). :mod:`pipeline.recmodel` scores each with a
+    logistic regression trained on the real gold (weights shipped in
+    ``pipeline/rec_model.json``); candidates scoring at least
+    :data:`pipeline.recmodel.THRESHOLD` are recommendations, with the score as
+    ``confidence``.
 
-    Sub-parts (bullets, "(a)" items, "4a") stay with their top-level number:
-    their texts are appended to ``text`` and listed in ``parts``. Unnumbered
-    paragraphs that continue an item inside the section are appended to it.
+Lists, numbers, titles
+    Where the document labels an item itself ("Recommendation 3: ...", "(Recommendation,
+    Paragraph 17)", "(Conclusion, Paragraph 25)"), the label decides
+    (:func:`apply_labels`).
+
+    Numbered items keep their printed number; a number that does not follow the
+    previous one (a second list that starts at 1 again) opens a new ``list``, and
+    its ``rec_id`` becomes ``<doc>#list<k>-<number>`` where ``<doc>#<number>`` is
+    taken. Unnumbered items (bullets under "Implications") get their ordinal
+    among the document's unnumbered items as ``number`` and one ``list`` per
+    heading ("For DfE", "For local areas"; ``list_title``). ``title`` is the
+    item's own run-in label ("FGC Timing: ...", "Recommendation 1: Protocol for
+    police") or its opening words, never a heading or a running header.
 
 Repeated listings
     A report that prints a recommendation more than once (in the body and again
-    in a summary list) yields it once: copies with the same number are merged,
-    keeping the fullest text, and copies under a different number whose wording is
-    nearly the same (:data:`DUPLICATE_SIMILARITY`) are merged too. ``pages`` and
-    ``passage_ids`` record every place the recommendation appears.
+    in a summary list) yields it once: copies whose wording is nearly the same
+    (:data:`DUPLICATE_SIMILARITY`) are merged, keeping the number of the copy in
+    the chapter that holds more recommendations and the fullest text. ``pages``
+    and ``passage_ids`` record every place the recommendation appears.
 
 Review names
     ``documents.review`` (from the manifest) when set, else a short name from the
@@ -45,6 +60,7 @@ The curated file
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import os
@@ -53,9 +69,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.reccandidates import (
+    Candidate,
+    candidate_features,
+    document_candidates,
+    explicit_label,
+    strip_label,
+    top_number,
+)
+from pipeline.recmodel import THRESHOLD, RecModel, load_model
+from pipeline.textnorm import normalize_for_match
 from pipeline.textsim import containment
 
 if TYPE_CHECKING:
@@ -72,24 +99,10 @@ CURATED_FILE = "recommendations.csv"
 CURATED_DOC_ID = "curated"
 CURATED_COLUMNS = ("review", "number", "text", "addressees", "date")
 
-SOURCE_TYPES = ("review", "report")
+SOURCE_TYPES = ("review", "report", "other")
 _FOLLOW_UP_TITLE = re.compile(
-    r"\b(?:progress|update|response|action plan|implementation|annual report)\b", re.I
-)
-_SECTION_HEADING = re.compile(r"\brecommendations\b", re.I)
-_CONTENTS_LINE = re.compile(r"\s\d{1,4}$")
-_SECTION_END = re.compile(
-    r"^(?:appendix|appendices|annex|annexe|glossary|references|bibliography|"
-    r"acknowledg\w*|abbreviations|endnotes|terms of reference|list of (?!recommendations)|"
-    r"(?:chapter|part|section)\s+[\dIVX]+\b)",
-    re.I,
-)
-_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,3})?(?:\([a-z]\))?$")
-_DEEP_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\.\d{1,3}$")
-_TERMINAL = re.compile(r"(?:[.!?:;][\"')\]]*|\((?:paragraphs?|para\.?)\s[\d.,\s–-]+\))$", re.I)
-_REC_LABEL_ONLY = re.compile(
-    r"^(?:(?:recommendation|rec\.?|r)\s*\d{1,3}(?:\.\d{1,3})?[a-z]?|"
-    r"(?:recommendation|rec\.)\s+(?-i:[A-Z]))\s*[:.]?$",
+    r"\b(?:progress|update|response|action plan|implementation (?:report|update|plan)|"
+    r"annual report)\b",
     re.I,
 )
 
@@ -386,7 +399,7 @@ def find_addressees(text: str) -> list[str]:
 
 @dataclass
 class _Item:
-    """One printed copy of a recommendation."""
+    """One recommendation the classifier kept (one printed copy, or merged copies)."""
 
     number: str
     text: str
@@ -394,6 +407,14 @@ class _Item:
     passage_ids: list[str]
     pages: list[int]
     parts: list[str] = field(default_factory=list)
+    confidence: float = 0.0
+    seq: int = 0
+    numbered: bool = True
+    heading: str = ""
+    chapter: str = ""
+    title: str = ""
+    list_no: int = 1
+    list_title: str = ""
 
     @property
     def full_text(self) -> str:
@@ -414,184 +435,174 @@ def number_order(number: str) -> tuple[int, ...]:
 _LETTER = re.compile(r"[A-Z]")
 
 
-def _words(text: str) -> int:
-    return len(re.findall(r"[^\W\d_]{2,}", text))
-
-
 def _top_number(ref: str) -> str:
-    ref = ref.strip()
-    if m := _DEEP_NUMBER.match(ref):
-        return m.group(1)
-    m = re.match(r"^(\d{1,3}(?:\.\d{1,3})?)(?![\d/])", ref)  # "26/02" is a minute's number
-    if m:
-        return m.group(1)
-    return ref if _LETTER.fullmatch(ref) else ""
+    """The top-level number of a printed reference (kept for :mod:`pipeline.link`)."""
+    return top_number(ref)
 
 
-def _is_section_heading(text: str) -> bool:
-    return bool(_SECTION_HEADING.search(text)) and not _CONTENTS_LINE.search(text.strip())
+@functools.lru_cache(maxsize=1)
+def _default_model() -> RecModel:
+    return load_model()
 
 
-def _sentence_like(text: str) -> bool:
-    return bool(_TERMINAL.search(text.strip())) or _words(text) >= 15
+def score_candidates(
+    doc_passages: pd.DataFrame, model: RecModel | None = None
+) -> tuple[list[Candidate], np.ndarray]:
+    """The candidates of one document and the model's probability for each."""
+    cands = document_candidates(doc_passages)
+    model = model if model is not None else _default_model()
+    return cands, model.predict(candidate_features(cands))
 
 
-def document_items(doc_passages: pd.DataFrame) -> list[_Item]:
-    """Every printed recommendation item of one document, before merging copies.
+def document_items(
+    doc_passages: pd.DataFrame, model: RecModel | None = None, threshold: float = THRESHOLD
+) -> list[_Item]:
+    """The recommendations of one document: candidates the model keeps, copies merged,
+    lists and numbers assigned (see :func:`decide`)."""
+    cands, prob = score_candidates(doc_passages, model)
+    return decide(cands, prob, threshold)
 
-    Labelled items ("Recommendation N") win: when a document has any, numbered
-    paragraphs of recommendation sections are not read as recommendations.
+
+def _title(cand: Candidate) -> str:
+    """A label printed before the text ("Recommendation 1: Protocol for police",
+    "FGC Timing: ..."), else the opening words. Taken from the item itself, never
+    from a heading above it, so a running header cannot become a title."""
+    if cand.kind == "recommendation" and ". " in cand.text:
+        first = cand.text.split(". ", 1)[0]
+        if len(first.split()) <= 12:
+            return first.strip()
+    label, _ = strip_label(cand.text)
+    if label:
+        return label
+    words = cand.text.split()
+    return " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
+
+
+#: The confidence given to an item the document labels itself (see :func:`apply_labels`).
+LABEL_CONFIDENCE = 0.9
+
+
+def apply_labels(cands: list[Candidate], prob: np.ndarray) -> np.ndarray:
+    """Where the document labels an item itself, the label decides: "Recommendation 3"
+    or "(Recommendation, Paragraph 17)" raises its confidence to at least
+    :data:`LABEL_CONFIDENCE`, "(Conclusion, Paragraph 25)" lowers it to at most
+    ``1 - LABEL_CONFIDENCE``. The shared gold holds no report that labels its items,
+    so the model cannot learn what a label weighs; the label is the report's own
+    statement, as the gold brief reads it."""
+    out = prob.copy()
+    for i, cand in enumerate(cands):
+        label = explicit_label(cand)
+        if label > 0:
+            out[i] = max(out[i], LABEL_CONFIDENCE)
+        elif label < 0:
+            out[i] = min(out[i], 1 - LABEL_CONFIDENCE)
+    return out
+
+
+def decide(cands: list[Candidate], prob: np.ndarray, threshold: float = THRESHOLD) -> list[_Item]:
+    """Keep the candidates at or above ``threshold``; merge copies; assign lists.
+
+    Copies (one text printed twice, in the body and in a summary) are merged by
+    their words; the copy kept is the one in the chapter holding more of the
+    document's recommendations (the summary list), its text the fullest.
+    Numbered items form lists by their numbering: a number that does not follow
+    the previous one (a second list starting at 1) opens a new list. Unnumbered
+    items form one list per heading ("For DfE", "For local areas") and get their
+    ordinal among the document's unnumbered items as ``number``.
     """
-    labelled = _scan(doc_passages, labelled_only=True)
-    return labelled if labelled else _scan(doc_passages, labelled_only=False)
-
-
-def _scan(doc_passages: pd.DataFrame, *, labelled_only: bool) -> list[_Item]:
+    prob = apply_labels(cands, prob)
     items: list[_Item] = []
-    in_section = False
-    current: _Item | None = None
-    title_like = False  # the current item's text is a title; its body follows
-    body_paragraphs, skipped, body_ref = 0, 0, ""  # body paragraphs taken, findings passed
-    for p in doc_passages.sort_values("seq").itertuples(index=False):
-        kind, ref, text = p.kind, str(p.ref), str(p.text)
-        parent = str(p.parent_ref)
-        if kind == "heading":
-            if _REC_LABEL_ONLY.match(text.strip()):
-                current = None  # the text follows as a "recommendation" passage
-            elif _is_section_heading(text):
-                in_section, current = True, None
-            elif in_section and _SECTION_END.match(text.strip()):
-                in_section, current = False, None
-            else:
-                current = None
+    for cand, p in zip(cands, prob, strict=True):
+        if p < threshold:
             continue
-        if kind == "footnote":
-            continue
-        if kind == "recommendation" and _top_number(ref):
-            if current is not None and current.number == _top_number(ref):
-                # "4a ... 4b ...": a sub-part right after its sibling belongs to the same number
-                current.parts.append(text)
-                current.passage_ids.append(p.passage_id)
-                current.pages.append(int(p.page))
-                continue
-            if labelled_only or in_section:
-                current = _Item(_top_number(ref), text, True, [p.passage_id], [int(p.page)])
-                items.append(current)
-                title_like = not _sentence_like(text) and _words(text) <= 25
-                body_paragraphs, skipped, body_ref = 0, 0, ""
-            continue
-        number = _top_number(ref) if _NUMBER.match(ref) or _DEEP_NUMBER.match(ref) else ""
-        if (
-            not labelled_only
-            and in_section
-            and kind == "paragraph"
-            and number
-            and _words(text) >= 3
-        ):
-            if (
-                current is not None
-                and current.number == number
-                and (_DEEP_NUMBER.match(ref) or "(" in ref)
-            ):
-                current.parts.append(text)
-                current.passage_ids.append(p.passage_id)
-                continue
-            current = _Item(number, text, False, [p.passage_id], [int(p.page)])
-            items.append(current)
-            title_like = False
-            continue
-        if current is None:
-            continue
-        is_part = kind == "bullet" or (kind == "paragraph" and ref.startswith("("))
-        if is_part and parent in ("", current.number, body_ref):
-            current.parts.append(text)
-            current.passage_ids.append(p.passage_id)
-            current.pages.append(int(p.page))
-            continue
-        if (
-            title_like
-            and body_paragraphs == 0
-            and kind == "paragraph"
-            and ref
-            and not ref.startswith("(")
-            and _sentence_like(text)
-        ):
-            # "Recommendation 1: Protocol for police" over "4.3 I recommend that ...": the
-            # titled recommendation's text is the numbered paragraph that asks for action,
-            # after at most two that state findings
-            if asks_action(text):
-                current.text = _join_title(current.text, text)
-                current.passage_ids.append(p.passage_id)
-                current.pages.append(int(p.page))
-                body_paragraphs += 1
-                body_ref = ref
-                continue
-            skipped += 1
-            if skipped <= 2:
-                continue
-        if kind == "paragraph" and not ref and _sentence_like(text):
-            continues = (
-                in_section
-                or (title_like and body_paragraphs < 3)
-                or (not _TERMINAL.search(current.full_text) and text[:1].islower())
+        items.append(
+            _Item(
+                number=cand.number,
+                text=cand.text,
+                labelled=cand.kind == "recommendation",
+                passage_ids=list(cand.passage_ids),
+                pages=list(cand.pages),
+                parts=list(cand.parts),
+                confidence=float(p),
+                seq=cand.seq,
+                numbered=bool(cand.number),
+                heading=cand.headings[-1] if cand.headings else "",
+                chapter=cand.headings[0] if cand.headings else "",
+                title=_title(cand),
             )
-            if continues:
-                if current.parts:
-                    current.parts.append(text)
-                elif title_like and body_paragraphs == 0:
-                    current.text = _join_title(current.text, text)
-                else:
-                    current.text = f"{current.text} {text}".strip()
-                current.passage_ids.append(p.passage_id)
-                current.pages.append(int(p.page))
-                body_paragraphs += 1
-                continue
-        current = None
+        )
+    items = merge_copies(items)
+    _record_copies(items, cands, prob, threshold)
+    _assign_lists(items)
     return items
 
 
-def _join_title(title: str, body: str) -> str:
-    """A recommendation's title and the text below it, as one text: a title without
-    closing punctuation gets a full stop, so that the body reads as a sentence of its
-    own (its addressees are found at the start of a sentence)."""
-    title = title.strip()
-    if title and not _TERMINAL.search(title):
-        title += "."
-    return f"{title} {body}".strip()
+def _record_copies(
+    items: list[_Item], cands: list[Candidate], prob: np.ndarray, threshold: float
+) -> None:
+    """Add the pages and passages of copies the model did not keep (a recommendation
+    printed again in the body: same opening words) to the item they repeat."""
+    by_opening: dict[str, _Item] = {}
+    for item in items:
+        key = normalize_for_match(item.text)[:60]
+        if len(key) >= 30:
+            by_opening.setdefault(key, item)
+    if not by_opening:
+        return
+    for cand, p in zip(cands, prob, strict=True):
+        if p >= threshold:
+            continue
+        item = by_opening.get(normalize_for_match(cand.text)[:60])
+        if item is not None and cand.passage_ids[0] not in item.passage_ids:
+            item.passage_ids.extend(cand.passage_ids)
+            item.pages.extend(cand.pages)
 
 
 def merge_copies(items: list[_Item]) -> list[_Item]:
-    """Merge copies of one recommendation: same number, or nearly the same words.
-
-    The fullest text is kept; pages and passage ids of every copy are recorded.
-    Order: by number.
-    """
-    by_number: dict[str, _Item] = {}
+    """Merge copies of one recommendation printed in several places (nearly the same
+    words, :data:`DUPLICATE_SIMILARITY`); see :func:`decide`. Reading order is kept."""
+    # "Recommendation 3" names one recommendation in the whole document: its copies
+    # (a summary table of titles, the text in the body) are one item
+    labelled: dict[str, _Item] = {}
+    unique: list[_Item] = []
     for item in items:
-        kept = by_number.get(item.number)
-        if kept is None:
-            by_number[item.number] = _copy(item)
-            continue
-        _absorb(kept, item)
-    merged: list[_Item] = []
+        twin = labelled.get(item.number) if item.labelled and item.number else None
+        if twin is None:
+            unique.append(item)
+            if item.labelled and item.number:
+                labelled[item.number] = item
+        else:
+            _absorb(twin, item)
+    items = unique
+    per_chapter: dict[str, int] = {}
+    for item in items:
+        per_chapter[item.chapter] = per_chapter.get(item.chapter, 0) + 1
+    kept: list[_Item] = []
     words: list[set[str]] = []
-    for item in sorted(by_number.values(), key=lambda it: number_order(it.number)):
+    for item in items:
         mine = set(re.findall(r"\w+", item.full_text.lower()))
         twin = None
-        for m, theirs in zip(merged, words, strict=True):
-            if not _may_repeat(m, item, mine, theirs):
+        for k, (other, theirs) in enumerate(zip(kept, words, strict=True)):
+            if not _may_repeat(other, item, mine, theirs):
                 continue
-            short, long_ = _shorter(m, item), _longer(m, item)
+            short, long_ = _shorter(other, item), _longer(other, item)
             if containment(short.full_text, long_.full_text) >= DUPLICATE_SIMILARITY:
-                twin = m
+                twin = k
                 break
-        if twin is not None:
-            log.info("recommendation %s repeats %s; merged", item.number, twin.number)
-            _absorb(twin, item, keep_number=not (item.labelled and not twin.labelled))
+        if twin is None:
+            kept.append(item)
+            words.append(mine)
             continue
-        merged.append(item)
-        words.append(mine)
-    return merged
+        other = kept[twin]
+        if per_chapter[item.chapter] > per_chapter[other.chapter]:
+            winner, loser = item, other
+        else:
+            winner, loser = other, item
+        log.info("recommendation %s repeats %s; merged", loser.number, winner.number)
+        _absorb(winner, loser)
+        kept[twin] = winner
+        words[twin] = words[twin] | mine
+    return sorted(kept, key=lambda it: it.seq)
 
 
 def _may_repeat(a: _Item, b: _Item, wa: set[str], wb: set[str]) -> bool:
@@ -610,25 +621,41 @@ def _longer(a: _Item, b: _Item) -> _Item:
     return b if len(a.full_text) <= len(b.full_text) else a
 
 
-def _copy(item: _Item) -> _Item:
-    return _Item(
-        item.number,
-        item.text,
-        item.labelled,
-        list(item.passage_ids),
-        list(item.pages),
-        list(item.parts),
-    )
-
-
-def _absorb(kept: _Item, other: _Item, *, keep_number: bool = True) -> None:
+def _absorb(kept: _Item, other: _Item) -> None:
     if len(other.full_text) > len(kept.full_text):
         kept.text, kept.parts = other.text, list(other.parts)
-    if not keep_number:
-        kept.number = other.number
     kept.labelled = kept.labelled or other.labelled
+    kept.confidence = max(kept.confidence, other.confidence)
     kept.passage_ids.extend(pid for pid in other.passage_ids if pid not in kept.passage_ids)
     kept.pages.extend(other.pages)
+
+
+def _assign_lists(items: list[_Item]) -> None:
+    """Set ``list_no`` and, for unnumbered items, ``number`` (see :func:`decide`)."""
+    lists = 0
+    numbers: set[str] = set()
+    last: tuple[int, ...] | None = None
+    heading_list: dict[str, int] = {}
+    ordinal = 0
+    list_title = ""
+    for item in items:
+        if item.numbered:
+            key = number_order(item.number)
+            if lists == 0 or item.number in numbers or (last is not None and key < last):
+                lists += 1
+                numbers = set()
+                list_title = item.heading
+            numbers.add(item.number)
+            last = key
+            item.list_no, item.list_title = lists, list_title
+        else:
+            ordinal += 1
+            item.number = str(ordinal)
+            if item.heading not in heading_list:
+                lists += 1
+                heading_list[item.heading] = lists
+                last, numbers = None, set()
+            item.list_no, item.list_title = heading_list[item.heading], item.heading
 
 
 def source_documents(documents: pd.DataFrame) -> pd.DataFrame:
@@ -661,41 +688,67 @@ _ASKS_ACTION = re.compile(
 def asks_action(text: str) -> bool:
     """Whether a recommendation's text asks someone to act ("should", "we recommend").
 
-    Reports number their conclusions and recommendations in one list; an item that
-    only states a finding ("The evidence supports the conclusion that ...") is kept,
-    so counts follow the report's numbering, but marked ``asks_action=False``.
+    Kept as a column (``asks_action``) for readers; the decision itself is the
+    model's (``confidence``).
     """
     return bool(_ASKS_ACTION.search(text))
 
 
-def extract_recommendations(passages: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+def _rec_ids(doc_id: str, items: list[_Item]) -> list[str]:
+    """Unique ids: ``<doc>#<number>``; a number already taken in the document (a second
+    list that starts at 1 again) gets ``<doc>#list<k>-<number>``."""
+    out, taken = [], set()
+    for item in items:
+        rid = f"{doc_id}#{item.number}"
+        if rid in taken:
+            rid = f"{doc_id}#list{item.list_no}-{item.number}"
+        taken.add(rid)
+        out.append(rid)
+    return out
+
+
+def extract_recommendations(
+    passages: pd.DataFrame, documents: pd.DataFrame, model: RecModel | None = None
+) -> pd.DataFrame:
     """Recommendations of every source document, one row per top-level number.
 
     Returns the ``recommendations.parquet`` columns (``themes`` empty) plus
-    ``title``, ``date``, ``pages``, ``passage_ids``, ``parts``, ``ordinal`` (the
-    position in the document's list), ``asks_action`` (see :func:`asks_action`) and
-    ``source`` (``document``).
+    ``confidence``, ``list``, ``list_title``, ``numbered``, ``title`` (the
+    recommendation's own label or opening words), ``doc_title``, ``date``,
+    ``pages``, ``passage_ids``, ``parts``, ``ordinal`` (the position in the
+    document), ``asks_action`` (see :func:`asks_action`) and ``source``
+    (``document``).
     """
     rows = []
+    grouped = dict(tuple(passages.groupby("doc_id", sort=False))) if len(passages) else {}
     for doc in source_documents(documents).itertuples(index=False):
-        items = merge_copies(document_items(passages[passages["doc_id"] == doc.doc_id]))
+        if doc.doc_id not in grouped:
+            continue
+        items = document_items(grouped[doc.doc_id], model)
         if len(items) < MIN_PER_DOCUMENT:
             if items:
                 log.info("%s: %d recommendation(s) only; not a review", doc.doc_id, len(items))
             continue
         review = str(getattr(doc, "review", "") or "") or review_name(str(doc.title))
-        for ordinal, item in enumerate(items, start=1):
+        for ordinal, (item, rid) in enumerate(
+            zip(items, _rec_ids(str(doc.doc_id), items), strict=True), start=1
+        ):
             text = item.full_text
             rows.append(
                 {
-                    "rec_id": f"{doc.doc_id}#{item.number}",
+                    "rec_id": rid,
                     "doc_id": doc.doc_id,
                     "review": review,
                     "number": item.number,
                     "text": text,
                     "addressees": ";".join(find_addressees(text)),
                     "themes": "",
-                    "title": str(doc.title),
+                    "confidence": round(item.confidence, 4),
+                    "list": item.list_no,
+                    "list_title": item.list_title,
+                    "numbered": item.numbered,
+                    "title": item.title,
+                    "doc_title": str(doc.title),
                     "date": str(doc.date or ""),
                     "pages": ";".join(str(x) for x in sorted(set(item.pages))),
                     "passage_ids": ";".join(item.passage_ids),
@@ -712,7 +765,7 @@ def extract_recommendations(passages: pd.DataFrame, documents: pd.DataFrame) -> 
 
 def _empty() -> pd.DataFrame:
     df = schema.RECOMMENDATIONS.empty()
-    for col in ("title", "date", "pages", "passage_ids", "parts", "source"):
+    for col in ("doc_title", "date", "pages", "passage_ids", "parts", "source"):
         df[col] = pd.Series([], dtype="string")
     df["ordinal"] = pd.Series([], dtype="int64")
     df["asks_action"] = pd.Series([], dtype="bool")
@@ -799,7 +852,12 @@ def load_curated(path: str | os.PathLike[str]) -> pd.DataFrame:
                 "text": row["text"],
                 "addressees": ";".join(addressees or find_addressees(row["text"])),
                 "themes": "",
-                "title": row["review"],
+                "confidence": 1.0,
+                "list": 1,
+                "list_title": "",
+                "numbered": True,
+                "title": " ".join(row["text"].split()[:8]),
+                "doc_title": row["review"],
                 "date": row.get("date") or "",
                 "pages": "",
                 "passage_ids": "",

@@ -405,7 +405,9 @@ def _stage_key(cfg: RunConfig, name: str) -> str:
         k: (store.sha256_file_cached(v) if isinstance(v, Path) and v.is_file() else str(v))
         for k, v in sorted(asdict(themes).items())
     }
-    parts["code"] = code_hash(sorted(_PKG.rglob("*.py")) + sorted(_PKG.rglob("*.yaml")))
+    # code and the data files shipped with it (the codebook, the recommendation model)
+    shipped = sorted(_PKG.rglob("*.yaml")) + sorted(_PKG.rglob("*.json"))
+    parts["code"] = code_hash(sorted(_PKG.rglob("*.py")) + shipped)
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 

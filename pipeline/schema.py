@@ -93,6 +93,9 @@ RECOMMENDATIONS = Table(
         "text": STRING,
         "addressees": STRING,
         "themes": STRING,
+        "confidence": FLOAT,
+        "list": INT,
+        "title": STRING,
     },
     key=("rec_id",),
 )

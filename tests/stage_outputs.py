@@ -496,8 +496,12 @@ def themes_frame(*, with_planned_columns: bool = True) -> pd.DataFrame:
 
 def recommendations_frame() -> pd.DataFrame:
     """``recommendations.parquet`` of the fixture."""
-    cols = list(schema.RECOMMENDATIONS.columns)
-    return pd.DataFrame(RECOMMENDATIONS, columns=cols)
+    cols = ["rec_id", "doc_id", "review", "number", "text", "addressees", "themes"]
+    df = pd.DataFrame(RECOMMENDATIONS, columns=cols)
+    df["confidence"] = 1.0
+    df["list"] = 1
+    df["title"] = df["text"].str.split().str[:8].str.join(" ")
+    return df[list(schema.RECOMMENDATIONS.columns)]
 
 
 def links_frame() -> pd.DataFrame:

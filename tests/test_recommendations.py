@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline import schema, store
-from pipeline.evaluate.gold import load_gold
-from pipeline.evaluate.recommendations import evaluate_recommendations
+from pipeline.evaluate.recommendations import evaluate_recommendations, load_recs_gold
 from pipeline.extract.extractor import extract_document
 from pipeline.recommendations import (
     RecommendationsFileError,
@@ -21,9 +21,9 @@ from pipeline.recommendations import (
     extract_recommendations,
     find_addressees,
     load_curated,
-    number_order,
     review_name,
 )
+from tests.conftest import FIGURES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -431,32 +431,36 @@ def test_an_empty_corpus_gives_an_empty_table_with_the_contract_columns() -> Non
 
 
 @pytest.mark.corpus
-def test_shared_report_pairs_every_recommendation_once(corpus_run: Path) -> None:
+def test_shared_reports_every_recommendation_once(corpus_run: Path) -> None:
     recs = store.read_table(schema.RECOMMENDATIONS, corpus_run)
-    counts = {
-        doc: sorted(numbers, key=number_order)
-        for doc, numbers in recs.groupby("doc_id")["number"].apply(list).items()
-    }
+    assert recs["rec_id"].is_unique
+    assert recs["confidence"].between(0.0, 1.0).all()
+    by_doc = {doc: g for doc, g in recs.groupby("doc_id")}
     # Behaviour Change: chapter 8 lists 8.1-8.33 (each also printed in the body)
-    assert counts["behaviour-change-report-recomm-pdf"] == [f"8.{i}" for i in range(1, 34)]
-    # The Space Economy: the summary numbers its conclusions and recommendations 1-79
-    assert counts["thespaceeconomyrecomm-pdf"] == [str(i) for i in range(1, 80)]
-    assert not recs["rec_id"].duplicated().any()
+    bc = by_doc["behaviour-change-report-recomm-pdf"]
+    assert sorted(bc["number"], key=lambda n: [int(x) for x in n.split(".")]) == [
+        f"8.{i}" for i in range(1, 34)
+    ]
+    # Think Family: two numbered lists that both start at 1, kept apart
+    tf = by_doc["think-family-database-evaluation-pdf"]
+    assert tf.groupby("list")["number"].apply(lambda n: n.iloc[0]).tolist()[:2] == ["1", "1"]
     # guidance and minutes make no recommendations of their own
     assert not {
         "keeping-children-safe-in-education-2025-pdf",
         "hackney-minutes-child-q-2022-txt",
-    } & set(counts)
-    reviews = recs.groupby("doc_id")["review"].first()
-    assert reviews["behaviour-change-report-recomm-pdf"] == "Behaviour Change"
-    assert reviews["thespaceeconomyrecomm-pdf"] == "The Space Economy"
-    item69 = recs[recs["rec_id"] == "thespaceeconomyrecomm-pdf#69"]["text"].iloc[0]
-    assert "impact assessments" in item69  # continued over the page break
+    } & set(by_doc)
+    # government responses restate recommendations; they are not their source
+    assert not any("response" in doc for doc in by_doc)
+    space = by_doc["thespaceeconomyrecomm-pdf"].set_index("number")
+    assert "impact assessments" in space.loc["69", "text"]  # continued over the page break
 
 
 @pytest.mark.corpus
-def test_recs_dev_found_exactly(corpus_run: Path, labels_dir: Path) -> None:
-    gold = load_gold(labels_dir / "recs_dev.csv", ("doc", "review", "number", "opening"))
+@pytest.mark.parametrize("gold_file", ["recs_dev.csv", "recs_dev2.csv", "recs_space.csv"])
+def test_shared_gold_found(corpus_run: Path, labels_dir: Path, gold_file: str) -> None:
+    """The shipped model on the documents it was trained on (in-sample: a regression
+    check, not evidence; the cross-document figure is the LODO of `make eval`)."""
+    gold = load_recs_gold([labels_dir / gold_file])
     scores = evaluate_recommendations(
         gold,
         store.read_table(schema.RECOMMENDATIONS, corpus_run),
@@ -464,8 +468,34 @@ def test_recs_dev_found_exactly(corpus_run: Path, labels_dir: Path) -> None:
     )
     overall = scores.metrics.set_index("doc").loc["all"]
     assert overall["recall"] == 1.0
-    assert overall["precision"] == 1.0
-    assert overall["duplicates"] == 0
+    assert overall["extra"] <= 0.1 * overall["gold"]
+
+
+@pytest.mark.corpus
+def test_leave_one_document_out_on_the_shared_reports(corpus_run: Path, labels_dir: Path) -> None:
+    """Across documents: each document scored by a model fitted without it."""
+    from pipeline.evaluate.recommendations import leave_one_document_out
+
+    gold = load_recs_gold(sorted(labels_dir.glob("recs_*.csv")))
+    scores = leave_one_document_out(
+        store.read_table(schema.PASSAGES, corpus_run),
+        store.read_table(schema.DOCUMENTS, corpus_run),
+        gold,
+    )
+    m = scores.metrics.set_index("doc")
+    FIGURES["recommendations LODO"] = "; ".join(
+        f"{doc}: found {r.found}/{r.gold}, extra {r.extra}" for doc, r in m.iterrows()
+    )
+    # floors under the measured figures (see README): a change that lowers them fails
+    assert m.loc["all", "recall"] >= 0.9
+    assert m.loc["Behaviour-Change-Report-Recomm.pdf", "recall"] >= 0.95
+    for doc in (
+        "Families_First_Pathfinder_Evaluation_2025.pdf",
+        "Think_Family_Database_Evaluation.pdf",
+    ):
+        assert m.loc[doc, "recall"] == 1.0
+    for doc in ("Keeping_children_safe_in_education_2025.pdf", "hackney_minutes_child_q_2022.txt"):
+        assert m.loc[doc, "predicted"] == 0
 
 
 def test_demo_recommendations(demo_run: Path) -> None:
@@ -525,3 +555,199 @@ def test_themes_of_the_passages_a_recommendation_is_printed_in() -> None:
 )
 def test_asks_action_tells_recommendations_from_conclusions(text: str, expected: bool) -> None:
     assert asks_action(text) is expected
+
+
+# --- shapes of unseen reports (made inputs) ----------------------------------------------
+
+
+def _recs(rows: list[tuple], doc_type: str = "report") -> pd.DataFrame:
+    return extract_recommendations(_passages("rep", rows), pd.DataFrame([_doc("rep", doc_type)]))
+
+
+def test_a_recommendations_chapter_of_plain_numbered_paragraphs() -> None:
+    rows = [
+        ("heading", "1", "", "Introduction"),
+        ("paragraph", "", "", "The inquiry heard from 40 witnesses over six months of hearings."),
+        ("heading", "2", "", "RECOMMENDATIONS"),
+        ("paragraph", "1", "", "The Board should revise its protocol for police attendance."),
+        ("paragraph", "2", "", "Schools should tell a parent before any search of a pupil."),
+        ("paragraph", "3", "", "The Department must publish national figures every year."),
+        ("paragraph", "4", "", "Health visitors should record who else lives in the home."),
+        ("paragraph", "5", "", "The Partnership should audit its training on adultification."),
+        ("heading", "3", "", "The events"),
+        ("paragraph", "", "", "On 3 May the school called the police after a search."),
+    ]
+    recs = _recs(rows)
+    assert list(recs["number"]) == ["1", "2", "3", "4", "5"]
+    assert recs["confidence"].between(0.5, 1.0).all()
+    assert set(recs["list"]) == {1}
+
+
+def test_lettered_and_roman_sub_parts_stay_under_their_number() -> None:
+    rows = [
+        ("heading", "", "", "Recommendations"),
+        ("paragraph", "3", "", "The Council should commission an advocacy service."),
+        ("paragraph", "4a)", "", "The Department should revise the guidance so that:"),
+        ("paragraph", "i.", "4", "every search is recorded;"),
+        ("paragraph", "ii.", "4", "parents are told the same day;"),
+        ("paragraph", "iii.", "4", "the school nurse is informed."),
+        ("paragraph", "4b)", "", "The Department should publish the revised guidance by June."),
+        ("paragraph", "5", "", "The Police should review their training on appropriate adults."),
+    ]
+    recs = _recs(rows).set_index("number")
+    assert list(recs.index) == ["3", "4", "5"]
+    parts = recs.loc["4", "parts"].split("\n")
+    assert len(parts) == 4  # i., ii., iii. and 4b)
+    assert "school nurse" in recs.loc["4", "text"] and "by June" in recs.loc["4", "text"]
+
+
+def test_a_contents_page_yields_nothing() -> None:
+    rows = [
+        ("heading", "", "", "Contents"),
+        ("heading", "", "", "Summary 4"),
+        ("heading", "", "", "Chapter 1: Introduction 7"),
+        ("heading", "", "", "Chapter 8: Conclusions and recommendations 67"),
+        ("paragraph", "8.1", "", "67"),
+        ("paragraph", "8.2", "", "68"),
+        ("heading", "", "", "Recommendations ........ 70"),
+        ("heading", "", "", "Chapter 1: Introduction"),
+        ("paragraph", "1.1", "", "This report looks at how the services worked together."),
+    ]
+    assert _recs(rows).empty
+
+
+def test_a_running_header_is_never_a_title() -> None:
+    texts = [
+        "The Trust should appoint a named lead for safeguarding in every ward.",
+        "Ministers must fund an independent advocate for each bereaved family.",
+        "The Council should publish its fire safety inspections within a month.",
+    ]
+    rows = []
+    for i, text in enumerate(texts, start=1):
+        rows += [("heading", "", "", "The Report", i), ("recommendation", str(i), "", text, i)]
+    recs = _recs(rows)
+    assert list(recs["number"]) == ["1", "2", "3"]
+    assert not recs["title"].str.contains("The Report").any()
+    assert list(recs["title"].str.split().str[0]) == ["The", "Ministers", "The"]
+
+
+def test_tagged_conclusions_and_recommendations() -> None:
+    texts = [
+        "Evidence on school searches was mixed and often incomplete. (Conclusion, Paragraph 12)",
+        "The Government should set a national standard for searches. (Recommendation, "
+        "Paragraph 17)",
+        "Few forces kept records of strip searches of children. (Conclusion, Paragraph 25)",
+        "Every force should record the ethnicity of each child searched. (Recommendation, "
+        "Paragraph 31)",
+        "Training on appropriate adults varied widely between forces. (Conclusion, Paragraph 40)",
+        "The College of Policing must issue guidance on appropriate adults. (Recommendation, "
+        "Paragraph 44)",
+    ]
+    rows = [("heading", "", "", "Conclusions and recommendations")]
+    rows += [("paragraph", str(i), "", text) for i, text in enumerate(texts, start=1)]
+    recs = _recs(rows)
+    assert list(recs["number"]) == ["2", "4", "6"]
+
+
+def test_two_lists_that_both_start_at_one() -> None:
+    rows = [
+        ("heading", "8", "", "Recommendations"),
+        ("heading", "", "", "Next steps for the council"),
+    ]
+    rows += [
+        ("paragraph", "1", "", "Make a case for investment in training and support."),
+        ("paragraph", "2", "", "Convene senior leaders to form a governance group."),
+        ("paragraph", "3", "", "Develop a roadmap for the database and its tools."),
+        ("heading", "", "", "Lessons for other councils"),
+        ("paragraph", "1", "", "Councils should build a clear business case first."),
+        ("paragraph", "2", "", "Information governance should be agreed before launch."),
+    ]
+    recs = _recs(rows)
+    assert list(recs["number"]) == ["1", "2", "3", "1", "2"]
+    assert list(recs["list"]) == [1, 1, 1, 2, 2]
+    assert recs["rec_id"].is_unique
+    assert list(recs["rec_id"])[3:] == ["rep#list2-1", "rep#list2-2"]
+
+
+def test_unnumbered_bullets_for_two_audiences() -> None:
+    rows = [
+        ("heading", "", "", "Implications"),
+        ("heading", "", "", "For DfE"),
+        ("bullet", "", "", "Clear guidance: DfE should publish guidance on data sharing."),
+        ("bullet", "", "", "Templates: DfE may consider developing templates for local areas."),
+        ("heading", "", "", "For local areas"),
+        ("bullet", "", "", "Early engagement: Engage partners early in the design of services."),
+        ("bullet", "", "", "Clarify roles and responsibilities of leads at every level."),
+    ]
+    recs = _recs(rows)
+    assert list(recs["number"]) == ["1", "2", "3", "4"]
+    assert list(recs["list"]) == [1, 1, 2, 2]
+    assert list(recs["list_title"]) == ["For DfE", "For DfE", "For local areas", "For local areas"]
+    assert list(recs["title"])[:3] == ["Clear guidance", "Templates", "Early engagement"]
+    assert not recs["numbered"].any()
+
+
+def test_the_model_file_loads_and_a_missing_file_falls_back(tmp_path: Path) -> None:
+    from pipeline.recmodel import FEATURES, load_model
+
+    shipped = load_model()
+    assert shipped.source.startswith("scripts/train_rec_model.py")
+    fallback = load_model(tmp_path / "missing.json")
+    assert fallback.source == "fallback"
+    x = np.zeros((2, len(FEATURES)))
+    x[1, FEATURES.index("h_recommend")] = 1
+    x[1, FEATURES.index("modal")] = 1
+    x[1, FEATURES.index("imperative")] = 1
+    x[1, FEATURES.index("rec_path_asks")] = 1
+    p = fallback.predict(x)
+    assert p[0] < 0.5 < p[1]
+
+
+def test_a_labelled_recommendation_listed_twice_is_one() -> None:
+    """A summary table of titles, then each recommendation with its text in the body."""
+    rows = [
+        ("heading", "", "", "Summary of recommendations", 3),
+        ("recommendation", "1", "", "Police attendance at schools", 3),
+        ("recommendation", "2", "", "Recording of searches", 3),
+        ("heading", "", "", "Chapter 4: Police in schools", 9),
+        ("recommendation", "1", "", "The Police should agree a protocol with every school.", 9),
+        ("recommendation", "2", "", "Every force must record each search of a child.", 12),
+    ]
+    recs = _recs(rows, doc_type="review")
+    assert list(recs["number"]) == ["1", "2"]
+    by = recs.set_index("number")
+    assert by.loc["1", "text"].startswith("The Police should agree")
+    assert by.loc["1", "pages"] == "3;9"
+    assert set(recs["list"]) == {1}
+
+
+def test_lettered_and_roman_sub_parts_read_from_text(tmp_path: Path) -> None:
+    """ "4a) ... i. ii. iii. 4b) ...", read by the real reader and structure stage."""
+    text = """The Report
+
+Chapter 7: Recommendations
+
+1. The Department should publish national guidance on searches of pupils within a year.
+
+2. Every police force should record the age and ethnicity of each child searched.
+
+4a) The Department for Education should revise its guidance so that:
+i. every search is recorded by the school;
+ii. parents are told on the same day;
+iii. the school nurse is informed.
+
+4b) The Department should publish the revised guidance by June 2026.
+
+5. The Partnership should audit its training on adultification each year.
+
+Appendix 1: Members
+
+1. Lord Smith served as chair of the committee.
+"""
+    recs = _extract_text(tmp_path, text, doc_type="report")
+    assert list(recs["number"]) == ["1", "2", "4", "5"]
+    assert set(recs["list"]) == {1}
+    four = recs.set_index("number").loc["4"]
+    assert "school nurse" in four["text"] and "by June 2026" in four["text"]
+    assert len(four["parts"].split("\n")) == 4
+    assert "The Report" not in " ".join(recs["title"])

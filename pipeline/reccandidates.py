@@ -1,0 +1,662 @@
+"""Recommendation candidates and their features: the input of the learned decision.
+
+Candidates are generous: every numbered paragraph, labelled item ("Recommendation
+3", "R3"), bullet, table row and unnumbered paragraph of a document is one, with
+its sub-parts ("(a)", "i.", "4a", "8.1.2", the bullets after a paragraph that ends
+with ":") kept under it in ``parts``. Each keeps the structure around it, read
+from the passages of :mod:`pipeline.structure`: the heading path above it, its
+printed number, the run of sibling numbers it belongs to, its page and its
+position in the document.
+
+:func:`candidate_features` turns them into numbers (:data:`FEATURES`): general
+signs of a recommendation, none naming a document. The rules of earlier versions
+(a heading that names recommendations, "should" and an addressee, a
+"(Recommendation, Paragraph 17)" tag, contents-page lines) are features here; the
+weights come from :mod:`pipeline.recmodel`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline.textnorm import normalize_for_match
+
+#: Top-level number of a printed reference: "8.14" -> "8.14", "8.14.2" -> "8.14",
+#: "4(a)" -> "4", "12" -> "12", a letter "B" -> "B".
+_DEEP_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\.\d{1,3}$")
+_TOP_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})?)(?![\d/])")
+_LETTER = re.compile(r"[A-Z]")
+_SUB_REF = re.compile(r"^\(?(?:[a-z]|[ivx]{1,5}|[A-Z])\)$|^(?:[a-z]|[ivx]{1,5})\.?$")
+_TERMINAL = re.compile(r"(?:[.!?:;][\"')\]’”]*|\((?:paragraphs?|para\.?)\s[\d.,\s–-]+\))$", re.I)
+
+_MODAL = re.compile(
+    r"\b(?:should|must|shall|ought to|needs? to|will need to|is required to|are required to|"
+    r"is asked to|are asked to)\b",
+    re.I,
+)
+_RECOMMEND = re.compile(r"\brecommend", re.I)
+_WE_ASK = re.compile(
+    r"\b(?:we|i|the (?:committee|panel|review|inquiry|report))\s+(?:\w+\s+)?"
+    r"(?:recommend|urge|call on|calls on|invite|ask|encourage|expect)s?\b",
+    re.I,
+)
+_IT_IS_RECOMMENDED = re.compile(
+    r"\b(?:it(?: is|['’]s) (?:recommended|essential|important|vital|crucial|imperative) "
+    r"(?:that|to)|"
+    r"recommendation to|there (?:should|must|needs to) be|there could be further|"
+    r"(?:will|would|may|might|could) (?:\w+ )?(?:need|wish|want) (?:\w+ )?to|may consider|"
+    r"(?:have|has) a responsibility to|urges?|calls? (?:on|for)|is key|requires? that|"
+    r"to be (?:\w+ed|put in place|set up|made)|"
+    r"(?:opportunity|need) (?:for|to) (?:\w+ )?(?:create|develop|review|improve|consider))\b",
+    re.I,
+)
+#: A committee's stance on what others do ("We welcome ...", "We note ..."): in reports that
+#: number conclusions and recommendations together, these are addressed to the Government.
+_STANCE = re.compile(
+    r"\b(?:we|the committee)\s+(?:\w+\s+)?(?:welcome|note|acknowledge|recognise|recognize|"
+    r"support|commend|are concerned|believe|agree)\b",
+    re.I,
+)
+#: Base-form verbs that open an instruction ("Ensure ...", "Develop ...").
+_IMPERATIVES = frozenset(
+    [
+        "adopt",
+        "agree",
+        "align",
+        "allow",
+        "appoint",
+        "assess",
+        "build",
+        "carry",
+        "clarify",
+        "collaborate",
+        "collect",
+        "commission",
+        "communicate",
+        "complete",
+        "conduct",
+        "confirm",
+        "consider",
+        "consult",
+        "continue",
+        "convene",
+        "co-produce",
+        "create",
+        "define",
+        "deliver",
+        "design",
+        "develop",
+        "embed",
+        "encourage",
+        "engage",
+        "enhance",
+        "ensure",
+        "establish",
+        "evaluate",
+        "examine",
+        "expand",
+        "explore",
+        "extend",
+        "facilitate",
+        "finalise",
+        "focus",
+        "fund",
+        "gather",
+        "give",
+        "help",
+        "identify",
+        "implement",
+        "improve",
+        "include",
+        "increase",
+        "introduce",
+        "invest",
+        "involve",
+        "issue",
+        "keep",
+        "launch",
+        "lead",
+        "maintain",
+        "make",
+        "map",
+        "monitor",
+        "offer",
+        "plan",
+        "prioritise",
+        "produce",
+        "promote",
+        "provide",
+        "publish",
+        "put",
+        "raise",
+        "reduce",
+        "refine",
+        "reform",
+        "remove",
+        "replace",
+        "report",
+        "require",
+        "research",
+        "resource",
+        "review",
+        "revise",
+        "seek",
+        "set",
+        "share",
+        "simplify",
+        "standardise",
+        "streamline",
+        "strengthen",
+        "support",
+        "take",
+        "target",
+        "test",
+        "track",
+        "train",
+        "undertake",
+        "update",
+        "use",
+        "validate",
+        "work",
+        "write",
+    ]
+)
+_LABEL_PREFIX = re.compile(r"^([^:.;!?]{3,90}?)\s*[:–—-]\s+(?=\S)")
+_TAG_REC = re.compile(
+    r"\(\s*(?:conclusions?\s+and\s+)?recommendations?\s*,\s*(?:paragraphs?|paras?\b)", re.I
+)
+_TAG_CONCL = re.compile(r"\(\s*conclusions?\s*,\s*(?:paragraphs?|para)", re.I)
+_CONCLUSION_OPEN = re.compile(
+    r"^(?:we|the committee)\s+(?:\w+\s+)?(?:welcome|note|acknowledge|recognise|recognize|agree|"
+    r"support|commend|conclude|found|heard|are concerned|were told)\b",
+    re.I,
+)
+_REPORTED = re.compile(
+    r"\b(?:told us|we heard|we found|said that|reported that|(?:participants|witnesses|"
+    r"respondents|interviewees|stakeholders) (?:said|felt|reported|told)|according to)\b",
+    re.I,
+)
+_DOT_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}|_{4,}")
+_TRAILING_PAGE = re.compile(r"\s\d{1,3}$")
+
+_H_REC = re.compile(r"\brecommend", re.I)
+_H_NEXT = re.compile(
+    r"\b(?:next steps?|implications|lessons|the way forward|what (?:needs|should) (?:to )?"
+    r"happen|actions? (?:required|needed|for)|priorities for|areas? for (?:improvement|action)|"
+    r"suggestions? for|calls? to action)\b",
+    re.I,
+)
+#: A passage that announces the recommendations under the same heading ("Recommendations
+#: are underlined in the text below", "we recommend the following:"); it acts as a heading.
+_ANNOUNCES = re.compile(
+    r"\brecommend\w*\b[^.]{0,60}\b(?:below|following|as follows|underlined|in bold|"
+    r"highlighted|listed|set out)\b",
+    re.I,
+)
+_H_CONCL = re.compile(r"\bconclusions?\b", re.I)
+_H_CONTENTS = re.compile(r"^\s*(?:contents|table of contents|list of \w+)\s*$", re.I)
+_H_BACK = re.compile(
+    r"\b(?:appendix|appendices|annex|annexe|glossary|references|bibliography|acknowledg\w*|"
+    r"abbreviations|acronyms|members|witnesses|call for evidence|terms of reference|"
+    r"methodology|method|background|introduction|context|findings)\b",
+    re.I,
+)
+_H_CHAPTER = re.compile(r"^(?:chapter|part|section|appendix|annex)\s+[\dIVXA-Z]+\b", re.I)
+
+#: The features, in the order of the vector (the model file names them too).
+FEATURES = (
+    "modal",
+    "recommend",
+    "we_ask",
+    "it_is_recommended",
+    "imperative",
+    "label_prefix",
+    "tag_recommendation",
+    "tag_conclusion",
+    "conclusion_opening",
+    "reported_speech",
+    "question",
+    "log_words",
+    "short",
+    "ends_sentence",
+    "lower_start",
+    "quote_start",
+    "contents_line",
+    "numbered",
+    "labelled",
+    "bullet",
+    "table",
+    "has_parts",
+    "in_run",
+    "h_recommend",
+    "h_conclusion",
+    "h_contents",
+    "h_back",
+    "no_heading",
+    "early",
+    "repeated",
+    "section_ask_share",
+    "section_numbered_share",
+    "section_intro_recommend",
+    "asks",
+    "stance",
+    "rec_path_asks",
+    "rec_path_plain",
+    "rec_path_run",
+    "rec_path_item",
+    "rec_path_imperative",
+    "rec_path_short",
+    "contents_any",
+)
+
+
+@dataclass
+class Candidate:
+    """One possible recommendation: a passage with its sub-parts and its context."""
+
+    doc_id: str
+    seq: int
+    page: int
+    kind: str
+    ref: str
+    number: str
+    text: str
+    passage_ids: list[str]
+    pages: list[int]
+    headings: list[str]
+    section: int
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def full_text(self) -> str:
+        """The text with its sub-parts."""
+        return " ".join([self.text, *self.parts]).strip()
+
+
+def top_number(ref: str) -> str:
+    """The top-level number of a printed reference ("8.14.2" -> "8.14", "4a" -> "4")."""
+    ref = ref.strip()
+    if m := _DEEP_NUMBER.match(ref):
+        return m.group(1)
+    if m := _TOP_NUMBER.match(ref):
+        return m.group(1)
+    return ref if _LETTER.fullmatch(ref) else ""
+
+
+def _is_sub(ref: str) -> bool:
+    return bool(_SUB_REF.match(ref.strip())) and not _LETTER.fullmatch(ref.strip())
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(_TERMINAL.search(text.strip()))
+
+
+def _sentence_like(text: str) -> bool:
+    return _ends_sentence(text) or _words(text) >= 15
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"[^\W\d_]{2,}", text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_contents_line(text: str) -> bool:
+    text = text.strip()
+    return bool(_DOT_LEADER.search(text)) or (
+        bool(_TRAILING_PAGE.search(text)) and not _ends_sentence(text[:-4]) and _words(text) < 20
+    )
+
+
+def _chapter_level(kind: str, ref: str, text: str) -> bool:
+    """A heading that anchors a heading path: numbered ("8", "4.5.2"), "Chapter 3", or a
+    short line in capitals."""
+    if _H_CHAPTER.match(text) or (ref and re.fullmatch(r"\d{1,2}(?:\.\d{1,2}){0,2}", ref)):
+        return True
+    letters = re.sub(r"[^A-Za-z]", "", text)
+    return len(letters) >= 6 and letters.isupper() and len(text.split()) <= 12
+
+
+def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
+    """Every candidate of one document, in reading order (see the module docstring)."""
+    cands: list[Candidate] = []
+    headings: list[str] = []
+    section = 0
+    current: Candidate | None = None
+    opens_list = False  # the current candidate ends with ":"; the bullets below are its parts
+    for p in doc_passages.sort_values("seq").itertuples(index=False):
+        kind, ref, text = str(p.kind), str(p.ref or ""), str(p.text or "").strip()
+        parent = str(p.parent_ref or "")
+        if kind == "footnote" or not text:
+            continue
+        if kind == "heading":
+            if _chapter_level(kind, ref, text) or not headings:
+                headings = [text]
+            else:  # the anchoring heading, then the last five headings below it
+                headings = [headings[0], *headings[1:][-4:], text]
+            section += 1
+            current, opens_list = None, False
+            continue
+        if current is not None:
+            deep = bool(_DEEP_NUMBER.match(ref)) and top_number(ref) == current.number
+            sub = _is_sub(ref) or deep
+            # "4b" after "4a", "3(b)" after "3(a)": a sub-part of the same number (the
+            # structure stage keeps "4" of "4a)" and "4b)": the same number printed again
+            # right after its item is a sub-part)
+            same_label = (
+                bool(current.number)
+                and top_number(ref) == current.number
+                and (ref != current.number or kind == current.kind)
+            )
+            bullet_part = kind == "bullet" and (
+                opens_list or (parent and parent in (current.ref, current.number))
+            )
+            if sub or same_label or bullet_part:
+                current.parts.append(text)
+                current.passage_ids.append(str(p.passage_id))
+                current.pages.append(int(p.page))
+                continue
+            continues = (
+                kind == "paragraph"
+                and not ref
+                and (
+                    (not _ends_sentence(current.full_text) and text[:1].islower())
+                    # a numbered item's unnumbered follow-on paragraph (over a page break)
+                    or (bool(current.number) and _sentence_like(text))
+                )
+            )
+            if continues:
+                if current.parts:
+                    current.parts[-1] = f"{current.parts[-1]} {text}"
+                else:
+                    current.text = f"{current.text} {text}"
+                current.passage_ids.append(str(p.passage_id))
+                current.pages.append(int(p.page))
+                continue
+        number = top_number(ref) if kind in ("paragraph", "recommendation", "bullet") else ""
+        current = Candidate(
+            doc_id=str(p.doc_id),
+            seq=int(p.seq),
+            page=int(p.page),
+            kind=kind,
+            ref=ref,
+            number=number,
+            text=text,
+            passage_ids=[str(p.passage_id)],
+            pages=[int(p.page)],
+            headings=list(headings),
+            section=section,
+        )
+        cands.append(current)
+        opens_list = text.endswith(":")
+    _attach_titled_bodies(cands)
+    return cands
+
+
+def _attach_titled_bodies(cands: list[Candidate]) -> None:
+    """A labelled recommendation that is only a title ("Recommendation 1: Protocol for
+    police") takes as its text the first of the next three candidates that asks for
+    action, before the next labelled item or heading; that candidate is removed."""
+    i = 0
+    while i < len(cands):
+        c = cands[i]
+        if c.kind == "recommendation" and not _ends_sentence(c.text) and _words(c.text) <= 25:
+            for j in range(i + 1, min(i + 4, len(cands))):
+                body = cands[j]
+                if body.kind == "recommendation" or body.section != c.section:
+                    break
+                if body.kind == "paragraph" and asks(body.text):
+                    title = c.text.strip()
+                    c.text = f"{title}. {body.text}" if title else body.text
+                    c.parts.extend(body.parts)
+                    c.passage_ids.extend(body.passage_ids)
+                    c.pages.extend(body.pages)
+                    del cands[j]
+                    break
+        i += 1
+
+
+def explicit_label(cand: Candidate) -> int:
+    """+1 where the document itself labels the item a recommendation ("Recommendation 3:
+    ...", "... (Recommendation, Paragraph 17)"), -1 where it tags it a conclusion
+    ("(Conclusion, Paragraph 25)"), else 0."""
+    text = cand.full_text
+    if _TAG_CONCL.search(text) and not _TAG_REC.search(text):
+        return -1
+    if cand.kind == "recommendation" or _TAG_REC.search(text):
+        return 1
+    return 0
+
+
+def asks(text: str) -> bool:
+    """Whether ``text`` asks someone to act: a modal verb, "we recommend", an imperative."""
+    return bool(
+        _MODAL.search(text)
+        or _WE_ASK.search(text)
+        or _IT_IS_RECOMMENDED.search(text)
+        or _imperative(text)
+    )
+
+
+#: Words that open a sentence after a run-in heading printed without a colon
+#: ("Colour key Once accessible colours ...", "Refine filtering functions The ...").
+_SENTENCE_OPENERS = frozenset(
+    [
+        "a",
+        "an",
+        "as",
+        "at",
+        "for",
+        "from",
+        "if",
+        "in",
+        "it",
+        "its",
+        "once",
+        "one",
+        "our",
+        "some",
+        "that",
+        "the",
+        "there",
+        "these",
+        "this",
+        "those",
+        "users",
+        "participants",
+        "when",
+        "where",
+        "while",
+        "whilst",
+        "we",
+    ]
+)
+
+
+def strip_label(text: str) -> tuple[str, str]:
+    """A run-in label and the rest: "FGC Timing: The timing ..." -> ("FGC Timing", "The
+    ..."); also a short unpunctuated label before a capitalised sentence opener
+    ("Colour key Once accessible ..." -> ("Colour key", "Once accessible ..."))."""
+    m = _LABEL_PREFIX.match(text)
+    if m and _words(m.group(1)) <= 10:
+        return m.group(1).strip(), text[m.end() :]
+    words = text.split(" ", 8)
+    for k in range(2, min(7, len(words) - 1)):
+        word = words[k]
+        opener = word.lower() in _SENTENCE_OPENERS or word.lower() in _IMPERATIVES
+        if word[:1].isupper() and opener and not re.search(r"[.,;:!?]", " ".join(words[:k])):
+            if all(w[:1].isupper() for w in words[1:k]):
+                break  # "Department for Education The ...": a name, not a label
+            return " ".join(words[:k]), " ".join(words[k:])
+    return "", text
+
+
+def _imperative(text: str) -> bool:
+    _, rest = strip_label(text)
+    for candidate in (text, rest):
+        first = re.match(r"[\"'‘“(]*([A-Za-z-]+)", candidate)
+        if first and first.group(1).lower() in _IMPERATIVES and first.group(1)[:1].isupper():
+            return True
+    return False
+
+
+def _run_lengths(cands: list[Candidate]) -> list[int]:
+    """For each numbered candidate, the length of the run of consecutive sibling numbers
+    (1, 2, 3 ... or 8.1, 8.2 ...) it belongs to; 0 for unnumbered candidates."""
+    out = [0] * len(cands)
+    numbered = [i for i, c in enumerate(cands) if c.number and c.kind != "table"]
+    run: list[int] = []
+
+    def key(n: str) -> tuple[str, int] | None:
+        m = re.fullmatch(r"(?:(\d{1,3})\.)?(\d{1,3})", n)
+        if m:
+            return (m.group(1) or "", int(m.group(2)))
+        if _LETTER.fullmatch(n):
+            return ("A", ord(n))
+        return None
+
+    def close() -> None:
+        for i in run:
+            out[i] = len(run)
+
+    prev: tuple[str, int] | None = None
+    prev_chapter = ""
+    for i in numbered:
+        k = key(cands[i].number)
+        same_chapter = prev_chapter == (cands[i].headings[:1] or [""])[0]
+        prev_chapter = (cands[i].headings[:1] or [""])[0]
+        if (
+            k is not None
+            and prev is not None
+            and same_chapter
+            and k[0] == prev[0]
+            and k[1] == prev[1] + 1
+        ):
+            run.append(i)
+        else:
+            close()
+            run = [i]
+        prev = k
+    close()
+    return out
+
+
+def _path_features(headings: tuple[str, ...], labelled: bool) -> tuple[bool, bool, bool, bool]:
+    """Heading-path signs: names recommendations (or next steps, implications ...),
+    names conclusions, lies under a contents page, lies in back matter."""
+    # contents entries ("Chapter 8: Recommendations 67") do not open a section; a
+    # printed "Recommendation 3" label heads its own text
+    real = [h for h in headings if not _is_contents_line(h)]
+    if labelled:
+        real.append("Recommendation")
+    path = " | ".join(real)
+    h_rec = bool(_H_REC.search(path) or _H_NEXT.search(path))
+    contents = any(_H_CONTENTS.match(h) or _is_contents_line(h) for h in headings)
+    back = bool(_H_BACK.search(path)) and not _H_REC.search(path)
+    return h_rec, bool(_H_CONCL.search(path)), contents, back
+
+
+def candidate_features(cands: list[Candidate]) -> np.ndarray:
+    """The :data:`FEATURES` of each candidate of one document, as a matrix."""
+    n = len(cands)
+    x = np.zeros((n, len(FEATURES)), dtype=float)
+    if not n:
+        return x
+    col = {f: i for i, f in enumerate(FEATURES)}
+    runs = _run_lengths(cands)
+    openings = [normalize_for_match(c.text)[:60] for c in cands]
+    seen: dict[str, int] = {}
+    for o in openings:
+        seen[o] = seen.get(o, 0) + 1
+    by_section: dict[int, list[int]] = {}
+    for i, c in enumerate(cands):
+        by_section.setdefault(c.section, []).append(i)
+    texts = [c.full_text for c in cands]
+    modal = [bool(_MODAL.search(t)) for t in texts]
+    we_ask = [bool(_WE_ASK.search(t)) for t in texts]
+    it_is = [bool(_IT_IS_RECOMMENDED.search(t)) for t in texts]
+    imperative = [_imperative(c.text) for c in cands]
+    ask_flags = [
+        a or b or c or d for a, b, c, d in zip(modal, we_ask, it_is, imperative, strict=True)
+    ]
+    shares = {
+        sec: (
+            sum(ask_flags[j] for j in members) / len(members),
+            sum(bool(cands[j].number) for j in members) / len(members),
+        )
+        for sec, members in by_section.items()
+    }
+    path_cache: dict[tuple[tuple[str, ...], bool], tuple[bool, bool, bool, bool]] = {}
+    # "Recommendations are underlined in the text below": an earlier passage under the
+    # same heading that speaks of recommendations
+    intro = [False] * n
+    for members in by_section.values():
+        said = False
+        for j in members:
+            intro[j] = said
+            said = said or bool(_ANNOUNCES.search(cands[j].text))
+    for i, c in enumerate(cands):
+        text = texts[i]
+        head = c.text[:300]
+        words = _words(text)
+        key = (tuple(c.headings), c.kind == "recommendation")
+        if key not in path_cache:
+            path_cache[key] = _path_features(*key)
+        h_rec, h_concl, h_contents, h_back = path_cache[key]
+        label = strip_label(c.text)
+        values = {
+            "modal": modal[i],
+            "recommend": bool(_RECOMMEND.search(text)),
+            "we_ask": we_ask[i],
+            "it_is_recommended": it_is[i],
+            "imperative": imperative[i],
+            "label_prefix": bool(label[0]),
+            "tag_recommendation": bool(_TAG_REC.search(text)),
+            "tag_conclusion": bool(_TAG_CONCL.search(text)),
+            "conclusion_opening": bool(_CONCLUSION_OPEN.match(strip_label(head)[1])),
+            "reported_speech": bool(_REPORTED.search(text)),
+            "question": text.rstrip().endswith("?"),
+            "log_words": math.log1p(words),
+            "short": words < 6,
+            "ends_sentence": _ends_sentence(text),
+            "lower_start": text[:1].islower(),
+            "quote_start": text[:1] in "\"'‘“",
+            "contents_line": _is_contents_line(c.text),
+            "numbered": bool(c.number),
+            "labelled": c.kind == "recommendation",
+            "bullet": c.kind == "bullet",
+            "table": c.kind == "table",
+            "has_parts": bool(c.parts),
+            "in_run": runs[i] >= 2,
+            "h_recommend": h_rec or intro[i],
+            "h_conclusion": h_concl,
+            "h_contents": h_contents,
+            "h_back": h_back,
+            "no_heading": not c.headings,
+            "early": i < 0.05 * n,
+            "repeated": seen[openings[i]] > 1 and len(openings[i]) >= 30,
+            "section_ask_share": shares[c.section][0],
+            "section_numbered_share": shares[c.section][1],
+        }
+        rec_path = values["h_recommend"]
+        stance = bool(_STANCE.search(text))
+        values["section_intro_recommend"] = intro[i]
+        values["asks"] = ask_flags[i]
+        values["stance"] = stance
+        values["rec_path_asks"] = rec_path and (ask_flags[i] or stance)
+        values["rec_path_plain"] = rec_path and not (ask_flags[i] or stance)
+        values["rec_path_run"] = rec_path and runs[i] >= 2
+        values["rec_path_item"] = rec_path and (
+            c.kind in ("bullet", "recommendation") or bool(c.number) or values["label_prefix"]
+        )
+        values["rec_path_imperative"] = rec_path and values["imperative"]
+        values["rec_path_short"] = rec_path and values["short"]
+        values["contents_any"] = values["contents_line"] or values["h_contents"]
+        for name, value in values.items():
+            x[i, col[name]] = float(value)
+    return x
