@@ -1,11 +1,13 @@
 """The ``sgpipe`` command line: thin wrappers that parse options, call a stage, report.
 
 Exit codes: 0 success; 1 a fatal error (bad input folder, malformed manifest or
-codebook); 2 a usage error; 3 with ``--strict``, when any document could not be read.
+codebook, or another run holding the output folder's lock); 2 a usage error; 3 with
+``--strict``, when any document could not be read.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from pipeline import schema, store
 from pipeline.documents import ManifestError
 from pipeline.evaluate.gold import GoldError
 from pipeline.extract.extractor import PDF_BACKENDS, ExtractOptions
+from pipeline.lock import OutputLocked, output_lock
 from pipeline.recommendations import RecommendationsFileError
 from pipeline.run import ExtractResult, RunConfig, run_all, run_extract
 from pipeline.themes import DEFAULT_MODEL_THRESHOLD, DEFAULT_REVIEWS_PATH, ThemeOptions
@@ -97,7 +100,36 @@ ocr_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A command group that reports a locked output folder as an error (exit code 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OutputLocked as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def locks_output(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a stage command while holding its ``output_dir``'s lock (:mod:`pipeline.lock`)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with output_lock(kwargs["output_dir"]):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+wait_option = click.option(
+    "--wait",
+    is_flag=True,
+    help="When another run is writing to OUTPUT, wait for it to finish (default: stop at "
+    "once with exit code 1).",
+)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More messages on stderr (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.version_option(package_name="safeguarding-pipeline")
@@ -239,6 +271,7 @@ def _report(result: ExtractResult, output_dir: Path, strict: bool) -> None:
 @model_option
 @no_model_option
 @reviews_option
+@wait_option
 def run(
     input_dir: Path,
     output_dir: Path,
@@ -250,10 +283,16 @@ def run(
     model_path: Path | None,
     no_model: bool,
     reviews_path: Path,
+    wait: bool,
 ) -> None:
-    """Run every stage on INPUT and write all outputs to OUTPUT."""
+    """Run every stage on INPUT and write all outputs to OUTPUT.
+
+    One run at a time per OUTPUT: a second run on the same folder stops at once
+    (exit code 1, naming the other run's process id), or waits with --wait.
+    """
     themes = _theme_options(codebook, model_path, no_model, reviews_path)
     cfg = _config(input_dir, output_dir, jobs, pdf_backend, ocr, themes)
+    cfg.wait = wait
     try:
         result = run_all(cfg)
     except (ManifestError, RecommendationsFileError, *_theme_errors()) as exc:
@@ -268,6 +307,7 @@ def run(
 @pdf_backend_option
 @ocr_option
 @strict_option
+@wait_option
 def extract(
     input_dir: Path,
     output_dir: Path,
@@ -275,6 +315,7 @@ def extract(
     pdf_backend: str,
     ocr: bool,
     strict: bool,
+    wait: bool,
 ) -> None:
     """Read documents into documents.parquet and passages.parquet.
 
@@ -283,6 +324,7 @@ def extract(
     run goes on. Unchanged documents are taken from the cache.
     """
     cfg = _config(input_dir, output_dir, jobs, pdf_backend, ocr)
+    cfg.wait = wait
     try:
         result = run_extract(cfg)
     except ManifestError as exc:
@@ -303,6 +345,7 @@ def extract(
     help="Leave out themes whose every mention is negated (kept and marked by default).",
 )
 @jobs_option
+@locks_output
 def tag(
     output_dir: Path,
     codebook: Path | None,
@@ -446,6 +489,7 @@ def _need(output_dir: Path, *tables: schema.Table, hint: str) -> None:
 @main.command()
 @input_option
 @output_option
+@locks_output
 def recommendations(input_dir: Path, output_dir: Path) -> None:
     """Find the numbered recommendations of reviews and reports (recommendations.parquet).
 
@@ -471,6 +515,7 @@ def recommendations(input_dir: Path, output_dir: Path) -> None:
 @input_option
 @output_option
 @jobs_option
+@locks_output
 def link(input_dir: Path, output_dir: Path, jobs: int | None) -> None:
     """Link later passages to the recommendations they report on (links.parquet).
 
@@ -747,6 +792,7 @@ def _outputs(output_dir: Path, jobs: int | None = None) -> RunConfig:
 
 @main.command()
 @output_option
+@locks_output
 def tables(output_dir: Path) -> None:
     """Rebuild the CSV tables in OUTPUT/tables/ from the stage outputs.
 
@@ -766,6 +812,7 @@ def tables(output_dir: Path) -> None:
 @main.command()
 @output_option
 @jobs_option
+@locks_output
 def report(output_dir: Path, jobs: int | None) -> None:
     """Rebuild the briefings from the stage outputs.
 

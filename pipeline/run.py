@@ -25,6 +25,7 @@ import pandas as pd
 from pipeline import schema, store
 from pipeline.documents import load_manifest, make_doc_id
 from pipeline.extract.extractor import ExtractOptions, document_row, extract_task
+from pipeline.lock import output_lock
 from pipeline.themes import ThemeOptions
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class RunConfig:
     options: ExtractOptions = field(default_factory=ExtractOptions)
     progress: bool = True
     themes: ThemeOptions = field(default_factory=ThemeOptions)
+    #: Wait for another run that holds the output folder's lock (else stop at once).
+    wait: bool = False
 
     @property
     def n_jobs(self) -> int:
@@ -118,11 +121,18 @@ def _hash_or_error(path: Path) -> tuple[str, str]:
 
 
 def run_extract(cfg: RunConfig) -> ExtractResult:
-    """Extract every document of ``cfg.input_dir``; write documents and passages tables."""
+    """Extract every document of ``cfg.input_dir``; write documents and passages tables.
 
+    Holds the output folder's lock (:mod:`pipeline.lock`) while it works.
+    """
+    if not Path(cfg.input_dir).is_dir():
+        raise FileNotFoundError(f"input folder not found: {cfg.input_dir}")
+    with output_lock(cfg.output_dir, wait=cfg.wait):
+        return _run_extract(cfg)
+
+
+def _run_extract(cfg: RunConfig) -> ExtractResult:
     input_dir, out = Path(cfg.input_dir), Path(cfg.output_dir)
-    if not input_dir.is_dir():
-        raise FileNotFoundError(f"input folder not found: {input_dir}")
     manifest = load_manifest(input_dir)
     if stale := store.remove_stale_temporaries(out):
         log.info("removed %d temporary files left by an interrupted run", stale)
@@ -331,12 +341,18 @@ def run_all(cfg: RunConfig) -> ExtractResult:
 
     A stage whose inputs, settings and code are unchanged since it last ran here,
     and whose outputs are still as it wrote them, is skipped (:func:`run_stage`).
+    The output folder is locked for the whole run (:mod:`pipeline.lock`): a second
+    run on it stops at once with :class:`pipeline.lock.OutputLocked` (or waits, with
+    ``cfg.wait``).
     """
-    result = run_extract(cfg)
-    for name, stage in STAGES.items():
-        log.info("stage %s", name)
-        run_stage(cfg, name, stage)
-    return result
+    if not Path(cfg.input_dir).is_dir():
+        raise FileNotFoundError(f"input folder not found: {cfg.input_dir}")
+    with output_lock(cfg.output_dir, wait=cfg.wait):
+        result = run_extract(cfg)
+        for name, stage in STAGES.items():
+            log.info("stage %s", name)
+            run_stage(cfg, name, stage)
+        return result
 
 
 #: Files of the input folder that stages after extraction read.
@@ -368,6 +384,11 @@ def run_stage(cfg: RunConfig, name: str, stage: Stage) -> Any:
     output is rebuilt. Returns the stage's result, or ``None`` when skipped. (The
     theme stage keeps its own finer per-document cache as well.)
     """
+    with output_lock(cfg.output_dir, wait=cfg.wait):
+        return _run_stage(cfg, name, stage)
+
+
+def _run_stage(cfg: RunConfig, name: str, stage: Stage) -> Any:
     out = Path(cfg.output_dir)
     record = out / ".cache" / "stages" / f"{name}.json"
     key = _stage_key(cfg, name)
