@@ -21,6 +21,7 @@ from pipeline.documents import ManifestError
 from pipeline.evaluate.gold import GoldError
 from pipeline.extract.extractor import PDF_BACKENDS, ExtractOptions
 from pipeline.lock import OutputLocked, output_lock
+from pipeline.rag import RagMappingError
 from pipeline.recommendations import RecommendationsFileError
 from pipeline.run import ExtractResult, RunConfig, run_all, run_extract
 from pipeline.themes import DEFAULT_MODEL_THRESHOLD, DEFAULT_REVIEWS_PATH, ThemeOptions
@@ -295,7 +296,7 @@ def run(
     cfg.wait = wait
     try:
         result = run_all(cfg)
-    except (ManifestError, RecommendationsFileError, *_theme_errors()) as exc:
+    except (ManifestError, RecommendationsFileError, RagMappingError, *_theme_errors()) as exc:
         raise click.ClickException(str(exc)) from exc
     _report(result, output_dir, strict)
 
@@ -327,7 +328,7 @@ def extract(
     cfg.wait = wait
     try:
         result = run_extract(cfg)
-    except ManifestError as exc:
+    except (ManifestError, RagMappingError) as exc:
         raise click.ClickException(str(exc)) from exc
     _report(result, output_dir, strict)
 

@@ -866,10 +866,14 @@ class Tables:
     notes: list[str] = field(default_factory=list)
     #: Names of the stage outputs found in the folder ("themes", "links", ...).
     present: frozenset[str] = frozenset()
+    #: What changed since the last run (``changes.parquet``, :mod:`pipeline.changes`),
+    #: or ``None`` when no run has compared itself with a previous one here.
+    changes: pd.DataFrame | None = None
 
     def csv_tables(self) -> dict[str, pd.DataFrame]:
         """The tables written to ``tables/``, by file stem, in briefing order."""
-        out = {
+        out = {} if self.changes is None else {"changes": self.changes}
+        out |= {
             "theme_summary": self.theme_summary,
             "theme_by_document": self.theme_by_document,
             "theme_by_date": self.theme_by_date,
@@ -922,7 +926,9 @@ def build_tables(
     coverage, reason = recommendation_coverage(recommendations, links, passages, documents)
     if reason:
         notes.append(reason)
+    changes = store.read_table(schema.CHANGES, folder) if "changes" in present else None
     return Tables(
+        changes=changes,
         documents=documents,
         passages=passages,
         themes=themes,
@@ -942,6 +948,13 @@ def build_tables(
 
 #: What each table holds and how it was counted: tables/README.md, the xlsx read_me.
 TABLE_NOTES: dict[str, str] = {
+    "changes": (
+        "Since the last briefing: what changed since the previous run (or the snapshot "
+        "named by --since): new and removed documents, recommendations with a new or "
+        "changed status (old -> new, with the quote and page), first mentions, "
+        "recommendations gone silent, theme counts that moved. The first row says what "
+        "was compared with."
+    ),
     "theme_summary": (
         "One row per theme: passages tagged with it across all documents, how many "
         "documents raise it, its share of all passages, and the first and last dates "

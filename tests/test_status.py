@@ -137,3 +137,9 @@ def test_every_detected_status_is_a_known_one() -> None:
 def test_not_started_and_on_hold(text: str, status: str) -> None:
     assert detect_status(text).status == status
     assert status in STATUSES
+
+
+def test_link_statuses_in_the_contract_are_the_detectors() -> None:
+    from pipeline.schema import LINK_STATUSES
+
+    assert set(LINK_STATUSES) == set(STATUSES)
