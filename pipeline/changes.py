@@ -374,7 +374,12 @@ def changes_stage(cfg: Any, *, now: dt.datetime | None = None) -> pd.DataFrame:
     snap = build_snapshot(out)
     months = getattr(cfg, "silent_months", DEFAULT_SILENT_MONTHS)
     changes = compare(base, snap, silent_months=months)
-    store.write_table(changes, schema.CHANGES, out)
+    old = out / schema.CHANGES.filename
+    if not (
+        old.is_file()
+        and store.read_table(schema.CHANGES, out).equals(schema.conform(changes, schema.CHANGES))
+    ):  # unchanged: keep the file, so that the briefing stages are skipped
+        store.write_table(changes, schema.CHANGES, out)
     saved = save_snapshot(out, snap, now=now or dt.datetime.now(dt.UTC))
     log.info(
         "changes: %d since %s%s",

@@ -122,6 +122,21 @@ def locks_output(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+since_option = click.option(
+    "--since",
+    default="",
+    metavar="PATH|DATE",
+    help="Compare with this snapshot (a file under OUTPUT/history/) or the last one made on "
+    "or before this yyyy-mm-dd date [default: the previous run].",
+)
+silent_option = click.option(
+    "--silent-months",
+    type=click.IntRange(min=1),
+    default=6,
+    show_default=True,
+    help="Report a recommendation as silent after this many months without a mention.",
+)
+
 wait_option = click.option(
     "--wait",
     is_flag=True,
@@ -273,6 +288,8 @@ def _report(result: ExtractResult, output_dir: Path, strict: bool) -> None:
 @no_model_option
 @reviews_option
 @wait_option
+@since_option
+@silent_option
 def run(
     input_dir: Path,
     output_dir: Path,
@@ -285,15 +302,29 @@ def run(
     no_model: bool,
     reviews_path: Path,
     wait: bool,
+    since: str,
+    silent_months: int,
 ) -> None:
     """Run every stage on INPUT and write all outputs to OUTPUT.
+
+    Each run keeps a snapshot under OUTPUT/history/ and lists what changed since the
+    previous run (or --since) in tables/changes.csv and at the top of the briefings.
 
     One run at a time per OUTPUT: a second run on the same folder stops at once
     (exit code 1, naming the other run's process id), or waits with --wait.
     """
     themes = _theme_options(codebook, model_path, no_model, reviews_path)
     cfg = _config(input_dir, output_dir, jobs, pdf_backend, ocr, themes)
-    cfg.wait = wait
+    cfg.wait, cfg.since, cfg.silent_months = wait, since, silent_months
+    from pipeline.changes import SnapshotError
+
+    if since:  # a bad --since stops the run before it writes anything
+        try:
+            from pipeline.changes import pick_base
+
+            pick_base(output_dir, since)
+        except SnapshotError as exc:
+            raise click.ClickException(str(exc)) from exc
     try:
         result = run_all(cfg)
     except (ManifestError, RecommendationsFileError, RagMappingError, *_theme_errors()) as exc:
@@ -825,6 +856,39 @@ def report(output_dir: Path, jobs: int | None) -> None:
 
     paths = report_stage(_outputs(output_dir, jobs))
     _say("report -> " + ", ".join(str(p.relative_to(output_dir)) for p in paths))
+
+
+@main.command()
+@output_option
+@since_option
+@silent_option
+def changes(output_dir: Path, since: str, silent_months: int) -> None:
+    """Print what changed since the last briefing (tables/changes.csv of the last run).
+
+    With --since, compare the current outputs with that snapshot instead (nothing is
+    written).
+    """
+    from pipeline.changes import SnapshotError, build_snapshot, compare, pick_base
+    from pipeline.report.common import changes_view
+    from pipeline.tables import build_tables
+
+    _outputs(output_dir)
+    tables = build_tables(output_dir)
+    if since:
+        try:
+            base = pick_base(output_dir, since)
+        except SnapshotError as exc:
+            raise click.ClickException(str(exc)) from exc
+        tables.changes = compare(base, build_snapshot(output_dir), silent_months=silent_months)
+    intro, rows = changes_view(tables)
+    click.echo(intro)
+    for r in rows.itertuples(index=False):
+        move = f": {r.Before or '-'} -> {r.Now}" if r.Before or r.Now else ""
+        click.echo(f"- {r.What}: {r[1]}{move}")
+        if r.Quote:
+            click.echo(f'    "{r.Quote}"')
+        if r.Where:
+            click.echo(f"    {r.Where}")
 
 
 @main.group()

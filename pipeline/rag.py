@@ -67,7 +67,7 @@ def colour_name(fill: str) -> str:
     else:
         return ""
     h, s, v = colorsys.rgb_to_hsv(r / 255, g / 255, b / 255)
-    if s < 0.2 or v < 0.35:  # white, greys, black, pale header shading
+    if s < 0.15 or v < 0.35:  # white, greys, black, pale header shading
         return ""
     hue = h * 360
     if hue < 15 or hue >= 340:

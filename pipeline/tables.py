@@ -38,7 +38,15 @@ log = logging.getLogger(__name__)
 
 TABLES_DIR = "tables"
 #: Statuses a link may carry, in the order a briefing lists them.
-STATUSES = ("completed", "in_progress", "planned", "not_accepted", "")
+STATUSES = (
+    "completed",
+    "in_progress",
+    "planned",
+    "not_accepted",
+    "on_hold",
+    "not_started",
+    "",
+)
 #: Longest quote kept in full in the evidence table; longer passages are trimmed
 #: to the sentences around the evidence.
 QUOTE_WIDTH = 400

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -104,7 +105,6 @@ OUTPUTS = (
     "links.parquet",
     "tables/recommendation_coverage.csv",
     "tables/evidence.csv",
-    "tables/briefing.md",
 )
 
 
@@ -132,3 +132,9 @@ def test_two_concurrent_runs_on_one_folder(demo_run: Path, tmp_path: Path, wait:
     assert not list(out.rglob(".*.tmp"))
     for name in OUTPUTS:
         assert (out / name).read_bytes() == (demo_run / name).read_bytes(), name
+    # one run's briefing; a run that waited compares itself with the first (no change)
+    changes = pd.read_csv(out / "tables" / "changes.csv", dtype=str, keep_default_na=False)
+    assert list(changes["change"]) == ["compared_with"]
+    if not wait:
+        briefing = "tables/briefing.md"
+        assert (out / briefing).read_bytes() == (demo_run / briefing).read_bytes()

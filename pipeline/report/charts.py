@@ -21,6 +21,8 @@ STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     "completed": ("#1a9850", "o", "completed"),
     "in_progress": ("#e08214", "s", "in progress"),
     "planned": ("#4575b4", "^", "planned"),
+    "on_hold": ("#762a83", "P", "on hold"),
+    "not_started": ("#c51b7d", "v", "not started"),
     "not_accepted": ("#d73027", "X", "not accepted"),
     "": ("#8c8c8c", "D", "mentioned, no status"),
 }

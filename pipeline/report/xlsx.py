@@ -52,6 +52,9 @@ SHEET_NOTES = {
     ),
     **TABLE_NOTES,
 }
+#: The sheet of ``changes.parquet`` (an Excel sheet name has at most 31 characters).
+SINCE_SHEET = "Since the last briefing"
+SHEET_NOTES[SINCE_SHEET] = TABLE_NOTES["changes"]
 
 
 def _print_setup(ws: Worksheet, *, repeat_header: bool, fit_width: bool = True) -> None:
@@ -227,7 +230,10 @@ def build_xlsx(tables: Tables) -> bytes:
     if len(matrix):
         data["theme_x_document"] = (matrix, True)
     for name, df in tables.csv_tables().items():
-        data[name] = (df, False)
+        if name == "changes":  # first, under the name the briefings give the section
+            data = {SINCE_SHEET: (df, False), **data}
+        else:
+            data[name] = (df, False)
     sheets = ["read_me", *data]
     write_read_me(wb.active, tables, sheets)
     wb.active.title = "read_me"
