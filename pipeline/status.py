@@ -8,9 +8,11 @@ Statuses (``links.status``): ``accepted``, ``accepted_in_principle``,
 Cue phrases are matched on the lower-cased passage, one sentence at a time, and
 the strongest statement wins in this order: a decision on the recommendation
 (not accepted, partially accepted, accepted in principle, accepted), then what
-has happened (completed, on hold, in progress, not started), then what may happen
-(under consideration, planned). "On hold", "deferred" and "paused" are ``on_hold``;
-"not yet started", "has not started", "yet to start" are ``not_started``.
+has happened (completed, on hold, in progress), then what may happen (under
+consideration, planned), and last that nothing has happened yet (not started: "has
+not yet started ... is planned to begin in March" is planned). "On hold", "deferred"
+and "paused" are ``on_hold``; "not yet started", "has not started", "yet to start"
+are ``not_started``.
 Negation and hedging are part of the cues: "has not been accepted" is
 ``not_accepted`` and never ``accepted``; "has not yet been completed" is
 ``in_progress``; "will consider" is ``under_consideration``.
@@ -150,15 +152,6 @@ EXPLICIT: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "not_started",
-        _rx(
-            rf"\b{_NEG}\s+(?:yet\s+)?(?:been\s+)?(?:started|begun|commenced)\b",
-            r"\b(?:has|have|had)\s+(?:not|n't)\s+(?:yet\s+)?(?:started|begun|commenced)\b",
-            r"\b(?:is|are|has|have)\s+yet\s+to\s+(?:start|begin|commence|be\s+started)\b",
-            r"^\s*not\s+(?:yet\s+)?started\b",
-        ),
-    ),
-    (
         "under_consideration",
         _rx(
             r"\b(?:will|would|shall|to)\s+(?:carefully\s+|further\s+)?consider\b",
@@ -174,6 +167,15 @@ EXPLICIT: list[tuple[str, re.Pattern[str]]] = [
         _rx(
             rf"\b{_BE}\s+(?:now\s+)?(?:planned|scheduled|due)\s+(?:to|for)\b",
             r"\b(?:plan|plans|planned|intend|intends|intended)\s+to\b",
+        ),
+    ),
+    (
+        "not_started",
+        _rx(
+            rf"\b{_NEG}\s+(?:yet\s+)?(?:been\s+)?(?:started|begun|commenced)\b",
+            r"\b(?:has|have|had)\s+(?:not|n't)\s+(?:yet\s+)?(?:started|begun|commenced)\b",
+            r"\b(?:is|are|has|have)\s+yet\s+to\s+(?:start|begin|commence|be\s+started)\b",
+            r"^\s*not\s+(?:yet\s+)?started\b",
         ),
     ),
 ]

@@ -665,6 +665,7 @@ def evidence(
         hits = locate_evidence(
             text, t.evidence, getattr(t, "evidence_spans", None) if has_spans else None
         )
+        where = _speaker_at(where, hits[0][0] if hits else None)
         negated = bool(getattr(t, "negated", False)) if has_neg else False
         rows.append(
             {
@@ -699,6 +700,10 @@ def evidence(
             continue
         text, where = found
         hits = locate_evidence(text, lk.evidence)
+        cue = str(getattr(lk, "status_cue", "") or "")
+        at = text.lower().find(cue.lower()) if cue else -1
+        # the speaker of the sentence stating the status (a minute's answer, not its question)
+        where = _speaker_at(where, at if at >= 0 else (hits[0][0] if hits else None))
         rec = recs.get(lk.rec_id)
         rows.append(
             {
@@ -730,6 +735,18 @@ def evidence(
     return _typed(out[EVIDENCE_COLUMNS].reset_index(drop=True))
 
 
+def _speaker_at(where: dict[str, Any], pos: int | None) -> dict[str, Any]:
+    """``where`` with ``speaker`` set to the speaker of the sentence at ``pos`` when the
+    passage has several (``speaker_spans``); unchanged otherwise."""
+    spans = where.get("_spans") or []
+    if pos is None or not spans:
+        return where
+    for start, end, speaker in spans:
+        if start <= pos < end:
+            return {**where, "speaker": speaker}
+    return where
+
+
 def _provenances(
     passages: pd.DataFrame, documents: pd.DataFrame
 ) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -746,8 +763,11 @@ def _provenances(
         docs.setdefault(doc_id, (title, doc_type, date))
     out: dict[str, tuple[str, dict[str, Any]]] = {}
     cols = ["passage_id", "doc_id", "text", "page", "ref", "parent_ref", "speaker", "kind", "seq"]
-    for pid, doc_id, text, page, ref, parent_ref, speaker, kind, seq in zip(
-        *(passages[c] for c in cols), strict=True
+    spans_col = (
+        passages["speaker_spans"] if "speaker_spans" in passages.columns else [""] * len(passages)
+    )
+    for pid, doc_id, text, page, ref, parent_ref, speaker, kind, seq, spans in zip(
+        *(passages[c] for c in cols), spans_col, strict=True
     ):
         if pid in out:  # ``.loc`` on a repeated id would not give one row either
             continue
@@ -766,6 +786,7 @@ def _provenances(
                 "passage_kind": kind,
                 "passage_id": pid,
                 "_seq": int(seq),
+                "_spans": json.loads(spans) if isinstance(spans, str) and spans else [],
             },
         )
     return out

@@ -143,3 +143,11 @@ def test_link_statuses_in_the_contract_are_the_detectors() -> None:
     from pipeline.schema import LINK_STATUSES
 
     assert set(LINK_STATUSES) == set(STATUSES)
+
+
+def test_what_is_planned_outranks_not_started() -> None:
+    text = (
+        "Councillor Okafor queried why the plan had not yet started. The Director explained "
+        "that co-production of the plan was planned to begin in March 2025."
+    )
+    assert detect_status(text).status == "planned"

@@ -7,6 +7,7 @@ row's ``status`` and ``error``.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -286,4 +287,7 @@ def _passage_row(doc_id: str, p: Passage) -> dict[str, Any]:
         "text": p.text,
         "page_end": p.page_end,
         "ocr": p.ocr,
+        # minutes: each sentence's speaker where there are several, who is asked to act
+        "speaker_spans": json.dumps(p.speaker_spans) if p.speaker_spans else "",
+        "addressees": p.addressees,
     }
