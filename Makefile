@@ -57,10 +57,10 @@ $(MODEL): | $(VENV)/.installed
 
 train: setup ## fit the theme model on ../shared (corpus + labels) and data/labels -> models/themes.skops
 	@if [ -d "$(CORPUS)" ]; then \
-	  $(SGPIPE) extract --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT) && \
+	  $(SGPIPE) extract --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT) $(if $(WAIT),--wait,) && \
 	  $(SGPIPE) train --output $(CORPUS_OUT) $(TRAIN_LABELS) --model $(MODEL); \
 	else \
-	  $(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT) && \
+	  $(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT) $(if $(WAIT),--wait,) && \
 	  $(SGPIPE) train --output $(OUT) --labels data/labels --model $(MODEL); \
 	fi
 

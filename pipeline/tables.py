@@ -606,6 +606,7 @@ EVIDENCE_COLUMNS = [
     "review",
     "number",
     "status",
+    "rag",
     "score",
     "method",
     "evidence",
@@ -638,7 +639,8 @@ def evidence(
     """Every theme tag and recommendation link with its quote and provenance.
 
     The audit trail behind each count: ``kind`` (theme or link), ``theme,
-    label`` or ``rec_id, review, number, status``, ``score, method, evidence``,
+    label`` or ``rec_id, review, number, status, rag`` (the RAG colour the passage
+    states, :mod:`pipeline.rag`), ``score, method, evidence``,
     ``counted`` (whether the row is in the counts), ``negated``, ``quote`` (the
     passage, or the sentences around the evidence when it is long), and the
     passage's ``doc_id, title, doc_type, date, page, ref, parent_ref, speaker,
@@ -676,6 +678,7 @@ def evidence(
                 "review": "",
                 "number": "",
                 "status": "",
+                "rag": "",
                 "score": float(t.score),
                 "method": t.method,
                 "evidence": t.evidence,
@@ -714,6 +717,7 @@ def evidence(
                 "review": "" if rec is None else rec[0],
                 "number": "" if rec is None else rec[1],
                 "status": lk.status,
+                "rag": str(getattr(lk, "rag", "") or ""),
                 "score": float(lk.score),
                 "method": lk.method,
                 "evidence": lk.evidence,
