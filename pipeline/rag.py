@@ -10,8 +10,10 @@ Where a colour is read:
 
 * a table cell whose words are the colour ("Amber", "RAG: Green", "Red rating");
 * a table cell with no words whose fill colour is red, amber (or yellow) or green:
-  the DOCX and HTML readers write the colour's name into the empty cell
-  (:func:`colour_name`), so the row reads "... | Amber" as a person would read it;
+  the DOCX, HTML and PDFium readers write the colour's name into the empty cell
+  (:func:`colour_name`), so the row reads "... | Amber" as a person would read it
+  (in PDFs only in a column headed RAG, rating, status or progress of a table found
+  by its text: designed pages shade boxes for looks);
 * a line "RAG status: Amber" outside a table.
 
 The mapping, per document in ``manifest.csv`` (column ``rag``) or for every

@@ -135,3 +135,46 @@ def test_shaded_empty_cells_are_read_in_docx_and_html(tmp_path: Path) -> None:
         "4 | Green",
         "5",
     ]
+
+
+def _shaded_table_pdf(path: Path, header: str) -> None:
+    """A fictional ruled table whose last column is empty cells shaded red, amber, green."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    pdf.text(20, 20, "Progress on the recommendations (fictional test document).")
+    rows = [["Rec", "Position", header], ["4", "Panel has not met", ""]]
+    rows += [["5", "Pilot extended", ""], ["8", "Governors to nominate", ""]]
+    fills = [(255, 0, 0), (255, 192, 0), (0, 176, 80)]
+    y = 30.0
+    for i, row in enumerate(rows):
+        x = 20.0
+        for j, (width, value) in enumerate(zip([20, 80, 30], row, strict=True)):
+            if i and j == 2:
+                pdf.set_fill_color(*fills[i - 1])
+                pdf.rect(x, y, width, 10, style="DF")
+            else:
+                pdf.rect(x, y, width, 10)
+                pdf.text(x + 2, y + 7, value)
+            x += width
+        y += 10
+    pdf.output(str(path))
+
+
+def test_shaded_empty_cells_of_a_rag_column_are_read_in_pdf(tmp_path: Path) -> None:
+    from pipeline.extract.pdfium import read_pdf_pdfium
+
+    _shaded_table_pdf(tmp_path / "rag.pdf", "RAG")
+    lines = [line.text for line in read_pdf_pdfium(tmp_path / "rag.pdf").lines]
+    assert lines[1:] == [
+        "Rec | Position | RAG",
+        "4 | Panel has not met | Red",
+        "5 | Pilot extended | Amber",
+        "8 | Governors to nominate | Green",
+    ]
+    # a column not headed as a rating: shading there is design, not a RAG rating
+    _shaded_table_pdf(tmp_path / "design.pdf", "Notes")
+    lines = [line.text for line in read_pdf_pdfium(tmp_path / "design.pdf").lines]
+    assert not any(w in " ".join(lines) for w in ("Red", "Amber", "Green"))
