@@ -11,6 +11,12 @@ RAW ?= data/raw
 OUT ?= data/processed
 JOBS ?=
 JOBS_OPT := $(if $(JOBS),--jobs $(JOBS),)
+# WAIT=1: queue behind another run on the same output folder instead of stopping
+WAIT ?=
+# SINCE=yyyy-mm-dd or a snapshot file: what `make all` and `make changes` compare with
+SINCE ?=
+SILENT_MONTHS ?= 6
+RUN_OPTS := $(JOBS_OPT) $(if $(WAIT),--wait,) $(if $(SINCE),--since "$(SINCE)",) --silent-months $(SILENT_MONTHS)
 # the shared development corpus and gold labels (optional), and where their run goes
 LABELS ?= ../shared/labels
 CORPUS ?= ../shared/corpus
@@ -21,7 +27,7 @@ TRAIN_LABELS := $(if $(wildcard $(LABELS)/themes_*.csv),--labels $(LABELS),) --l
 # `make all` trains the theme model first when the shared labels exist and no model does
 ALL_DEPS := $(if $(wildcard $(LABELS)/themes_dev.csv),$(MODEL),)
 
-.PHONY: help setup all extract themes train stance-model rec-model recommendations links trace eval tables report notebooks test lint bench clean demo-corpus
+.PHONY: help setup all changes extract themes train stance-model rec-model recommendations links trace eval tables report notebooks test lint bench clean demo-corpus
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,7 +41,10 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed ## create .venv and install the package with its dev tools
 
 all: setup $(ALL_DEPS) ## run the whole pipeline on the demo corpus (data/raw -> data/processed); trains the theme model first if ../shared/labels exists and no model does
-	$(SGPIPE) run --input $(RAW) --output $(OUT) $(JOBS_OPT)
+	$(SGPIPE) run --input $(RAW) --output $(OUT) $(RUN_OPTS)
+
+changes: setup ## print what changed since the last briefing (SINCE=yyyy-mm-dd or a snapshot file to compare with an older run)
+	$(SGPIPE) changes --output $(OUT) $(if $(SINCE),--since "$(SINCE)",) --silent-months $(SILENT_MONTHS)
 
 extract: setup ## read documents into documents.parquet and passages.parquet
 	$(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT)
@@ -48,10 +57,10 @@ $(MODEL): | $(VENV)/.installed
 
 train: setup ## fit the theme model on ../shared (corpus + labels) and data/labels -> models/themes.skops
 	@if [ -d "$(CORPUS)" ]; then \
-	  $(SGPIPE) extract --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT) && \
+	  $(SGPIPE) extract --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT) $(if $(WAIT),--wait,) && \
 	  $(SGPIPE) train --output $(CORPUS_OUT) $(TRAIN_LABELS) --model $(MODEL); \
 	else \
-	  $(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT) && \
+	  $(SGPIPE) extract --input $(RAW) --output $(OUT) $(JOBS_OPT) $(if $(WAIT),--wait,) && \
 	  $(SGPIPE) train --output $(OUT) --labels data/labels --model $(MODEL); \
 	fi
 

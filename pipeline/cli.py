@@ -1,11 +1,13 @@
 """The ``sgpipe`` command line: thin wrappers that parse options, call a stage, report.
 
 Exit codes: 0 success; 1 a fatal error (bad input folder, malformed manifest or
-codebook); 2 a usage error; 3 with ``--strict``, when any document could not be read.
+codebook, or another run holding the output folder's lock); 2 a usage error; 3 with
+``--strict``, when any document could not be read.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -19,6 +21,8 @@ from pipeline import schema, store
 from pipeline.documents import ManifestError
 from pipeline.evaluate.gold import GoldError
 from pipeline.extract.extractor import PDF_BACKENDS, ExtractOptions
+from pipeline.lock import OutputLocked, output_lock
+from pipeline.rag import RagMappingError
 from pipeline.recommendations import RecommendationsFileError
 from pipeline.run import ExtractResult, RunConfig, run_all, run_extract
 from pipeline.themes import DEFAULT_MODEL_THRESHOLD, DEFAULT_REVIEWS_PATH, ThemeOptions
@@ -98,7 +102,51 @@ ocr_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A command group that reports a locked output folder as an error (exit code 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OutputLocked as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def locks_output(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a stage command while holding its ``output_dir``'s lock (:mod:`pipeline.lock`)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with output_lock(kwargs["output_dir"]):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+since_option = click.option(
+    "--since",
+    default="",
+    metavar="PATH|DATE",
+    help="Compare with this snapshot (a file under OUTPUT/history/) or the last one made on "
+    "or before this yyyy-mm-dd date [default: the previous run].",
+)
+silent_option = click.option(
+    "--silent-months",
+    type=click.IntRange(min=1),
+    default=6,
+    show_default=True,
+    help="Report a recommendation as silent after this many months without a mention.",
+)
+
+wait_option = click.option(
+    "--wait",
+    is_flag=True,
+    help="When another run is writing to OUTPUT, wait for it to finish (default: stop at "
+    "once with exit code 1).",
+)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More messages on stderr (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.version_option(package_name="safeguarding-pipeline")
@@ -240,6 +288,9 @@ def _report(result: ExtractResult, output_dir: Path, strict: bool) -> None:
 @model_option
 @no_model_option
 @reviews_option
+@wait_option
+@since_option
+@silent_option
 def run(
     input_dir: Path,
     output_dir: Path,
@@ -251,13 +302,33 @@ def run(
     model_path: Path | None,
     no_model: bool,
     reviews_path: Path,
+    wait: bool,
+    since: str,
+    silent_months: int,
 ) -> None:
-    """Run every stage on INPUT and write all outputs to OUTPUT."""
+    """Run every stage on INPUT and write all outputs to OUTPUT.
+
+    Each run keeps a snapshot under OUTPUT/history/ and lists what changed since the
+    previous run (or --since) in tables/changes.csv and at the top of the briefings.
+
+    One run at a time per OUTPUT: a second run on the same folder stops at once
+    (exit code 1, naming the other run's process id), or waits with --wait.
+    """
     themes = _theme_options(codebook, model_path, no_model, reviews_path)
     cfg = _config(input_dir, output_dir, jobs, pdf_backend, ocr, themes)
+    cfg.wait, cfg.since, cfg.silent_months = wait, since, silent_months
+    from pipeline.changes import SnapshotError
+
+    if since:  # a bad --since stops the run before it writes anything
+        try:
+            from pipeline.changes import pick_base
+
+            pick_base(output_dir, since)
+        except SnapshotError as exc:
+            raise click.ClickException(str(exc)) from exc
     try:
         result = run_all(cfg)
-    except (ManifestError, RecommendationsFileError, *_theme_errors()) as exc:
+    except (ManifestError, RecommendationsFileError, RagMappingError, *_theme_errors()) as exc:
         raise click.ClickException(str(exc)) from exc
     _report(result, output_dir, strict)
 
@@ -269,6 +340,7 @@ def run(
 @pdf_backend_option
 @ocr_option
 @strict_option
+@wait_option
 def extract(
     input_dir: Path,
     output_dir: Path,
@@ -276,6 +348,7 @@ def extract(
     pdf_backend: str,
     ocr: bool,
     strict: bool,
+    wait: bool,
 ) -> None:
     """Read documents into documents.parquet and passages.parquet.
 
@@ -284,9 +357,10 @@ def extract(
     run goes on. Unchanged documents are taken from the cache.
     """
     cfg = _config(input_dir, output_dir, jobs, pdf_backend, ocr)
+    cfg.wait = wait
     try:
         result = run_extract(cfg)
-    except ManifestError as exc:
+    except (ManifestError, RagMappingError) as exc:
         raise click.ClickException(str(exc)) from exc
     _report(result, output_dir, strict)
 
@@ -304,6 +378,7 @@ def extract(
     help="Leave out themes whose every mention is negated (kept and marked by default).",
 )
 @jobs_option
+@locks_output
 def tag(
     output_dir: Path,
     codebook: Path | None,
@@ -447,6 +522,7 @@ def _need(output_dir: Path, *tables: schema.Table, hint: str) -> None:
 @main.command()
 @input_option
 @output_option
+@locks_output
 def recommendations(input_dir: Path, output_dir: Path) -> None:
     """Find the numbered recommendations of reviews and reports (recommendations.parquet).
 
@@ -472,6 +548,7 @@ def recommendations(input_dir: Path, output_dir: Path) -> None:
 @input_option
 @output_option
 @jobs_option
+@locks_output
 def link(input_dir: Path, output_dir: Path, jobs: int | None) -> None:
     """Link later passages to the recommendations they report on (links.parquet).
 
@@ -836,6 +913,7 @@ def _outputs(output_dir: Path, jobs: int | None = None) -> RunConfig:
 
 @main.command()
 @output_option
+@locks_output
 def tables(output_dir: Path) -> None:
     """Rebuild the CSV tables in OUTPUT/tables/ from the stage outputs.
 
@@ -855,6 +933,7 @@ def tables(output_dir: Path) -> None:
 @main.command()
 @output_option
 @jobs_option
+@locks_output
 def report(output_dir: Path, jobs: int | None) -> None:
     """Rebuild the briefings from the stage outputs.
 
@@ -866,6 +945,39 @@ def report(output_dir: Path, jobs: int | None) -> None:
 
     paths = report_stage(_outputs(output_dir, jobs))
     _say("report -> " + ", ".join(str(p.relative_to(output_dir)) for p in paths))
+
+
+@main.command()
+@output_option
+@since_option
+@silent_option
+def changes(output_dir: Path, since: str, silent_months: int) -> None:
+    """Print what changed since the last briefing (tables/changes.csv of the last run).
+
+    With --since, compare the current outputs with that snapshot instead (nothing is
+    written).
+    """
+    from pipeline.changes import SnapshotError, build_snapshot, compare, pick_base
+    from pipeline.report.common import changes_view
+    from pipeline.tables import build_tables
+
+    _outputs(output_dir)
+    tables = build_tables(output_dir)
+    if since:
+        try:
+            base = pick_base(output_dir, since)
+        except SnapshotError as exc:
+            raise click.ClickException(str(exc)) from exc
+        tables.changes = compare(base, build_snapshot(output_dir), silent_months=silent_months)
+    intro, rows = changes_view(tables)
+    click.echo(intro)
+    for r in rows.itertuples(index=False):
+        move = f": {r.Before or '-'} -> {r.Now}" if r.Before or r.Now else ""
+        click.echo(f"- {r.What}: {r[1]}{move}")
+        if r.Quote:
+            click.echo(f'    "{r.Quote}"')
+        if r.Where:
+            click.echo(f"    {r.Where}")
 
 
 @main.group()

@@ -309,7 +309,7 @@ class ManifestError(ValueError):
     """The manifest file is malformed; the message names the file, row and problem."""
 
 
-MANIFEST_COLUMNS = ("path", "doc_type", "title", "date", "review")
+MANIFEST_COLUMNS = ("path", "doc_type", "title", "date", "review", "rag")
 DOC_TYPES = ("review", "minutes", "response", "action_plan", "report", "guidance", "other")
 
 
@@ -328,7 +328,9 @@ def load_manifest(input_dir: str | os.PathLike[str]) -> dict[str, dict[str, str]
     """Read the optional ``manifest.csv`` of an input folder: path -> overrides.
 
     Columns: ``path`` (relative to the input folder; required), and any of
-    ``doc_type``, ``title``, ``date`` (yyyy-mm-dd) and ``review``. Empty cells
+    ``doc_type``, ``title``, ``date`` (yyyy-mm-dd), ``review`` and ``rag`` (what the
+    document's RAG colours mean, "red=not_started; amber=in_progress; green=completed",
+    see :mod:`pipeline.rag`). Empty cells
     leave the inferred value in place. Raises :class:`ManifestError` naming the file,
     the row and the problem.
     """
@@ -360,5 +362,12 @@ def load_manifest(input_dir: str | os.PathLike[str]) -> dict[str, dict[str, str]
                 raise ManifestError(
                     f"{path}, line {n}: date {row['date']!r} is not a yyyy-mm-dd calendar date"
                 )
+            if row.get("rag"):
+                from pipeline.rag import RagMappingError, format_mapping, parse_mapping
+
+                try:
+                    row["rag"] = format_mapping(parse_mapping(row["rag"]))
+                except RagMappingError as exc:
+                    raise ManifestError(f"{path}, line {n}: {exc}") from exc
             out[rel] = row
     return out

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.rag import apply_rag
 from pipeline.recommendations import _GENERIC_WORDS, _top_number, number_order
 from pipeline.replies import STANCE_COLUMNS, reply_stances
 from pipeline.status import detect_status, leading_label
@@ -1115,6 +1116,7 @@ def link_stage(cfg: RunConfig) -> pd.DataFrame:
     recs = store.read_table(schema.RECOMMENDATIONS, out)
     themes = store.read_table(schema.THEMES, out)
     links = link_passages(passages, documents, recs, themes=themes, jobs=getattr(cfg, "n_jobs", 1))
+    links = apply_rag(links, passages, documents)  # the rag column, mapped statuses
     store.write_table(links, schema.LINKS, out)
     store.write_csv(coverage(recs, links, passages, documents), out / COVERAGE_CSV)
     log.info("%d links to %d recommendation(s)", len(links), links["rec_id"].nunique())

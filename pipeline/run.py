@@ -25,6 +25,9 @@ import pandas as pd
 from pipeline import schema, store
 from pipeline.documents import load_manifest, make_doc_id
 from pipeline.extract.extractor import ExtractOptions, document_row, extract_task
+from pipeline.lock import output_lock
+from pipeline.rag import format_mapping
+from pipeline.rag import load_config as load_rag_config
 from pipeline.themes import ThemeOptions
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ log = logging.getLogger(__name__)
 #: pandas, so a worker started fresh imports only what extraction needs.
 EXTRACT_START_METHOD = "fork"
 #: Files in the input folder that configure the run rather than being documents.
-CONFIG_FILES = {"manifest.csv", "recommendations.csv"}
+CONFIG_FILES = {"manifest.csv", "recommendations.csv", "rag_mapping.csv"}
 _PKG = Path(__file__).resolve().parent
 #: Source files whose code decides what extraction produces (part of the cache key).
 EXTRACT_CODE = [
@@ -58,6 +61,12 @@ class RunConfig:
     options: ExtractOptions = field(default_factory=ExtractOptions)
     progress: bool = True
     themes: ThemeOptions = field(default_factory=ThemeOptions)
+    #: Wait for another run that holds the output folder's lock (else stop at once).
+    wait: bool = False
+    #: The snapshot to compare with (a snapshot file or a yyyy-mm-dd date); "" = the last run.
+    since: str = ""
+    #: A recommendation with no mention for more than this many months is reported silent.
+    silent_months: int = 6
 
     @property
     def n_jobs(self) -> int:
@@ -118,12 +127,20 @@ def _hash_or_error(path: Path) -> tuple[str, str]:
 
 
 def run_extract(cfg: RunConfig) -> ExtractResult:
-    """Extract every document of ``cfg.input_dir``; write documents and passages tables."""
+    """Extract every document of ``cfg.input_dir``; write documents and passages tables.
 
+    Holds the output folder's lock (:mod:`pipeline.lock`) while it works.
+    """
+    if not Path(cfg.input_dir).is_dir():
+        raise FileNotFoundError(f"input folder not found: {cfg.input_dir}")
+    with output_lock(cfg.output_dir, wait=cfg.wait):
+        return _run_extract(cfg)
+
+
+def _run_extract(cfg: RunConfig) -> ExtractResult:
     input_dir, out = Path(cfg.input_dir), Path(cfg.output_dir)
-    if not input_dir.is_dir():
-        raise FileNotFoundError(f"input folder not found: {input_dir}")
     manifest = load_manifest(input_dir)
+    rag_default = format_mapping(load_rag_config(input_dir))
     if stale := store.remove_stale_temporaries(out):
         log.info("removed %d temporary files left by an interrupted run", stale)
     cache_dir = out / ".cache" / "extract"
@@ -164,7 +181,7 @@ def run_extract(cfg: RunConfig) -> ExtractResult:
         rows[rel], passages[rel] = row, plist
         _write_cache(cache_dir, rel, _cache_key(sha, key_suffix, manifest.get(rel)), row, plist)
     _prune_cache(cache_dir, {make_doc_id(r) for r in relpaths})
-    docs = pd.DataFrame([_apply_manifest(rows[r], manifest.get(r)) for r in relpaths])
+    docs = pd.DataFrame([_apply_manifest(rows[r], manifest.get(r), rag_default) for r in relpaths])
     if docs.empty:
         docs = schema.DOCUMENTS.empty()
     all_passages = [p for r in relpaths for p in passages.get(r, [])]
@@ -181,9 +198,13 @@ def _cache_key(sha: str, suffix: str, entry: dict[str, str] | None) -> str:
     return f"{sha};{suffix};type={(entry or {}).get('doc_type', '')}"
 
 
-def _apply_manifest(row: dict[str, Any], entry: dict[str, str] | None) -> dict[str, Any]:
+def _apply_manifest(
+    row: dict[str, Any], entry: dict[str, str] | None, rag_default: str = ""
+) -> dict[str, Any]:
     row = dict(row)
     row.setdefault("review", "")
+    # what the document's RAG colours mean: its manifest row, else rag_mapping.csv
+    row["rag_mapping"] = (entry or {}).get("rag") or rag_default
     if not entry:
         return row
     for col in ("doc_type", "title", "date", "review"):
@@ -331,12 +352,21 @@ def run_all(cfg: RunConfig) -> ExtractResult:
 
     A stage whose inputs, settings and code are unchanged since it last ran here,
     and whose outputs are still as it wrote them, is skipped (:func:`run_stage`).
+    The output folder is locked for the whole run (:mod:`pipeline.lock`): a second
+    run on it stops at once with :class:`pipeline.lock.OutputLocked` (or waits, with
+    ``cfg.wait``).
     """
-    result = run_extract(cfg)
-    for name, stage in STAGES.items():
-        log.info("stage %s", name)
-        run_stage(cfg, name, stage)
-    return result
+    if not Path(cfg.input_dir).is_dir():
+        raise FileNotFoundError(f"input folder not found: {cfg.input_dir}")
+    with output_lock(cfg.output_dir, wait=cfg.wait):
+        result = run_extract(cfg)
+        for name, stage in STAGES.items():
+            log.info("stage %s", name)
+            if name in ALWAYS_RUN:
+                stage(cfg)
+            else:
+                run_stage(cfg, name, stage)
+        return result
 
 
 #: Files of the input folder that stages after extraction read.
@@ -368,6 +398,11 @@ def run_stage(cfg: RunConfig, name: str, stage: Stage) -> Any:
     output is rebuilt. Returns the stage's result, or ``None`` when skipped. (The
     theme stage keeps its own finer per-document cache as well.)
     """
+    with output_lock(cfg.output_dir, wait=cfg.wait):
+        return _run_stage(cfg, name, stage)
+
+
+def _run_stage(cfg: RunConfig, name: str, stage: Stage) -> Any:
     out = Path(cfg.output_dir)
     record = out / ".cache" / "stages" / f"{name}.json"
     key = _stage_key(cfg, name)
@@ -443,6 +478,17 @@ def _report(cfg: RunConfig) -> Any:
     return report_stage(cfg)
 
 
-# The briefing stages read what every other stage wrote, so they run last.
+def _changes(cfg: RunConfig) -> Any:
+    from pipeline.changes import changes_stage
+
+    return changes_stage(cfg)
+
+
+#: Stages that run on every ``sgpipe run``: the comparison with the last run reads the
+#: stored snapshots, which no stage key sees.
+ALWAYS_RUN = {"changes"}
+# What changed since the last run, then the briefing stages: they read what every other
+# stage wrote, so they run last.
+STAGES["changes"] = _changes
 STAGES["tables"] = _tables
 STAGES["report"] = _report

@@ -3,12 +3,15 @@
 Other tools, notebooks and evaluations read these files, so each table is checked
 on write: the contract columns must be present (in this order, first), extra
 columns are allowed after them, and dtypes are coerced so that an empty table
-still has the right schema.
+still has the right schema. A table's ``optional`` columns are part of the contract
+too: written by the current pipeline, but not required of older outputs or other
+writers; when present they are coerced to their dtype (after the contract columns,
+with the other extras).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -26,6 +29,7 @@ class Table:
     filename: str
     columns: dict[str, str]
     key: tuple[str, ...]
+    optional: dict[str, str] = field(default_factory=dict)
 
     def empty(self) -> pd.DataFrame:
         """Return an empty frame with the contract columns and dtypes."""
@@ -49,6 +53,9 @@ DOCUMENTS = Table(
         "error": STRING,
     },
     key=("doc_id",),
+    # what the document's RAG colours mean ("red=not_started; amber=in_progress"), from
+    # manifest.csv (column rag) or rag_mapping.csv; "" when the analyst set none
+    optional={"rag_mapping": STRING},
 )
 
 PASSAGES = Table(
@@ -113,11 +120,62 @@ LINKS = Table(
         "evidence": STRING,
     },
     key=("doc_id", "passage_id", "rec_id"),
+    # the RAG colour the passage states ("red", "amber", "green" or ""; pipeline.rag);
+    # status_cue says "RAG amber, mapped to in_progress" when the status came from it
+    optional={"rag": STRING, "status_cue": STRING},
+)
+
+CHANGES = Table(
+    "changes",
+    "changes.parquet",
+    {
+        "change": STRING,
+        "review": STRING,
+        "number": STRING,
+        "rec_id": STRING,
+        "theme": STRING,
+        "doc_id": STRING,
+        "title": STRING,
+        "date": STRING,
+        "old": STRING,
+        "new": STRING,
+        "page": INT,
+        "quote": STRING,
+        "detail": STRING,
+    },
+    # rows stay in the order pipeline.changes gives them: the compared_with row first
+    key=(),
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (DOCUMENTS, PASSAGES, THEMES, RECOMMENDATIONS, LINKS)
+    t.name: t for t in (DOCUMENTS, PASSAGES, THEMES, RECOMMENDATIONS, LINKS, CHANGES)
 }
+#: The kinds of change in ``changes.parquet`` (column ``change``), in the order listed.
+CHANGE_KINDS = (
+    "compared_with",
+    "new_document",
+    "removed_document",
+    "status_changed",
+    "first_mention",
+    "silent",
+    "theme_count",
+)
+
+#: The statuses a link may state (``links.status``; ``""`` when none): see
+#: :mod:`pipeline.status`. ``not_started`` and ``on_hold`` were added with RAG ratings.
+LINK_STATUSES = (
+    "accepted",
+    "accepted_in_principle",
+    "partially_accepted",
+    "not_accepted",
+    "under_consideration",
+    "completed",
+    "in_progress",
+    "planned",
+    "not_started",
+    "on_hold",
+)
+RAG_COLOURS = ("red", "amber", "green")
 
 DOC_STATUSES = ("ok", "error", "empty", "no_text_layer", "duplicate", "unsupported")
 DOC_TYPES = ("review", "minutes", "response", "action_plan", "report", "guidance", "other")
@@ -159,4 +217,7 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
             out[col] = pd.to_numeric(out[col], errors="raise").astype(FLOAT)
         elif dtype == BOOL:
             out[col] = out[col].fillna(False).astype(BOOL)
+    for col, dtype in table.optional.items():
+        if col in out.columns and dtype == STRING:
+            out[col] = out[col].astype("string").fillna("")
     return out.reset_index(drop=True)

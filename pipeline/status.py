@@ -2,16 +2,20 @@
 
 Statuses (``links.status``): ``accepted``, ``accepted_in_principle``,
 ``partially_accepted``, ``not_accepted``, ``under_consideration``,
-``completed``, ``in_progress``, ``planned``, or ``""`` when the passage states
-none.
+``completed``, ``on_hold``, ``in_progress``, ``not_started``, ``planned``, or
+``""`` when the passage states none.
 
 Cue phrases are matched on the lower-cased passage, one sentence at a time, and
 the strongest statement wins in this order: a decision on the recommendation
 (not accepted, partially accepted, accepted in principle, accepted), then what
-has happened (completed, in progress), then what may happen (under
-consideration, planned). Negation and hedging are part of the cues: "has not been
-accepted" is ``not_accepted`` and never ``accepted``; "has not yet been
-completed" is ``in_progress``; "will consider" is ``under_consideration``.
+has happened (completed, on hold, in progress), then what may happen (under
+consideration, planned), and last that nothing has happened yet (not started: "has
+not yet started ... is planned to begin in March" is planned). "On hold", "deferred"
+and "paused" are ``on_hold``; "not yet started", "has not started", "yet to start"
+are ``not_started``.
+Negation and hedging are part of the cues: "has not been accepted" is
+``not_accepted`` and never ``accepted``; "has not yet been completed" is
+``in_progress``; "will consider" is ``under_consideration``.
 
 A status written as a label wins: a table cell ("| Not accepted |") or "Status:
 Completed".
@@ -41,6 +45,8 @@ STATUSES = (
     "completed",
     "in_progress",
     "planned",
+    "not_started",
+    "on_hold",
 )
 
 
@@ -123,6 +129,16 @@ EXPLICIT: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "on_hold",
+        _rx(
+            r"\b(?:on|onto)\s+hold\b",
+            r"\b(?:has|have|had)\s+been\s+(?:deferred|paused|postponed)\b",
+            r"\b(?:is|are|was|were|remains?)\s+(?:currently\s+|now\s+)?(?:deferred|paused)\b",
+            r"\b(?:work|implementation|progress|this action)\s+(?:is\s+|was\s+)?paused\b",
+            r"^\s*(?:deferred|paused)\b",
+        ),
+    ),
+    (
         "in_progress",
         _rx(
             r"\b(?:in|under)\s+progress\b",
@@ -151,6 +167,15 @@ EXPLICIT: list[tuple[str, re.Pattern[str]]] = [
         _rx(
             rf"\b{_BE}\s+(?:now\s+)?(?:planned|scheduled|due)\s+(?:to|for)\b",
             r"\b(?:plan|plans|planned|intend|intends|intended)\s+to\b",
+        ),
+    ),
+    (
+        "not_started",
+        _rx(
+            rf"\b{_NEG}\s+(?:yet\s+)?(?:been\s+)?(?:started|begun|commenced)\b",
+            r"\b(?:has|have|had)\s+(?:not|n't)\s+(?:yet\s+)?(?:started|begun|commenced)\b",
+            r"\b(?:is|are|has|have)\s+yet\s+to\s+(?:start|begin|commence|be\s+started)\b",
+            r"^\s*not\s+(?:yet\s+)?started\b",
         ),
     ),
 ]
@@ -201,6 +226,12 @@ _LABELS = {
     "complete": "completed",
     "implemented": "completed",
     "in progress": "in_progress",
+    "not started": "not_started",
+    "not yet started": "not_started",
+    "yet to start": "not_started",
+    "on hold": "on_hold",
+    "deferred": "on_hold",
+    "paused": "on_hold",
     "on track": "in_progress",
     "partially complete": "in_progress",
     "partly complete": "in_progress",
@@ -283,7 +314,7 @@ def _first_match(sentences: list[str], cues: list[tuple[str, re.Pattern[str]]]) 
     for status, rx in cues:
         for sentence in sentences:
             for m in rx.finditer(sentence):
-                negative = status in ("not_accepted", "in_progress")
+                negative = status in ("not_accepted", "in_progress", "not_started")
                 if negative or not _NEGATED.search(sentence[: m.start()]):
                     return Status(status, m.group(0).strip())
     return Status()

@@ -26,7 +26,8 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.extract.lines import (
     ROLE_BULLET,
@@ -110,6 +111,10 @@ class Passage:
     page_end: int = 0
     ocr: bool = False
     size: float = 0.0
+    #: Minutes: each sentence's speaker where a paragraph has several (pipeline.speakers).
+    speaker_spans: list[list[Any]] = field(default_factory=list)
+    #: Minutes: who a sentence asks to act ("X and Y should ..."), ";"-separated.
+    addressees: str = ""
 
 
 def _ends_sentence(text: str) -> bool:

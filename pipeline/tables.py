@@ -38,7 +38,15 @@ log = logging.getLogger(__name__)
 
 TABLES_DIR = "tables"
 #: Statuses a link may carry, in the order a briefing lists them.
-STATUSES = ("completed", "in_progress", "planned", "not_accepted", "")
+STATUSES = (
+    "completed",
+    "in_progress",
+    "planned",
+    "not_accepted",
+    "on_hold",
+    "not_started",
+    "",
+)
 #: Longest quote kept in full in the evidence table; longer passages are trimmed
 #: to the sentences around the evidence.
 QUOTE_WIDTH = 400
@@ -598,6 +606,7 @@ EVIDENCE_COLUMNS = [
     "review",
     "number",
     "status",
+    "rag",
     "score",
     "method",
     "evidence",
@@ -630,7 +639,8 @@ def evidence(
     """Every theme tag and recommendation link with its quote and provenance.
 
     The audit trail behind each count: ``kind`` (theme or link), ``theme,
-    label`` or ``rec_id, review, number, status``, ``score, method, evidence``,
+    label`` or ``rec_id, review, number, status, rag`` (the RAG colour the passage
+    states, :mod:`pipeline.rag`), ``score, method, evidence``,
     ``counted`` (whether the row is in the counts), ``negated``, ``quote`` (the
     passage, or the sentences around the evidence when it is long), and the
     passage's ``doc_id, title, doc_type, date, page, ref, parent_ref, speaker,
@@ -657,6 +667,7 @@ def evidence(
         hits = locate_evidence(
             text, t.evidence, getattr(t, "evidence_spans", None) if has_spans else None
         )
+        where = _speaker_at(where, hits[0][0] if hits else None)
         negated = bool(getattr(t, "negated", False)) if has_neg else False
         rows.append(
             {
@@ -667,6 +678,7 @@ def evidence(
                 "review": "",
                 "number": "",
                 "status": "",
+                "rag": "",
                 "score": float(t.score),
                 "method": t.method,
                 "evidence": t.evidence,
@@ -691,6 +703,10 @@ def evidence(
             continue
         text, where = found
         hits = locate_evidence(text, lk.evidence)
+        cue = str(getattr(lk, "status_cue", "") or "")
+        at = text.lower().find(cue.lower()) if cue else -1
+        # the speaker of the sentence stating the status (a minute's answer, not its question)
+        where = _speaker_at(where, at if at >= 0 else (hits[0][0] if hits else None))
         rec = recs.get(lk.rec_id)
         rows.append(
             {
@@ -701,6 +717,7 @@ def evidence(
                 "review": "" if rec is None else rec[0],
                 "number": "" if rec is None else rec[1],
                 "status": lk.status,
+                "rag": str(getattr(lk, "rag", "") or ""),
                 "score": float(lk.score),
                 "method": lk.method,
                 "evidence": lk.evidence,
@@ -722,6 +739,18 @@ def evidence(
     return _typed(out[EVIDENCE_COLUMNS].reset_index(drop=True))
 
 
+def _speaker_at(where: dict[str, Any], pos: int | None) -> dict[str, Any]:
+    """``where`` with ``speaker`` set to the speaker of the sentence at ``pos`` when the
+    passage has several (``speaker_spans``); unchanged otherwise."""
+    spans = where.get("_spans") or []
+    if pos is None or not spans:
+        return where
+    for start, end, speaker in spans:
+        if start <= pos < end:
+            return {**where, "speaker": speaker}
+    return where
+
+
 def _provenances(
     passages: pd.DataFrame, documents: pd.DataFrame
 ) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -738,8 +767,11 @@ def _provenances(
         docs.setdefault(doc_id, (title, doc_type, date))
     out: dict[str, tuple[str, dict[str, Any]]] = {}
     cols = ["passage_id", "doc_id", "text", "page", "ref", "parent_ref", "speaker", "kind", "seq"]
-    for pid, doc_id, text, page, ref, parent_ref, speaker, kind, seq in zip(
-        *(passages[c] for c in cols), strict=True
+    spans_col = (
+        passages["speaker_spans"] if "speaker_spans" in passages.columns else [""] * len(passages)
+    )
+    for pid, doc_id, text, page, ref, parent_ref, speaker, kind, seq, spans in zip(
+        *(passages[c] for c in cols), spans_col, strict=True
     ):
         if pid in out:  # ``.loc`` on a repeated id would not give one row either
             continue
@@ -758,6 +790,7 @@ def _provenances(
                 "passage_kind": kind,
                 "passage_id": pid,
                 "_seq": int(seq),
+                "_spans": json.loads(spans) if isinstance(spans, str) and spans else [],
             },
         )
     return out
@@ -866,10 +899,14 @@ class Tables:
     notes: list[str] = field(default_factory=list)
     #: Names of the stage outputs found in the folder ("themes", "links", ...).
     present: frozenset[str] = frozenset()
+    #: What changed since the last run (``changes.parquet``, :mod:`pipeline.changes`),
+    #: or ``None`` when no run has compared itself with a previous one here.
+    changes: pd.DataFrame | None = None
 
     def csv_tables(self) -> dict[str, pd.DataFrame]:
         """The tables written to ``tables/``, by file stem, in briefing order."""
-        out = {
+        out = {} if self.changes is None else {"changes": self.changes}
+        out |= {
             "theme_summary": self.theme_summary,
             "theme_by_document": self.theme_by_document,
             "theme_by_date": self.theme_by_date,
@@ -922,7 +959,9 @@ def build_tables(
     coverage, reason = recommendation_coverage(recommendations, links, passages, documents)
     if reason:
         notes.append(reason)
+    changes = store.read_table(schema.CHANGES, folder) if "changes" in present else None
     return Tables(
+        changes=changes,
         documents=documents,
         passages=passages,
         themes=themes,
@@ -942,6 +981,13 @@ def build_tables(
 
 #: What each table holds and how it was counted: tables/README.md, the xlsx read_me.
 TABLE_NOTES: dict[str, str] = {
+    "changes": (
+        "Since the last briefing: what changed since the previous run (or the snapshot "
+        "named by --since): new and removed documents, recommendations with a new or "
+        "changed status (old -> new, with the quote and page), first mentions, "
+        "recommendations gone silent, theme counts that moved. The first row says what "
+        "was compared with."
+    ),
     "theme_summary": (
         "One row per theme: passages tagged with it across all documents, how many "
         "documents raise it, its share of all passages, and the first and last dates "

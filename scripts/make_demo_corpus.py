@@ -46,6 +46,7 @@ HACKNEY_SOURCE = REPO.parent / "shared" / "corpus" / HACKNEY_NAME
 REVIEW_SOURCE = "child_l_review.txt"
 REPORT_SOURCE = "child_l_progress_report.txt"
 MINUTES_SOURCE = "scrutiny_minutes_2025-01-15.txt"
+UPDATE_SOURCE = "child_l_progress_update_2025-05.txt"
 CURATED_SOURCE = "missing_education_recommendations.txt"
 
 FIXED_DATES = {
@@ -774,6 +775,68 @@ def make_minutes_html(source: Source) -> bytes:
     return page.encode("utf-8")
 
 
+#: Fill colours of the RAG cells of the progress update ({red}, {amber}, {green} in its source).
+RAG_FILLS = {"red": "#FF0000", "amber": "#FFC000", "green": "#00B050"}
+
+REPORT_PAGE = """<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<title>{title} | Northbridge Safeguarding Children Partnership (fictional)</title>
+<style>
+  body {{ font-family: Arial, Helvetica, sans-serif; margin: 24px; color: #1b1b1b; }}
+  .fictional {{ border: 2px solid #a31e1e; color: #a31e1e; font-weight: bold; padding: 6px; }}
+  table {{ border-collapse: collapse; }}
+  th, td {{ border: 1px solid #444; padding: 4px 8px; min-width: 3em; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+{body}
+</main>
+<footer><p>{notice}</p></footer>
+</body>
+</html>
+"""
+
+
+def make_update_html(source: Source) -> bytes:
+    """The second progress report as an HTML page, its RAG column as shaded empty cells."""
+    meta = source.meta
+
+    def esc(text: str) -> str:
+        return html.escape(text, quote=False)
+
+    def cell(tag: str, value: str) -> str:
+        colour = value.strip("{}")
+        if value.startswith("{") and colour in RAG_FILLS:
+            return f'<{tag} style="background-color: {RAG_FILLS[colour]}"></{tag}>'
+        return f"<{tag}>{esc(value)}</{tag}>"
+
+    out: list[str] = []
+    for block in source.blocks:
+        if block.kind == "heading":
+            out.append(f"<h{block.level + 1}>{esc(block.text)}</h{block.level + 1}>")
+        elif block.kind == "para" and block.text == meta["notice"]:
+            out.append(f'<p class="fictional">{esc(block.text)}</p>')
+        elif block.kind == "para":
+            text = f"{block.ref} {block.text}" if block.ref else block.text
+            out.append(f"<p>{esc(text)}</p>")
+        elif block.kind == "table":
+            out.append("<table>")
+            head, *rows = block.rows
+            out.append("<tr>" + "".join(cell("th", c) for c in head) + "</tr>")
+            out += ["<tr>" + "".join(cell("td", c) for c in row) + "</tr>" for row in rows]
+            out.append("</table>")
+        else:
+            raise ValueError(f"block kind {block.kind!r} is not supported in the update HTML")
+    page = REPORT_PAGE.format(
+        title=esc(meta["title"]), notice=esc(meta["notice"]), body="\n".join(out)
+    )
+    return page.encode("utf-8")
+
+
 # --------------------------------------------------------------------------- CSV files
 
 
@@ -787,7 +850,7 @@ def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
 
 #: The manifest row of the real Hackney minutes: the item is the Child Q report (the
 #: minutes carry no date of their own in the text).
-HACKNEY_MANIFEST_ROW = [HACKNEY_NAME, "minutes", "Child Q Safeguarding Report", "", "Child Q"]
+HACKNEY_MANIFEST_ROW = [HACKNEY_NAME, "minutes", "Child Q Safeguarding Report", "", "Child Q", ""]
 
 
 def make_manifest(sources: list[Source]) -> bytes:
@@ -795,9 +858,9 @@ def make_manifest(sources: list[Source]) -> bytes:
     for s in sources:
         m = s.meta
         title = m["manifest_title"] if "manifest_title" in m else m["title"]
-        rows.append([m["output"], m["doc_type"], title, m["date"], m["review"]])
+        rows.append([m["output"], m["doc_type"], title, m["date"], m["review"], m.get("rag", "")])
     rows.append(HACKNEY_MANIFEST_ROW)
-    return csv_bytes(["path", "doc_type", "title", "date", "review"], rows)
+    return csv_bytes(["path", "doc_type", "title", "date", "review", "rag"], rows)
 
 
 def make_curated_recommendations(source: Source) -> bytes:
@@ -833,11 +896,13 @@ def main(argv: list[str] | None = None) -> int:
     report = read_source(SOURCE_DIR / REPORT_SOURCE)
     minutes = read_source(SOURCE_DIR / MINUTES_SOURCE)
     curated = read_source(SOURCE_DIR / CURATED_SOURCE)
+    update = read_source(SOURCE_DIR / UPDATE_SOURCE)
 
     write(out / review.meta["output"], make_review_pdf(review))
     write(out / report.meta["output"], make_report_docx(report))
     write(out / minutes.meta["output"], make_minutes_html(minutes))
-    write(out / "manifest.csv", make_manifest([review, report, minutes]))
+    write(out / update.meta["output"], make_update_html(update))
+    write(out / "manifest.csv", make_manifest([review, report, minutes, update]))
     write(out / curated.meta["output"], make_curated_recommendations(curated))
 
     target = out / HACKNEY_NAME

@@ -226,3 +226,22 @@ def test_unreadable_file_permissions(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert docs.loc["minutes.txt", "status"] == "ok"
     [line] = [ln for ln in result.stderr.splitlines() if "locked.txt" in ln]
     assert "permission denied" in line
+
+
+def test_a_pdf_whose_pages_cannot_be_parsed_is_an_error_not_a_scan() -> None:
+    """Byte-damaged PDFs whose pages fail to load were reported as scans (no_text_layer)."""
+    from pipeline.extract.extractor import _structured
+    from pipeline.extract.lines import Page, RawDocument
+
+    raw = RawDocument(
+        lines=[],
+        pages=[Page(1, 595.0, 842.0)],
+        paged=True,
+        meta={},
+        warnings=[f"page {n}: PdfiumError: Failed to load page." for n in (2, 3)],
+    )
+    row, passages = _structured(raw, "damaged.pdf", "0" * 64, "pdf", "")
+    assert (row["status"], row["pages"], passages) == ("error", 3, [])
+    assert row["error"].startswith("2 of 3 page(s) could not be parsed (PdfiumError: Failed")
+    scan = RawDocument(lines=[], pages=[Page(1, 595.0, 842.0)], paged=True, meta={}, warnings=[])
+    assert _structured(scan, "scan.pdf", "0" * 64, "pdf", "")[0]["status"] == "no_text_layer"

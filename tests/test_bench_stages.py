@@ -23,7 +23,7 @@ def test_bench_stages_quick(tmp_path: Path) -> None:
     assert "incremental re-run" in proc.stdout
     result = json.loads(out.read_text())
     run = result["runs"]["jobs=1"]
-    stages = ["extract", "themes", "recommendations", "links", "tables", "report"]
+    stages = ["extract", "themes", "recommendations", "links", "changes", "tables", "report"]
     assert list(run["fresh"]["wall"]) == ["imports", *stages]
     assert run["fresh"]["extracted"] == run["fresh"]["documents"] > 0
     assert run["unchanged"]["extracted"] == 0

@@ -61,6 +61,7 @@ def test_generator_reproduces_the_committed_demo_corpus(tmp_path: Path) -> None:
         "manifest.csv",
         "recommendations.csv",
         "northbridge_scrutiny_minutes_2025-01-15.html",
+        "northbridge_progress_update_2025-05.html",
     ):
         assert (tmp_path / name).read_bytes() == (raw / name).read_bytes(), name
     for name in ("northbridge_child_l_review_2024.pdf", "northbridge_progress_report_2024-11.docx"):

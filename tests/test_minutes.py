@@ -126,3 +126,58 @@ def test_unknown_input_path_is_an_error_row(tmp_path: Path) -> None:
     row, passages = extract_document(f, f.name, sha256_file(f))
     assert row["status"] == "unsupported" and "unsupported file type '.xyz'" in row["error"]
     assert passages == []
+
+
+def test_a_question_and_its_answer_give_each_sentence_its_speaker() -> None:
+    from pipeline.speakers import sentence_speakers
+
+    text = (
+        "Councillor Tiernan asked about Recommendation 6. The Head of Education Safeguarding "
+        "said that it had not been accepted as written. She added that figures would follow."
+    )
+    spans = sentence_speakers(text, "Councillor Tiernan")
+    assert [s for _, _, s in spans] == [
+        "Councillor Tiernan",
+        "Head of Education Safeguarding",
+        "Head of Education Safeguarding",  # "She added": the speaker before
+    ]
+    assert text[spans[1][0] : spans[1][1]].startswith("The Head of Education Safeguarding said")
+
+
+def test_x_and_y_should_names_both_addressees() -> None:
+    from pipeline.speakers import find_addressees
+
+    assert find_addressees(
+        "The Commission noted the update. Northbridge Police and the Schools Partnership "
+        "should report back in March."
+    ) == ["Northbridge Police", "Schools Partnership"]
+    assert find_addressees(
+        "The Director of Children's Services and the Head of Education Safeguarding are asked "
+        "to circulate the plan."
+    ) == ["Director of Children's Services", "Head of Education Safeguarding"]
+    # one body whose name holds "and"; a sentence that asks nobody
+    assert find_addressees("The Children and Young People Scrutiny Commission should see it.") == [
+        "Children and Young People Scrutiny Commission"
+    ]
+    assert find_addressees("It should be noted that the plan was late.") == []
+
+
+def test_demo_minutes_speaker_spans_and_evidence_speaker(demo_run: Path) -> None:
+    """In the demo minutes, 6.5 is Councillor Tiernan's question and the Head of Education
+    Safeguarding's answer; the not accepted status is the answer's, and so is its speaker."""
+    import json
+
+    import pandas as pd
+
+    p = pd.read_parquet(demo_run / "passages.parquet")
+    [row] = p[
+        (p["doc_id"] == "northbridge-scrutiny-minutes-2025-01-15-html") & (p["ref"] == "6.5")
+    ][["speaker", "speaker_spans"]].itertuples(index=False)
+    assert row.speaker == "Councillor Tiernan"
+    assert [s for _, _, s in json.loads(row.speaker_spans)] == [
+        "Councillor Tiernan",
+        "Head of Education Safeguarding",
+    ]
+    ev = pd.read_csv(demo_run / "tables" / "evidence.csv", dtype=str, keep_default_na=False)
+    link = ev[(ev["kind"] == "link") & (ev["ref"] == "6.5") & (ev["number"] == "6")]
+    assert list(link["speaker"]) == ["Head of Education Safeguarding"]

@@ -32,6 +32,7 @@ def _headings(document, level: int) -> list[str]:  # type: ignore[no-untyped-def
 
 def test_sections(document) -> None:  # type: ignore[no-untyped-def]
     assert _headings(document, 1) == [
+        "Since the last briefing",
         "Themes",
         "Recommendation coverage",
         "Actions from minutes",

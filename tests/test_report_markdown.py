@@ -148,6 +148,7 @@ def test_sections_and_notes(tables: Tables) -> None:
     text = render_markdown(tables)
     heads = re.findall(r"^## (.+)$", text, re.M)
     assert heads == [
+        "Since the last briefing",
         "Themes",
         "Themes by document (passages)",
         "Themes over time (passages, dated documents by month)",

@@ -115,3 +115,39 @@ def test_the_cue_is_the_words_that_gave_the_status() -> None:
 def test_every_detected_status_is_a_known_one() -> None:
     texts = ["accepted", "Status: completed", "will consider", "plans to", "is ongoing", ""]
     assert {detect_status(t).status for t in texts} <= {*STATUSES, ""}
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Work on the new panel has not yet started.", "not_started"),
+        ("The audit is yet to start because the post is vacant.", "not_started"),
+        ("| 4 | Children's Services | Not yet started |", "not_started"),
+        ("Status: not started", "not_started"),
+        ("This action is on hold until the restructure is agreed.", "on_hold"),
+        ("| 5 | Health Trust | On hold |", "on_hold"),
+        ("Deferred. The Board will return to it in 2026.", "on_hold"),
+        ("Implementation has been paused while funding is agreed.", "on_hold"),
+        # a negated start is not a start, and not a completion either
+        ("The pilot started in June and is in progress.", "in_progress"),
+        # a decision on the recommendation still outranks what has happened
+        ("The recommendation was not accepted and work has not started.", "not_accepted"),
+    ],
+)
+def test_not_started_and_on_hold(text: str, status: str) -> None:
+    assert detect_status(text).status == status
+    assert status in STATUSES
+
+
+def test_link_statuses_in_the_contract_are_the_detectors() -> None:
+    from pipeline.schema import LINK_STATUSES
+
+    assert set(LINK_STATUSES) == set(STATUSES)
+
+
+def test_what_is_planned_outranks_not_started() -> None:
+    text = (
+        "Councillor Okafor queried why the plan had not yet started. The Director explained "
+        "that co-production of the plan was planned to begin in March 2025."
+    )
+    assert detect_status(text).status == "planned"

@@ -115,6 +115,16 @@ def _roman(n: int) -> str:
     return "".join(out)
 
 
+def _fill_colour_word(tc) -> str:
+    """ "Red", "Amber" or "Green" for an empty cell shaded in a RAG colour, else ``""``
+    (see :mod:`pipeline.rag`)."""
+    from pipeline.rag import colour_name
+
+    shd = tc.find(f"{W}tcPr/{W}shd")
+    colour = colour_name(shd.get(f"{W}fill", "")) if shd is not None else ""
+    return colour.capitalize()
+
+
 def read_docx(path: str | Path) -> RawDocument:
     """Read a DOCX file into one line per paragraph and per table row."""
     path = Path(path)
@@ -186,7 +196,7 @@ def read_docx(path: str | Path) -> RawDocument:
             for row in Table(child, document).rows:
                 cells: list[str] = []
                 for cell in row.cells:
-                    t = normalize_whitespace(cell.text)
+                    t = normalize_whitespace(cell.text) or _fill_colour_word(cell._tc)
                     if t and (not cells or cells[-1] != t):  # merged cells repeat
                         cells.append(t)
                 add(" | ".join(cells), role=ROLE_TABLE)

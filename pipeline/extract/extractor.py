@@ -7,6 +7,7 @@ row's ``status`` and ``error``.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -180,11 +181,28 @@ def _structured(
     pages = len(raw.pages)
     n_chars = sum(len(line.text) for line in raw.lines)
     warnings = "; ".join(raw.warnings)
-    if (
+    textless = (
         fmt == "pdf"
         and n_chars < MIN_CHARS_PER_PAGE * max(pages, 1)
         and not any(line.ocr for line in raw.lines)
-    ):
+    )
+    if textless and (failed := failed_pages(raw)):
+        # pages the parser could not read are damage, not a scan: say what the parser said
+        total = len({p.number for p in raw.pages} | set(failed))
+        first = next(iter(failed.values()))
+        return document_row(
+            relpath,
+            sha256,
+            fmt,
+            pages=total,
+            status="error",
+            warnings=warnings,
+            error=(
+                f"{len(failed)} of {total} page(s) could not be parsed ({first}); "
+                "the file may be damaged"
+            ),
+        ), []
+    if textless:
         return document_row(
             relpath,
             sha256,
@@ -233,6 +251,18 @@ def _structured(
     return row, [_passage_row(doc_id, p) for p in passages]
 
 
+_PAGE_FAILED = re.compile(r"^page (\d+): (?!OCR failed)(.+)$")
+
+
+def failed_pages(raw: RawDocument) -> dict[int, str]:
+    """Pages the PDF parser could not read (from ``raw.warnings``): number -> reason."""
+    out: dict[int, str] = {}
+    for warning in raw.warnings:
+        if m := _PAGE_FAILED.match(warning):
+            out.setdefault(int(m.group(1)), m.group(2))
+    return out
+
+
 def _no_text_layer_message(raw: RawDocument) -> str:
     from pipeline.extract.ocr import HOW_TO_ENABLE
 
@@ -257,4 +287,7 @@ def _passage_row(doc_id: str, p: Passage) -> dict[str, Any]:
         "text": p.text,
         "page_end": p.page_end,
         "ocr": p.ocr,
+        # minutes: each sentence's speaker where there are several, who is asked to act
+        "speaker_spans": json.dumps(p.speaker_spans) if p.speaker_spans else "",
+        "addressees": p.addressees,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from pipeline.extract.lines import (
     ROLE_BULLET,
@@ -80,6 +81,20 @@ BLOCK_TAGS = {
     "center",
 }
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+
+
+_BACKGROUND = re.compile(r"background(?:-color)?\s*:\s*([^;]+)", re.I)
+
+
+def _fill_colour_word(cell: Any) -> str:
+    """ "Red", "Amber" or "Green" for an empty cell whose background (``style`` or
+    ``bgcolor``) is a RAG colour, else ``""`` (see :mod:`pipeline.rag`)."""
+    from pipeline.rag import colour_name
+
+    fill = str(cell.get("bgcolor") or "")
+    if m := _BACKGROUND.search(str(cell.get("style") or "")):
+        fill = m.group(1).strip().split()[0]
+    return colour_name(fill).capitalize()
 
 
 def read_html(path: str | Path) -> RawDocument:
@@ -167,7 +182,10 @@ def lines_from_html(markup: str, *, meta: dict[str, str] | None = None) -> RawDo
     def walk(node: Tag, list_depth: int, ordered: list[int] | None) -> None:
         name = node.name
         if name == "tr":
-            cells = [normalize_whitespace(c.get_text(" ")) for c in node.find_all(["td", "th"])]
+            cells = [
+                normalize_whitespace(c.get_text(" ")) or _fill_colour_word(c)
+                for c in node.find_all(["td", "th"])
+            ]
             emit(" | ".join(c for c in cells if c), role=ROLE_TABLE)
             return
         if name in _HEADINGS:

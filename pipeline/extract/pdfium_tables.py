@@ -22,8 +22,10 @@ A ruled box whose rows hold one cell of text each is a text frame, not a table:
 from __future__ import annotations
 
 import ctypes
+import re
 from collections.abc import Sequence
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -275,6 +277,68 @@ def _cell_text(chars: PageChars, cx, cy, cell: tuple[float, float, float, float]
     return "\n".join(line.text for line in lines)
 
 
+_Fill = tuple[float, float, float, float, str]  # x0, top, x1, bottom, RAG colour
+
+
+def _rag_fills(paths: list[_Path], *, page_top: float, page_left: float) -> list[_Fill]:
+    """Filled path objects (outside forms) whose fill is a RAG colour: red, amber or
+    green (see :mod:`pipeline.rag`), with their boxes in top-down page coordinates."""
+    import pypdfium2.raw as raw
+
+    from pipeline.rag import colour_name
+
+    out: list[_Fill] = []
+    mode, stroke = ctypes.c_int(), ctypes.c_int()
+    rgba = [ctypes.c_uint() for _ in range(4)]
+    box = [ctypes.c_float() for _ in range(4)]
+    for obj, outer, _n in paths:
+        if outer != _IDENTITY:
+            continue
+        handle = ctypes.cast(obj, raw.FPDF_PAGEOBJECT)
+        if not raw.FPDFPath_GetDrawMode(handle, mode, stroke) or mode.value == 0:
+            continue
+        if not raw.FPDFPageObj_GetFillColor(handle, *rgba):
+            continue
+        r, g, b, _a = (v.value for v in rgba)
+        colour = colour_name(f"{r:02x}{g:02x}{b:02x}")
+        if not colour or not raw.FPDFPageObj_GetBounds(handle, *box):
+            continue
+        left, bottom, right, top = (v.value for v in box)
+        out.append((left - page_left, page_top - top, right - page_left, page_top - bottom, colour))
+    return out
+
+
+def _fill_word(fills: list[_Fill], cell: tuple[float, float, float, float]) -> str:
+    """ "Red", "Amber" or "Green" when a RAG fill covers the cell's centre, else ``""``."""
+    x, y = (cell[0] + cell[2]) / 2, (cell[1] + cell[3]) / 2
+    for x0, top, x1, bottom, colour in fills:
+        if x0 <= x <= x1 and top <= y <= bottom:
+            return colour.capitalize()
+    return ""
+
+
+_RAG_HEADER = re.compile(r"\b(?:rag|rating|status|progress)\b", re.I)
+
+
+def _read_rag_column(
+    rows: list[list[str | None]], cells: list[list[Any]], fills: list[_Fill]
+) -> None:
+    """Write the colour's name into the empty cells of a RAG column, in place.
+
+    Only a column whose header cell (first row) says RAG, rating, status or progress
+    is read, and only in a table already found by its text: designed pages shade
+    boxes in orange or green for looks, and those must not become "Amber" or "Green".
+    """
+    if not rows:
+        return
+    for j, head in enumerate(rows[0]):
+        if not head or not _RAG_HEADER.search(head):
+            continue
+        for i in range(1, len(rows)):
+            if j < len(rows[i]) and rows[i][j] == "" and cells[i][j] is not None:
+                rows[i][j] = _fill_word(fills, cells[i][j])
+
+
 def _could_be_table(rows: list[list[bool]]) -> bool:
     """Whether rows whose cells may hold text (True) could pass :func:`table_block`.
 
@@ -331,6 +395,8 @@ def handle_tables(
     cx, cy = (pc.x0 + pc.x1) / 2, (pc.top + pc.bottom) / 2
     visible = np.fromiter((bool(t.strip()) for t in pc.text), dtype=bool, count=len(pc))
     vx, vy = cx[visible], cy[visible]
+    # an empty cell shaded red, amber or green reads as the colour's name (RAG ratings)
+    fills = _rag_fills(paths, page_top=page_top, page_left=page_left)
     blocks = []
     for table in tables:
         cells = [row.cells for row in table.rows]
@@ -344,6 +410,8 @@ def handle_tables(
             [None if cell is None else _cell_text(pc, cx, cy, cell, number) for cell in row]
             for row in cells
         ]
+        if fills:
+            _read_rag_column(rows, cells, fills)
         block = table_block(table.bbox, rows)
         if block is not None:
             blocks.append(block)

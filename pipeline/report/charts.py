@@ -25,6 +25,8 @@ STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     "completed": ("#1a9850", "o", "completed"),
     "in_progress": ("#e08214", "s", "in progress"),
     "planned": ("#4575b4", "^", "planned"),
+    "on_hold": ("#762a83", "P", "on hold"),
+    "not_started": ("#c51b7d", "v", "not started"),
     "not_accepted": ("#d73027", "X", "not accepted"),
     "": ("#8c8c8c", "D", "mentioned, no status"),
 }
@@ -113,7 +115,7 @@ class _Svg:
         self.parts.append(f'<text dominant-baseline="central"{attrs}>{spans}</text>')
 
     def marker(self, x: float, y: float, shape: str, size: float, fill: str) -> None:
-        """A scatter marker of ``shape`` (o, s, ^, X, D, |) and diameter ``size``."""
+        """A scatter marker of ``shape`` (o, s, ^, v, P, X, D, |) and diameter ``size``."""
         r = size / 2
         edge = ' stroke="#000000" stroke-width="0.6"'
         if shape == "o":
@@ -128,6 +130,14 @@ class _Svg:
             pts = [(-r, -r), (r, -r), (r, r), (-r, r)]
         elif shape == "^":
             pts = [(0, -r * 1.15), (r * 1.1, r * 0.75), (-r * 1.1, r * 0.75)]
+        elif shape == "v":
+            pts = [(0, r * 1.15), (r * 1.1, -r * 0.75), (-r * 1.1, -r * 0.75)]
+        elif shape == "P":  # a filled plus
+            a, b = r, r * 0.38
+            pts = [
+                (-b, -a), (b, -a), (b, -b), (a, -b), (a, b), (b, b),
+                (b, a), (-b, a), (-b, b), (-a, b), (-a, -b), (-b, -b),
+            ]  # fmt: skip
         elif shape == "D":
             pts = [(0, -r * 1.2), (r * 1.2, 0), (0, r * 1.2), (-r * 1.2, 0)]
         else:  # "X": a filled cross

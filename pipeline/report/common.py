@@ -109,6 +109,8 @@ STATUS_WORDS = {
     "in_progress": "in progress",
     "planned": "planned",
     "not_accepted": "not accepted",
+    "on_hold": "on hold",
+    "not_started": "not started",
 }
 
 
@@ -200,3 +202,61 @@ def normalize_zip(data: bytes, *, when: datetime = EPOCH) -> bytes:
                 yield info.filename, body
 
     return write_zip(entries(), when=when)
+
+
+# --------------------------------------------------------------------------- changes
+
+SINCE_TITLE = "Since the last briefing"
+#: How each kind of change (``changes.parquet``, column ``change``) is named in a briefing.
+CHANGE_WORDS = {
+    "new_document": "New document",
+    "removed_document": "Document no longer in the corpus",
+    "status_changed": "Status changed",
+    "first_mention": "First mention",
+    "silent": "Gone silent",
+    "theme_count": "Theme count moved",
+}
+CHANGES_VIEW = ["What", "Recommendation, document or theme", "Before", "Now", "Quote", "Where"]
+
+
+def changes_view(tables: Tables) -> tuple[str, pd.DataFrame]:
+    """The "Since the last briefing" section: a sentence saying what this run was
+    compared with (or that there was nothing to compare with, or that nothing changed),
+    and one row per change under the headings of :data:`CHANGES_VIEW`."""
+    empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in CHANGES_VIEW})
+    changes = tables.changes
+    if changes is None or changes.empty:
+        return (
+            "No earlier run to compare with: `sgpipe run` compares each run with the last.",
+            empty,
+        )
+    head = changes[changes["change"] == "compared_with"]
+    intro = str(head["detail"].iloc[0]) if len(head) else ""
+    rows = changes[changes["change"] != "compared_with"]
+    if rows.empty and len(head) and "nothing to compare" not in intro:
+        intro += " Nothing has changed since then."
+    labels = {t.id: t.label for t in tables.catalog}
+    out = []
+    for r in rows.itertuples(index=False):
+        if r.rec_id:
+            subject = f"{r.review} recommendation {r.number}"
+        elif r.theme:
+            subject = labels.get(r.theme, r.theme)
+        else:
+            subject = r.title or r.doc_id
+        where = r.detail
+        if r.change in ("status_changed", "first_mention"):
+            where = f"{r.title} ({r.date})" + (f", p. {r.page}" if int(r.page) > 0 else "")
+        elif r.change in ("new_document", "removed_document"):
+            where = f"{r.date}, {r.detail}" if r.date else r.detail
+        out.append(
+            {
+                "What": CHANGE_WORDS.get(r.change, r.change),
+                "Recommendation, document or theme": subject,
+                "Before": STATUS_WORDS.get(r.old, r.old),
+                "Now": STATUS_WORDS.get(r.new, r.new),
+                "Quote": r.quote,
+                "Where": where,
+            }
+        )
+    return intro, pd.DataFrame(out, columns=CHANGES_VIEW) if out else empty

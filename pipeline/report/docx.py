@@ -22,6 +22,8 @@ from docx.table import Table as DocxTable
 
 from pipeline.report.common import (
     COVERAGE_VIEW,
+    SINCE_TITLE,
+    changes_view,
     coverage_view,
     normalize_zip,
     package_version,
@@ -126,6 +128,12 @@ def build_docx(tables: Tables) -> bytes:
     )
     for note in tables.notes:
         doc.add_paragraph(_t(note), style="List Bullet")
+
+    doc.add_heading(SINCE_TITLE, level=1)
+    intro, changes = changes_view(tables)
+    doc.add_paragraph(_t(intro))
+    if len(changes):
+        add_table(doc, changes, list(changes.columns), numeric=set())
 
     doc.add_heading("Themes", level=1)
     themes = theme_by_type(tables)

@@ -18,7 +18,14 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from pipeline.report import charts
-from pipeline.report.common import coverage_view, headline, package_version, pct
+from pipeline.report.common import (
+    SINCE_TITLE,
+    changes_view,
+    coverage_view,
+    headline,
+    package_version,
+    pct,
+)
 from pipeline.tables import (
     COUNTING_NOTES,
     TABLE_NOTES,
@@ -57,6 +64,7 @@ mark { background: #ffe680; padding: 0 1px; }
 .st { font-weight: 600; white-space: nowrap; }
 .st-completed { color: #1a7a3c; } .st-in_progress { color: #b25e00; }
 .st-planned { color: #2c5aa0; } .st-not_accepted { color: #b3202a; }
+.st-on_hold { color: #762a83; } .st-not_started { color: #a3195f; }
 .st-silent { color: #b3202a; font-style: italic; }
 .filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 8px 0; }
 .filters label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
@@ -101,6 +109,8 @@ STATUS_LABELS = {
     "in_progress": "in progress",
     "planned": "planned",
     "not_accepted": "not accepted",
+    "on_hold": "on hold",
+    "not_started": "not started",
 }
 
 
@@ -371,18 +381,22 @@ def render_html(
         f"<li><code>{e(k)}.csv</code>: {e(v)}</li>" for k, v in TABLE_NOTES.items()
     )
     as_of = tables.as_of or "undated documents"
+    intro, changes = changes_view(tables)
+    changes_html = f"<p>{e(intro)}</p>" + (generic_table_html(changes) if len(changes) else "")
     body = f"""
 <header>
 <h1>{e(title)}</h1>
 <p class="muted">Themes and recommendation tracking across {e(len(tables.documents))} documents,
 latest dated {e(as_of)}. Every number links back to quotes in the evidence table below.</p>
-<nav><a href="#themes">Themes</a><a href="#heatmap">Heatmap</a>
+<nav><a href="#changes">{e(SINCE_TITLE)}</a>
+<a href="#themes">Themes</a><a href="#heatmap">Heatmap</a>
 <a href="#recommendations">Recommendations</a><a href="#actions">Actions</a>
 <a href="#evidence">Evidence</a><a href="#method">How counts were made</a></nav>
 <ul class="cards">{cards}</ul>
 {notes}
 </header>
 <main>
+<section id="changes"><h2>{e(SINCE_TITLE)}</h2>{changes_html}</section>
 <section id="themes"><h2>Themes</h2>{theme_table}</section>
 <section id="heatmap"><h2>Themes by document</h2>
 <figure>{_svg_img(heatmap, "Heatmap of themes by document")}

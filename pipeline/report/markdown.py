@@ -13,7 +13,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from pipeline.report.common import coverage_view, headline, pct, theme_matrix
+from pipeline.report.common import (
+    SINCE_TITLE,
+    changes_view,
+    coverage_view,
+    headline,
+    pct,
+    theme_matrix,
+)
 from pipeline.tables import COUNTING_NOTES, Tables, provenance_line, top_quotes
 
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#!~])")
@@ -54,6 +61,10 @@ def render_markdown(tables: Tables) -> str:
     out += [f"- **{md_escape(k)}:** {md_escape(v)}" for k, v in headline(tables)]
     if tables.notes:
         out += ["", *[f"- Note: {md_escape(n)}" for n in tables.notes]]
+    intro, changes = changes_view(tables)
+    out += ["", f"## {SINCE_TITLE}", "", md_escape(intro)]
+    if len(changes):
+        out += ["", md_table(changes)]
     out += ["", "## Themes", ""]
     summary = tables.theme_summary[tables.theme_summary["passages_tagged"] > 0]
     if summary.empty:

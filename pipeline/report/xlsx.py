@@ -60,6 +60,9 @@ SHEET_NOTES = {
     ),
     **TABLE_NOTES,
 }
+#: The sheet of ``changes.parquet`` (an Excel sheet name has at most 31 characters).
+SINCE_SHEET = "Since the last briefing"
+SHEET_NOTES[SINCE_SHEET] = TABLE_NOTES["changes"]
 
 #: Characters XML 1.0 cannot hold (control characters other than tab, newline, return).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -257,7 +260,10 @@ def build_xlsx(tables: Tables) -> bytes:
     if len(matrix):
         data["theme_x_document"] = (matrix, True)
     for name, df in tables.csv_tables().items():
-        data[name] = (df, False)
+        if name == "changes":  # first, under the name the briefings give the section
+            data = {SINCE_SHEET: (df, False), **data}
+        else:
+            data[name] = (df, False)
     buf = io.BytesIO()
     wb = new_workbook(buf)
     when: datetime = run_datetime(tables)
