@@ -654,8 +654,12 @@ def link_document(
         explicit_ids = _rec_ids_for(ctx, numbers, cand, mapping if own_review else {})
         words = next((r.words.strip() for r in refs if r.words), "")
         if p.kind == "heading":
-            if explicit_ids:
+            if explicit_ids and known:
                 scope.open_heading(explicit_ids, int(p.page))
+            elif explicit_ids:
+                # "Recommendation 14" in a document whose review is unknown: the number
+                # names no review, so it opens no reply to one (it may be another's 14)
+                scope.close()
             elif _REC_WORD.search(text) or _SCOPE_END.match(text.strip()):
                 scope.close(expect_restatement=True)
             elif index.mentioned(text) and not own_review:

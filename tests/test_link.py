@@ -664,3 +664,22 @@ def test_lettered_recommendations_are_referred_to_by_letter() -> None:
     links = link_passages(_passages("upd", rows), docs, recs)
     explicit = links[links["method"].str.contains("explicit")]
     assert list(zip(explicit["number"], explicit["status"], strict=True)) == [("B", "completed")]
+
+
+def test_a_numbered_heading_of_an_unknown_review_is_not_another_reviews_number() -> None:
+    """A response to a report that is not in the corpus prints "Recommendation 2" headings
+    and replies: its 2 is not the 2 of a review that is there."""
+    rows = []
+    for k in (1, 2, 3):
+        rows += [
+            ("heading", str(k), f"Recommendation {k}"),
+            ("paragraph", "", "That the regulator publish its inspection findings each year."),
+            ("paragraph", "", "The government accepts this recommendation and will legislate."),
+        ]
+    docs = _docs(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "other-resp", "doc_type": "response", "title": "Response to the Tower Inquiry"},
+    )
+    recs = _recs({"1": REC_TEXTS["8.1"], "2": REC_TEXTS["8.3"], "3": REC_TEXTS["8.4"]})
+    links = link_passages(_passages("other-resp", rows), docs, recs)
+    assert links.empty
