@@ -178,8 +178,19 @@ def review_name(title: str) -> str:
     for part in parts:
         words = re.findall(r"[\w'’]+", part.lower())
         if words and not all(w in _GENERIC_WORDS or w.isdigit() for w in words):
-            return part[:80]
-    return parts[0][:80] if parts else ""
+            return _cut(part)
+    return _cut(parts[0]) if parts else ""
+
+
+def _cut(name: str, width: int = 80) -> str:
+    """``name`` cut to at most ``width`` characters at a word boundary.
+
+    >>> _cut("Reimagining Case Management in Children's Social Care Pilot North Yorkshire Council")
+    "Reimagining Case Management in Children's Social Care Pilot North Yorkshire"
+    """
+    if len(name) <= width:
+        return name
+    return name[: width + 1].rsplit(" ", 1)[0].rstrip(" ,;:")
 
 
 # --- addressees ----------------------------------------------------------------------
