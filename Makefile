@@ -66,7 +66,7 @@ trace: setup ## print one review's recommendations and every passage linked to t
 
 eval: setup ## score themes (rules, model by grouped CV, combined), links and recommendations on ../shared
 	$(SGPIPE) run --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT)
-	$(SGPIPE) eval themes --gold $(LABELS)/themes_dev.csv --output $(CORPUS_OUT)
+	$(SGPIPE) eval themes --output $(CORPUS_OUT) $(TRAIN_LABELS)
 	$(SGPIPE) eval links --gold $(LABELS)/links_dev.csv --output $(CORPUS_OUT)
 	$(SGPIPE) eval recommendations --gold $(LABELS)/recs_dev.csv --output $(CORPUS_OUT)
 
