@@ -657,7 +657,14 @@ def eval_themes(
 
     Every gold file is scored alone and, when there are several, all together.
     """
-    from pipeline.evaluate.themes import evaluate_label_sets, format_table, write_evaluation
+    from pipeline.evaluate.themes import (
+        POOLED,
+        document_table,
+        evaluate_label_sets,
+        format_document_table,
+        format_table,
+        write_evaluation,
+    )
     from pipeline.themes.labels import gold_files
 
     if not label_paths and Path("data/labels").is_dir():
@@ -688,6 +695,11 @@ def eval_themes(
             click.echo(f"note: {note}", err=True)
         path = write_evaluation(result, output_dir / "eval", f"themes_{name}")
         click.echo(f"scores -> {path} (per-item predictions beside it)", err=True)
+    pooled = results.get(POOLED) or next(iter(results.values()))
+    docs = document_table(pooled, n_resamples=min(resamples, 300), seed=seed)
+    click.echo("\n== by document (micro over the themes scored; held out by the model) ==")
+    click.echo(format_document_table(docs))
+    store.write_csv(docs, output_dir / "eval" / "themes_by_document.csv")
 
 
 @main.group()

@@ -137,7 +137,9 @@ def evaluate_label_sets(
     """Evaluate the theme tagger on each gold file of ``gold_paths`` (and, with
     ``pooled``, on all of them together as :data:`POOLED`), by file stem.
 
-    The model is cross-validated once, leaving one document out: every labelled
+    The pooled evaluation scores the codebook's core themes only (the scheme every
+    label set shares; some sets also label further themes). The model is
+    cross-validated once, leaving one document out: every labelled
     passage of every file (``gold_paths`` and ``label_paths``) is predicted by a
     model trained on the labelled passages of the other documents only, with its
     per-theme thresholds chosen by an inner cross-validation on those documents.
@@ -198,7 +200,17 @@ def evaluate_label_sets(
     out: dict[str, ThemeEvaluation] = {}
     for name, (gold, pids, gold_sets) in golds.items():
         out[name] = _evaluate_set(
-            corpus, book, gold, pids, gold_sets, cv, cv_note, systems, n_resamples, seed
+            corpus,
+            book,
+            gold,
+            pids,
+            gold_sets,
+            cv,
+            cv_note,
+            systems,
+            n_resamples,
+            seed,
+            core_only=name == POOLED,
         )
     return out
 
@@ -214,8 +226,11 @@ def _evaluate_set(
     systems: Sequence[str],
     n_resamples: int,
     seed: int,
+    core_only: bool = False,
 ) -> ThemeEvaluation:
     scope = list(dict.fromkeys([*book.core_ids, *sorted(set().union(*gold_sets))]))
+    if core_only and book.core_ids:  # label sets that differ beyond the core: the core
+        scope = list(book.core_ids)
     if not book.core_ids:
         scope = list(dict.fromkeys([*book.ids]))
     notes = [f"{len(gold)} gold items; themes scored: {', '.join(scope)}"]
@@ -362,4 +377,47 @@ def format_table(table: pd.DataFrame) -> str:
                 f"[{r['f1_low']:.2f}-{r['f1_high']:.2f}]".rjust(37)
             )
         lines.append(f"{theme:20s} {n:4d}  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def document_table(
+    result: ThemeEvaluation, *, n_resamples: int = 300, seed: int = 0
+) -> pd.DataFrame:
+    """Micro precision, recall and F1 of each system on each document's items (with
+    bootstrap intervals over that document's items): under leave-one-document-out
+    each row is a model that never saw the document."""
+    items = result.items
+    systems = [s for s in SYSTEMS if s in items.columns]
+    rows = []
+    for doc, sub in items.groupby("doc", sort=True):
+        gold = [set(filter(None, str(g).split(";"))) for g in sub["gold"].fillna("")]
+        preds = {
+            s: [set(filter(None, str(p).split(";"))) for p in sub[s].fillna("")] for s in systems
+        }
+        scope = sorted(set().union(*gold, *[x for s in systems for x in preds[s]]))
+        table = score_table(gold, preds, scope, n_resamples=n_resamples, seed=seed)
+        micro = table[table["theme"] == "micro"].set_index("system")
+        row: dict[str, Any] = {"doc": doc, "items": len(sub), "labels": sum(map(len, gold))}
+        for s in systems:
+            for col in ("precision", "recall", "f1", "f1_low", "f1_high"):
+                row[f"{s}_{col}"] = float(micro.loc[s, col]) if s in micro.index else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_document_table(table: pd.DataFrame) -> str:
+    """One line per document: micro F1 [95% CI] of each system."""
+    systems = [s for s in SYSTEMS if f"{s}_f1" in table.columns]
+    head = f"{'document':48s} {'items':>5s} {'labels':>6s}  " + "  ".join(
+        f"{s + ' F1 [95% CI]':>22s}" for s in systems
+    )
+    lines = [head, "-" * len(head)]
+    for _, r in table.iterrows():
+        cells = [
+            f"{r[f'{s}_f1']:.2f} [{r[f'{s}_f1_low']:.2f}-{r[f'{s}_f1_high']:.2f}]".rjust(22)
+            for s in systems
+        ]
+        lines.append(
+            f"{str(r['doc'])[:48]:48s} {r['items']:5d} {r['labels']:6d}  " + "  ".join(cells)
+        )
     return "\n".join(lines)

@@ -205,3 +205,54 @@ class Meaning(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``meaning0`` ... ``meaning<dim-1>``."""
         return np.array([f"meaning{i}" for i in range(self.dim)], dtype=object)
+
+
+class Likeness(TransformerMixin, BaseEstimator):
+    """How near each record's text is to each theme's description in the codebook:
+    the cosine similarity of their embeddings, standardised on the training texts.
+
+    A handful of features with a strong prior (the codebook says what each theme
+    is), where the 256 embedding dimensions would have to be learnt from a few
+    hundred labels.
+    """
+
+    def __init__(
+        self,
+        prototypes: Sequence[str] = (),
+        config: str = EMBEDDING_CONFIG,
+        dim: int = EMBEDDING_DIM,
+    ) -> None:
+        self.prototypes = prototypes
+        self.config = config
+        self.dim = dim
+
+    def _similarities(self, X: Iterable[dict[str, Any]]) -> np.ndarray:
+        meaning = Meaning(self.config, self.dim)
+        texts = [r["text"] if isinstance(r, dict) else str(r) for r in X]
+        if not texts or not len(self.prototypes):
+            return np.zeros((len(texts), len(self.prototypes)))
+        protos = meaning.embed(list(self.prototypes))
+        return meaning.embed(texts) @ protos.T
+
+    def fit(self, X: Iterable[dict[str, Any]], y: Any = None) -> Likeness:
+        """Learn the mean and spread of each similarity on the training texts."""
+        sims = self._similarities(X)
+        self.mean_ = sims.mean(axis=0) if len(sims) else np.zeros(len(self.prototypes))
+        scale = sims.std(axis=0) if len(sims) else np.ones(len(self.prototypes))
+        self.scale_ = np.where(scale > 1e-6, scale, 1.0)
+        return self
+
+    def transform(self, X: Iterable[dict[str, Any]]) -> np.ndarray:
+        """``(n, len(prototypes))`` standardised similarities."""
+        return (self._similarities(X) - self.mean_) / self.scale_
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """``likeness0`` ... one per prototype."""
+        return np.array([f"likeness{i}" for i in range(len(self.prototypes))], dtype=object)
+
+
+def theme_prototypes(codebook: Any, themes: Sequence[str] | None = None) -> list[str]:
+    """The text each theme is compared with: its label and description."""
+    by_id = {t.id: t for t in codebook.themes}
+    ids = list(themes) if themes is not None else [t.id for t in codebook.themes]
+    return [f"{by_id[t].label}. {by_id[t].description}".strip() for t in ids if t in by_id]

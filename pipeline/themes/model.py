@@ -56,6 +56,7 @@ TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 #: scikit-learn estimators, numpy arrays, builtins). ``skops`` refuses a file that holds
 #: any other type, and :meth:`ThemeModel.load` names it.
 TRUSTED_TYPES = [
+    "pipeline.themes.features.Likeness",
     "pipeline.themes.features.Meaning",
     "pipeline.themes.features.RulesOf",
     "pipeline.themes.features.TextOf",
@@ -117,13 +118,15 @@ def build_pipeline(
     seed: int = 0,
     blocks: Sequence[str] = BLOCKS,
     meaning_weight: float = 1.0,
+    prototypes: Sequence[str] = (),
 ) -> Pipeline:
     """The untrained model: the feature ``blocks`` (see :mod:`pipeline.themes.features`)
-    and a class-balanced logistic regression per theme."""
+    and a class-balanced logistic regression per theme. ``prototypes``: the theme
+    descriptions the ``likeness`` block compares each passage with."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.pipeline import FeatureUnion
 
-    from pipeline.themes.features import Meaning, RulesOf, TextOf
+    from pipeline.themes.features import Likeness, Meaning, RulesOf, TextOf
 
     parts: list[tuple[str, Any]] = []
     if "words" in blocks:
@@ -141,6 +144,8 @@ def build_pipeline(
         parts.append(("rules", Pipeline([("rules", RulesOf()), ("dict", DictVectorizer())])))
     if "meaning" in blocks:
         parts.append(("meaning", Meaning(weight=meaning_weight)))
+    if "likeness" in blocks and len(prototypes):
+        parts.append(("likeness", Likeness(prototypes=list(prototypes))))
     base = LogisticRegression(
         C=C, solver="liblinear", max_iter=1000, class_weight="balanced", random_state=seed
     )
@@ -284,6 +289,8 @@ class ThemeModel:
                 width = len(trans.named_steps["tfidf"].vocabulary_)
             elif block == "rules":
                 width = len(trans.named_steps["dict"].vocabulary_)
+            elif block == "likeness":
+                width = len(trans.prototypes)
             else:
                 width = trans.dim
             if block == name:
@@ -436,7 +443,7 @@ def _compact_classes() -> dict[str, type]:
         from sklearn.feature_extraction.text import TfidfTransformer
         from sklearn.pipeline import FeatureUnion
 
-        from pipeline.themes.features import Meaning, RulesOf, TextOf
+        from pipeline.themes.features import Likeness, Meaning, RulesOf, TextOf
 
         for c in (
             Pipeline,
@@ -445,6 +452,7 @@ def _compact_classes() -> dict[str, type]:
             TextOf,
             RulesOf,
             Meaning,
+            Likeness,
             TfidfVectorizer,
             TfidfTransformer,
             OneVsRestWeighted,
@@ -615,6 +623,7 @@ def fit_model(
     seed: int = 0,
     blocks: Sequence[str] = BLOCKS,
     meaning_weight: float = 1.0,
+    prototypes: Sequence[str] = (),
 ) -> ThemeModel:
     """Fit the pipeline on ``data`` for the ``themes`` that have ``min_positive`` positives.
 
@@ -632,7 +641,9 @@ def fit_model(
     skipped = [t for j, t in enumerate(themes) if j not in keep]
     if skipped:
         log.info("themes left to the rules (fewer than %d positives): %s", min_positive, skipped)
-    pipe = build_pipeline(C=C, seed=seed, blocks=blocks, meaning_weight=meaning_weight)
+    pipe = build_pipeline(
+        C=C, seed=seed, blocks=blocks, meaning_weight=meaning_weight, prototypes=prototypes
+    )
     if classes:
         pipe.fit(
             data.records(), Y[:, keep], clf__sample_weight=np.asarray(data.weights, dtype=float)

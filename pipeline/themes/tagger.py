@@ -8,19 +8,29 @@ table can leave out headings or footnotes when it needs to. The model is applied
 to passages of at least :data:`MIN_MODEL_WORDS` words; shorter ones have too few
 words for word statistics and are left to the rules.
 
-A theme is tagged when the rules tag it (``method`` ``rule``), when the model
-gives it at least the model threshold (``model``), or both (``both``). ``score``
-is the rule score for ``rule`` (the noisy-OR of the codebook weights of the
-matched patterns, see the codebook), the calibrated model probability for
-``model``, and the larger of the two for ``both``; ``rule_score`` and
-``model_score`` keep both. Themes whose every rule mention is negated are kept
-with ``negated`` true when ``include_negated`` is set: they are not the theme, and
-every count must leave them out (:func:`counted`).
+Without a model a theme is tagged when the rules tag it (``method`` ``rule``). With
+a model (which reads the rule matches as features, see
+:mod:`pipeline.themes.features`), the model decides the themes it was trained for,
+on passages of at least :data:`MIN_MODEL_WORDS` words: a rule tag stays unless the
+model's probability is below the theme's ``keep`` threshold, and a theme the rules
+did not tag is added at its ``add`` threshold (both chosen by document-grouped
+cross-validation when the model was trained; ``add`` above 1 means never). A kept
+rule tag is ``both`` when the model alone would also tag it, else ``rule``; an
+added one is ``model``. Other themes, and shorter passages, are the rules'.
+``score`` is the rule score for ``rule`` (the noisy-OR of the codebook weights of
+the matched patterns, see the codebook), the model probability for ``model``, and
+the larger of the two for ``both``; ``rule_score`` and ``model_score`` keep both.
+Themes whose every rule mention is negated are kept with ``negated`` true when
+``include_negated`` is set: they are not the theme, and every count must leave
+them out (:func:`counted`).
 
 The rules know context the model does not, so a context decision vetoes a
 model-only tag of the same theme: a negated mention, or a mention the rules
 dropped because it stands in an organisation's name, an address, a citation or an
-exclusion; and no model tag is given to a bibliographic reference.
+exclusion; and no model tag is given to a bibliographic reference. Every tag
+carries evidence words with character offsets into the passage text: the rule
+matches, or for a model-only tag the words that weighed most
+(:meth:`~pipeline.themes.model.ThemeModel.evidence`).
 
 Analysts' review decisions override the tagger for the passages they name:
 ``reject`` removes the row, ``accept`` keeps it with ``reviewed`` "accepted" and
