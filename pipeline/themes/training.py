@@ -186,6 +186,9 @@ ADD_GRID = (*THRESHOLD_GRID, 0.95, 1.01)
 #: A theme with fewer held-out positives than this in the inner folds keeps the defaults
 #: (model 0.5; combined: the rules' tags, none added).
 MIN_THRESHOLD_POSITIVES = 3
+#: How much F1 (on the inner folds) leaving the rules' decision must gain: less is
+#: taken for noise of a few passages, and the rules' decision is kept.
+MIN_GAIN = 0.02
 #: The defaults of the three thresholds of a theme (see :func:`choose_thresholds`).
 DEFAULT_THRESHOLDS = {"model": 0.5, "keep": 0.0, "add": 1.01}
 
@@ -292,7 +295,7 @@ def choose_thresholds(
             f1 = _f1(probs >= thr, gold)
             if f1 > best_f1 + 1e-9:
                 best["model"], best_f1 = thr, f1
-        best_f1 = _f1(ruled, gold)  # the rules alone: what the model has to beat
+        best_f1 = _f1(ruled, gold) + MIN_GAIN  # the rules alone: what the model must beat
         for keep in KEEP_GRID:
             for add in ADD_GRID[::-1]:
                 pred = np.where(ruled, probs >= keep, probs >= add)
