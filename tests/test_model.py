@@ -241,3 +241,14 @@ def test_a_new_model_file_replaces_its_compact_copy(toy_model: ThemeModel, tmp_p
     fit_model(toy_data(9), themes=["police", "education"], min_positive=5).save(path)
     ThemeModel.load(path, cache_dir=cache)
     assert len(list(cache.glob("*.json"))) == 1
+
+
+def test_a_change_must_help_more_documents_than_it_hurts() -> None:
+    from pipeline.themes.training import _helps_most_documents
+
+    docs = np.array(["a", "a", "b", "b", "c", "c"])
+    rules = np.array([True, False, True, True, True, True])  # the rules' decision right?
+    # right on a's wrong item, wrong on one of b's: one document better, one worse
+    assert not _helps_most_documents(np.array([True, True, False, True, True, True]), rules, docs)
+    # right on a's item, nothing lost: better on more documents than worse
+    assert _helps_most_documents(np.array([True, True, True, True, True, True]), rules, docs)

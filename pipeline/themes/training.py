@@ -235,6 +235,20 @@ def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
     return 2 * int((pred & gold).sum()) / denom if denom else 0.0
 
 
+def _helps_most_documents(right: np.ndarray, right_rules: np.ndarray, docs: np.ndarray) -> bool:
+    """Whether leaving the rules' decision makes more documents better than worse
+    (per document: decisions made right minus decisions made wrong)."""
+    better = worse = 0
+    for doc in np.unique(docs):
+        here = docs == doc
+        net = int((right[here] & ~right_rules[here]).sum()) - int(
+            (~right[here] & right_rules[here]).sum()
+        )
+        better += net > 0
+        worse += net < 0
+    return better > worse
+
+
 def choose_thresholds(
     data: TrainingData,
     *,
@@ -296,11 +310,13 @@ def choose_thresholds(
             if f1 > best_f1 + 1e-9:
                 best["model"], best_f1 = thr, f1
         best_f1 = _f1(ruled, gold) + MIN_GAIN  # the rules alone: what the model must beat
+        docs = np.array([data.groups[i] for i in scored])
+        right_rules = ruled == gold
         for keep in KEEP_GRID:
             for add in ADD_GRID[::-1]:
                 pred = np.where(ruled, probs >= keep, probs >= add)
                 f1 = _f1(pred, gold)
-                if f1 > best_f1 + 1e-9:
+                if f1 > best_f1 + 1e-9 and _helps_most_documents(pred == gold, right_rules, docs):
                     best["keep"], best["add"], best_f1 = keep, add, f1
         out[theme] = best
     return out
