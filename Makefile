@@ -79,7 +79,7 @@ trace: setup ## print one review's recommendations and every passage linked to t
 
 eval: setup ## score themes (rules, model by grouped CV, combined), links, recommendations and reply stances (LODO) on ../shared
 	$(SGPIPE) run --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT)
-	$(SGPIPE) eval themes --gold $(LABELS)/themes_dev.csv --output $(CORPUS_OUT)
+	$(SGPIPE) eval themes --output $(CORPUS_OUT) $(TRAIN_LABELS)
 	$(SGPIPE) eval links --gold $(LABELS)/links_dev.csv --output $(CORPUS_OUT)
 	$(SGPIPE) eval recommendations $(foreach g,$(wildcard $(LABELS)/recs_*.csv),--gold $(g)) --lodo --output $(CORPUS_OUT)
 	$(SGPIPE) eval replies --labels $(LABELS) --output $(CORPUS_OUT)

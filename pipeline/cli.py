@@ -197,7 +197,8 @@ threshold_option = click.option(
     type=click.FloatRange(0.0, 1.0),
     default=DEFAULT_MODEL_THRESHOLD,
     show_default=True,
-    help="Probability a model-only theme tag needs.",
+    help="Probability a model-only theme tag needs when the model has no threshold of "
+    "its own for the theme (a trained model carries per-theme thresholds).",
 )
 
 
@@ -433,7 +434,12 @@ def tag(
     show_default=True,
     help="Where to save the model (its metadata goes beside it as .json).",
 )
-@click.option("--weak/--no-weak", default=True, show_default=True, help="Use weak labels.")
+@click.option(
+    "--weak/--no-weak",
+    default=False,
+    show_default=True,
+    help="Add weak labels (leave-one-document-out did not show that they help).",
+)
 @click.option(
     "--weak-weight",
     type=click.FloatRange(0.0, 1.0, min_open=True),
@@ -765,10 +771,11 @@ def _echo_rec_metrics(metrics: Any) -> None:
 @evaluate.command("themes")
 @click.option(
     "--gold",
-    "gold_path",
+    "gold_paths",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="Gold CSV (doc, quote, page, themes), e.g. ../shared/labels/themes_dev.csv.",
+    multiple=True,
+    help="Gold CSV (doc, quote, page, themes) to score (repeatable) [default: every "
+    "themes_*.csv of --labels, each alone and all together].",
 )
 @click.option(
     "--output",
@@ -785,7 +792,13 @@ def _echo_rec_metrics(metrics: Any) -> None:
 @click.option(
     "--rules-only", is_flag=True, help="Score the rules alone (no model cross-validation)."
 )
-@click.option("--max-weak", type=click.IntRange(min=0), default=None, help="Cap weak labels.")
+@click.option(
+    "--max-weak",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Add at most this many weakly labelled passages to the model's training (none "
+    "by default).",
+)
 @click.option(
     "--resamples",
     type=click.IntRange(min=10),
@@ -795,7 +808,7 @@ def _echo_rec_metrics(metrics: Any) -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 def eval_themes(
-    gold_path: Path,
+    gold_paths: tuple[Path, ...],
     output_dir: Path,
     codebook: Path | None,
     label_paths: tuple[Path, ...],
@@ -806,31 +819,53 @@ def eval_themes(
     resamples: int,
     seed: int,
 ) -> None:
-    """Score theme tagging on a gold file: rules, model (grouped CV), and combined."""
-    from pipeline.evaluate.themes import evaluate_themes, format_table, write_evaluation
+    """Score theme tagging on real labels: rules, model (leave one document out), combined.
+
+    Every gold file is scored alone and, when there are several, all together.
+    """
+    from pipeline.evaluate.themes import (
+        POOLED,
+        document_table,
+        evaluate_label_sets,
+        format_document_table,
+        format_table,
+        write_evaluation,
+    )
+    from pipeline.themes.labels import gold_files
 
     if not label_paths and Path("data/labels").is_dir():
         label_paths = (Path("data/labels"),)
     options = _theme_options(codebook, None, True, None, model_threshold)
     try:
-        result = evaluate_themes(
+        golds = list(gold_paths) or gold_files(label_paths)
+        if not golds:
+            raise click.ClickException("no gold file: give --gold or --labels")
+        results = evaluate_label_sets(
             output_dir,
-            gold_path,
+            golds,
             options=options,
             label_paths=label_paths,
             reviews_path=reviews_path if reviews_path.is_file() else None,
             systems=("rules",) if rules_only else ("rules", "model", "combined"),
+            weak=max_weak is not None,
             max_weak=max_weak,
             n_resamples=resamples,
             seed=seed,
         )
     except (*_theme_errors(), ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(format_table(result.table))
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    path = write_evaluation(result, output_dir / "eval", f"themes_{gold_path.stem}")
-    click.echo(f"scores -> {path} (per-item predictions beside it)", err=True)
+    for name, result in results.items():
+        click.echo(f"\n== {name} ==")
+        click.echo(format_table(result.table))
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
+        path = write_evaluation(result, output_dir / "eval", f"themes_{name}")
+        click.echo(f"scores -> {path} (per-item predictions beside it)", err=True)
+    pooled = results.get(POOLED) or next(iter(results.values()))
+    docs = document_table(pooled, n_resamples=min(resamples, 300), seed=seed)
+    click.echo("\n== by document (micro over the themes scored; held out by the model) ==")
+    click.echo(format_document_table(docs))
+    store.write_csv(docs, output_dir / "eval" / "themes_by_document.csv")
 
 
 @main.group()

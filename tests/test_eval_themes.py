@@ -14,6 +14,7 @@ from pipeline.cli import main
 from pipeline.evaluate.metrics import bootstrap_interval, bootstrap_intervals
 from pipeline.evaluate.themes import evaluate_themes, format_table, score_table
 from pipeline.themes.codebook import load_codebook
+from pipeline.themes.labels import gold_files
 
 from .conftest import FIGURES, ROOT
 
@@ -57,7 +58,6 @@ def dev_eval(corpus_run: Path, labels_dir: Path):
         corpus_run,
         labels_dir / "themes_dev.csv",
         label_paths=[ROOT / "data" / "labels"],
-        max_weak=1500,
         n_resamples=300,
     )
 
@@ -87,8 +87,9 @@ def test_model_part_is_document_grouped(dev_eval) -> None:
     assert "hackney-minutes-child-q-2022-txt" in note
     items = dev_eval.items
     assert len(items) == 71 and (items["passage_id"] != "").all()
-    # the model saw weak labels, but never those of the held-out document
-    assert "weak 1500" in note
+    # leave one document out, thresholds inside the training documents, real labels only
+    assert "leave one document out" in note and "inner leave-one-document-out" in note
+    assert "weak" not in note
 
 
 def test_cli_eval_themes_prints_and_writes(corpus_run: Path, labels_dir: Path) -> None:
@@ -118,21 +119,17 @@ def test_cli_train_then_tag_with_the_model(
         main,
         [
             "train", "--output", str(corpus_run), "--labels", str(labels_dir),
-            "--labels", str(ROOT / "data" / "labels"), "--max-weak", "800", "--no-cv",
+            "--labels", str(ROOT / "data" / "labels"), "--no-cv",
             "--model", str(model_path), "--reviews", str(tmp_path / "none.csv"),
         ],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     meta = pd.read_json(tmp_path / "themes.skops.json", typ="series")
-    # one source per gold file found in the label folders (a file added later adds a key)
-    gold_files = sorted(labels_dir.glob("themes_*.csv")) + sorted(
-        (ROOT / "data" / "labels").glob("themes_*.csv")
-    )
-    expected = {
-        f.stem: len(pd.read_csv(f)) for f in gold_files if f.name != "themes_reviewed.csv"
-    } | {"weak": 800}
-    assert meta["training_passages"] == expected
-    assert meta["training_passages"]["themes_dev"] == 71
+    files = gold_files([labels_dir, ROOT / "data" / "labels"])
+    assert set(meta["training_passages"]) == {f.stem for f in files}  # real labels only
+    assert set(meta["thresholds"]) == set(meta["classes"])
+    # every passage of every gold file found (a file added later adds a key)
+    assert meta["training_passages"] == {f.stem: len(pd.read_csv(f)) for f in files}
     assert meta["label_counts"]["education"]["themes_dev"] == 27
     out = tmp_path / "run"
     out.mkdir()
@@ -143,3 +140,4 @@ def test_cli_train_then_tag_with_the_model(
     themes = pd.read_parquet(out / "themes.parquet")
     assert {"rule", "both"} <= set(themes["method"])
     assert themes.loc[themes["method"] != "rule", "model_score"].notna().all()
+    assert (themes.loc[themes["method"] == "model", "evidence"].str.len() > 0).all()

@@ -156,24 +156,48 @@ def test_grouped_cross_validation_never_trains_on_a_held_out_document(
 ) -> None:
     import pipeline.themes.training as training
 
-    seen: list[set[str]] = []
-    real_fit = training.fit_model
+    outer: list[set[str]] = []  # the training documents of each outer fold
+    inner: list[list[set[str]]] = []  # those of every fit made inside it (thresholds)
+    real_fit, real_outer = training.fit_model, training.fit_with_thresholds
+
+    def spy_outer(data: TrainingData, **kw):
+        outer.append(set(data.groups))
+        inner.append([])
+        return real_outer(data, **kw)
 
     def spy(data: TrainingData, **kw):
-        seen.append(set(data.groups))
+        inner[-1].append(set(data.groups))
         return real_fit(data, **kw)
 
     monkeypatch.setattr(training, "fit_model", spy)
+    monkeypatch.setattr(training, "fit_with_thresholds", spy_outer)
     data = toy_data(weak_docs=6)
     labelled = [p for p, s in zip(data.passage_ids, data.sources, strict=True) if s == "gold"]
     cv = grouped_cross_validation(
         data, eval_pids=labelled, themes=["police", "education"], min_positive=3
     )
     assert sorted(sorted(f) for f in cv.folds) == [["doc0"], ["doc1"], ["doc2"]]
-    for held, groups in zip(cv.folds, seen, strict=True):
+    for held, groups, fits in zip(cv.folds, outer, inner, strict=True):
         assert not set(held) & groups
         assert "weakdoc" in groups  # weak labels of other documents do train
+        # the thresholds are chosen on the training documents alone (inner folds + final fit)
+        assert len(fits) == 3 and all(f <= groups and not set(held) & f for f in fits)
     assert set(cv.probabilities) == set(labelled)
+    assert all(
+        set(t) == {"model", "keep", "add"} for th in cv.thresholds.values() for t in th.values()
+    )
+
+
+def test_combined_keeps_and_adds_at_the_theme_thresholds() -> None:
+    from pipeline.themes.tagger import combine_themes
+
+    thr = {"police": {"keep": 0.3, "add": 0.8}, "education": {"keep": 0.0, "add": 1.01}}
+    probs = {"police": 0.2, "education": 0.99}
+    # a rule tag below keep is overruled; a theme whose add is above 1 is never added
+    assert combine_themes({"police", "anti_racism"}, set(), probs, thr) == {"anti_racism"}
+    probs = {"police": 0.85, "education": 0.1}
+    assert combine_themes({"education"}, set(), probs, thr) == {"police", "education"}
+    assert combine_themes(set(), {"police"}, probs, thr) == set()  # vetoed by context
 
 
 def test_cross_validation_needs_two_documents() -> None:
@@ -217,3 +241,14 @@ def test_a_new_model_file_replaces_its_compact_copy(toy_model: ThemeModel, tmp_p
     fit_model(toy_data(9), themes=["police", "education"], min_positive=5).save(path)
     ThemeModel.load(path, cache_dir=cache)
     assert len(list(cache.glob("*.json"))) == 1
+
+
+def test_a_change_must_help_more_documents_than_it_hurts() -> None:
+    from pipeline.themes.training import _helps_most_documents
+
+    docs = np.array(["a", "a", "b", "b", "c", "c"])
+    rules = np.array([True, False, True, True, True, True])  # the rules' decision right?
+    # right on a's wrong item, wrong on one of b's: one document better, one worse
+    assert not _helps_most_documents(np.array([True, True, False, True, True, True]), rules, docs)
+    # right on a's item, nothing lost: better on more documents than worse
+    assert _helps_most_documents(np.array([True, True, True, True, True, True]), rules, docs)

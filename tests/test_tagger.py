@@ -117,8 +117,14 @@ class StubModel:
     def __init__(self) -> None:
         self.classes = ["education", "voice_of_child"]
 
-    def predict_proba(self, texts):
+    def predict_proba(self, texts, kinds=None, rules=None):
         return np.tile([0.95, 0.9], (len(texts), 1))
+
+    def threshold_set(self, theme):
+        return {}  # no thresholds of its own: the option's
+
+    def threshold(self, theme, default=0.5):
+        return default
 
     def evidence(self, text, theme, top=3):
         return [[0, len(text.split()[0]), text.split()[0]]]
@@ -140,6 +146,25 @@ def test_model_tags_and_context_vetoes() -> None:
     # both agree
     out2 = tagger.tag(passages_frame(["The school governors met the teachers."]))
     assert out2.set_index("theme").loc["education", "method"] == "both"
+
+
+class DoubtingModel(StubModel):
+    """A model that reads the rule matches and doubts education (probability 0.1)."""
+
+    def predict_proba(self, texts, kinds=None, rules=None):
+        assert rules is not None and len(rules) == len(texts)  # the rule features reach it
+        return np.tile([0.1, 0.2], (len(texts), 1))
+
+    def threshold_set(self, theme):
+        return {"model": 0.5, "keep": 0.3, "add": 0.9}
+
+
+def test_the_model_overrules_a_rule_tag_below_its_keep_threshold() -> None:
+    tagger = Tagger.from_options(RULES)
+    tagger.model = DoubtingModel()
+    text = ["The school governors met the teachers."]
+    assert "education" in set(tag_passages(passages_frame(text), options=RULES)["theme"])
+    assert "education" not in set(tagger.tag(passages_frame(text))["theme"])
 
 
 def _run_folder(tmp_path: Path, texts: list[str] = TEXTS) -> Path:

@@ -6,15 +6,17 @@ prediction for the item is the set of themes it gives that passage; an item whos
 quote is found nowhere is predicted empty (and reported).
 
 - **rules**: the rule tagger, which learns nothing from labels.
-- **model**: the statistical model under grouped cross-validation: each item is
-  predicted by a model trained without any passage of its document (gold, other
-  label files, reviewed and weak labels of that document all left out). With the
-  two documents of ``themes_dev.csv`` this is leave-one-document-out: each half of
-  the gold is predicted by a model that saw only the other half (plus hand labels
-  and weak labels of other documents), which is the honest figure for documents
-  the model has never seen, and a pessimistic one for the final model, trained on all.
-- **combined**: rules or model (the model at the model threshold), with the rules'
-  context vetoes of model tags, exactly as tagging combines them.
+- **model**: the statistical model (which reads the rule matches as features)
+  under leave-one-document-out: each item is predicted by a model trained without
+  any passage of its document (gold, other label files, reviewed and weak labels of
+  that document all left out), at per-theme thresholds chosen by an inner
+  leave-one-document-out on the training documents alone. This is the honest
+  figure for documents the model has never seen, and a pessimistic one for the
+  final model, trained on all.
+- **combined**: rules and model as tagging combines them: for a theme the model
+  decides, a rule tag stays unless the model's probability is below the theme's
+  ``keep`` threshold, and the model adds a tag at its ``add`` threshold unless the
+  rules' context vetoes it; other themes are the rules'.
 
 Scores are per theme (precision, recall, F1, with support), micro (pooled counts)
 and macro (mean F1 over the themes the gold uses), each with a percentile
@@ -30,6 +32,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,7 +89,7 @@ def evaluate_themes(
     label_paths: Sequence[str | os.PathLike[str]] = (),
     reviews_path: str | os.PathLike[str] | None = None,
     systems: Sequence[str] = SYSTEMS,
-    weak: bool = True,
+    weak: bool = False,
     max_weak: int | None = None,
     n_resamples: int = 1000,
     seed: int = 0,
@@ -97,40 +100,78 @@ def evaluate_themes(
     data for the model's cross-validation; the gold file itself is always part of it
     (its other documents' items train each fold).
     """
+    results = evaluate_label_sets(
+        output_dir,
+        [gold_path],
+        options=options,
+        label_paths=label_paths,
+        reviews_path=reviews_path,
+        systems=systems,
+        weak=weak,
+        max_weak=max_weak,
+        n_resamples=n_resamples,
+        seed=seed,
+        pooled=False,
+    )
+    return results[Path(gold_path).stem]
+
+
+#: The name of the evaluation of every label set together.
+POOLED = "all"
+
+
+def evaluate_label_sets(
+    output_dir: str | os.PathLike[str],
+    gold_paths: Sequence[str | os.PathLike[str]],
+    *,
+    options: ThemeOptions | None = None,
+    label_paths: Sequence[str | os.PathLike[str]] = (),
+    reviews_path: str | os.PathLike[str] | None = None,
+    systems: Sequence[str] = SYSTEMS,
+    weak: bool = False,
+    max_weak: int | None = None,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    pooled: bool = True,
+) -> dict[str, ThemeEvaluation]:
+    """Evaluate the theme tagger on each gold file of ``gold_paths`` (and, with
+    ``pooled``, on all of them together as :data:`POOLED`), by file stem.
+
+    The pooled evaluation scores the codebook's core themes only (the scheme every
+    label set shares; some sets also label further themes). The model is
+    cross-validated once, leaving one document out: every labelled
+    passage of every file (``gold_paths`` and ``label_paths``) is predicted by a
+    model trained on the labelled passages of the other documents only, with its
+    per-theme thresholds chosen by an inner cross-validation on those documents.
+    """
     from pipeline.themes.labels import gold_files
     from pipeline.themes.tagger import Tagger
     from pipeline.themes.training import (
         Corpus,
         collect_training_data,
         grouped_cross_validation,
-        model_themes,
         rules_only,
     )
 
     options = options or ThemeOptions()
-    output_dir, gold_path = Path(output_dir), Path(gold_path)
+    output_dir = Path(output_dir)
+    gold_paths = [Path(g) for g in gold_paths]
     tagger = Tagger.from_options(rules_only(options))
     book = tagger.codebook
-    gold = load_gold(gold_path, GOLD_COLUMNS)
-    check_theme_ids(gold, gold_path, set(book.ids))
     corpus = Corpus.from_output(output_dir, tagger=tagger)
-    located = locate_quotes(gold, corpus.passages, corpus.documents)
-    pids = [loc.passage_id for loc in located]
-    gold_sets = [{t.strip() for t in s.split(";") if t.strip()} for s in gold["themes"]]
-    scope = list(dict.fromkeys([*book.core_ids, *sorted(set().union(*gold_sets))]))
-    if not book.core_ids:
-        scope = list(dict.fromkeys([*book.ids]))
-    notes = [f"{len(gold)} gold items; themes scored: {', '.join(scope)}"]
-    missing = sum(1 for p in pids if not p)
-    if missing:
-        notes.append(f"{missing} gold quotes not found in the passages (predicted empty)")
-    preds: dict[str, list[set[str]]] = {}
-    preds["rules"] = [set(corpus.rule_themes.get(p, ())) for p in pids]
+    golds: dict[str, tuple[pd.DataFrame, list[str], list[set[str]]]] = {}
+    for path in gold_paths:
+        gold = load_gold(path, GOLD_COLUMNS)
+        check_theme_ids(gold, path, set(book.ids))
+        located = locate_quotes(gold, corpus.passages, corpus.documents)
+        pids = [loc.passage_id for loc in located]
+        sets = [{t.strip() for t in s.split(";") if t.strip()} for s in gold["themes"]]
+        golds[path.stem] = (gold, pids, sets)
+    cv = None
+    cv_note = ""
     if "model" in systems or "combined" in systems:
-        files = [
-            gold_path,
-            *[f for f in gold_files(label_paths) if f.resolve() != gold_path.resolve()],
-        ]
+        resolved = {g.resolve() for g in gold_paths}
+        files = [*gold_paths, *[f for f in gold_files(label_paths) if f.resolve() not in resolved]]
         data = collect_training_data(
             corpus,
             gold_files=files,
@@ -140,20 +181,73 @@ def evaluate_themes(
             max_weak=max_weak,
             seed=seed,
         )
-        cv = grouped_cross_validation(
-            data, eval_pids=[p for p in pids if p], themes=book.ids, seed=seed
-        )
-        threshold = options.model_threshold
-        preds["model"] = [model_themes(cv.probabilities.get(p, {}), threshold) for p in pids]
-        preds["combined"] = [
-            corpus.combine(p, m) for p, m in zip(pids, preds["model"], strict=True)
-        ]
-        notes.append(
-            "model: grouped cross-validation by document, folds "
+        wanted = sorted({p for _, pids, _ in golds.values() for p in pids if p})
+        cv = grouped_cross_validation(data, eval_pids=wanted, themes=book.ids, seed=seed)
+        cv_note = (
+            f"model: leave one document out ({len(cv.folds)} folds: "
             + "; ".join("+".join(f) for f in cv.folds)
-            + f"; model threshold {threshold}; training sources "
+            + "); per-theme thresholds by inner leave-one-document-out on each fold's "
+            "training documents; training sources "
             + ", ".join(f"{k} {v}" for k, v in data.source_counts().items())
         )
+    names = list(golds)
+    if pooled and len(golds) > 1:
+        golds[POOLED] = (
+            pd.concat([golds[n][0] for n in names], ignore_index=True),
+            [p for n in names for p in golds[n][1]],
+            [s for n in names for s in golds[n][2]],
+        )
+    out: dict[str, ThemeEvaluation] = {}
+    for name, (gold, pids, gold_sets) in golds.items():
+        out[name] = _evaluate_set(
+            corpus,
+            book,
+            gold,
+            pids,
+            gold_sets,
+            cv,
+            cv_note,
+            systems,
+            n_resamples,
+            seed,
+            core_only=name == POOLED,
+        )
+    return out
+
+
+def _evaluate_set(
+    corpus: Any,
+    book: Any,
+    gold: pd.DataFrame,
+    pids: list[str],
+    gold_sets: list[set[str]],
+    cv: Any,
+    cv_note: str,
+    systems: Sequence[str],
+    n_resamples: int,
+    seed: int,
+    core_only: bool = False,
+) -> ThemeEvaluation:
+    scope = list(dict.fromkeys([*book.core_ids, *sorted(set().union(*gold_sets))]))
+    if core_only and book.core_ids:  # label sets that differ beyond the core: the core
+        scope = list(book.core_ids)
+    if not book.core_ids:
+        scope = list(dict.fromkeys([*book.ids]))
+    notes = [f"{len(gold)} gold items; themes scored: {', '.join(scope)}"]
+    missing = sum(1 for p in pids if not p)
+    if missing:
+        notes.append(f"{missing} gold quotes not found in the passages (predicted empty)")
+    preds: dict[str, list[set[str]]] = {}
+    preds["rules"] = [set(corpus.rule_themes.get(p, ())) for p in pids]
+    if cv is not None:
+        preds["model"] = [cv.predicted(p) if p else set() for p in pids]
+        preds["combined"] = [
+            cv.combined(p, set(corpus.rule_themes.get(p, ())), corpus.vetoes.get(p, ()))
+            if p
+            else set()
+            for p in pids
+        ]
+        notes.append(cv_note)
     table = score_table(
         gold_sets,
         {s: preds[s] for s in systems if s in preds},
@@ -283,4 +377,47 @@ def format_table(table: pd.DataFrame) -> str:
                 f"[{r['f1_low']:.2f}-{r['f1_high']:.2f}]".rjust(37)
             )
         lines.append(f"{theme:20s} {n:4d}  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def document_table(
+    result: ThemeEvaluation, *, n_resamples: int = 300, seed: int = 0
+) -> pd.DataFrame:
+    """Micro precision, recall and F1 of each system on each document's items (with
+    bootstrap intervals over that document's items): under leave-one-document-out
+    each row is a model that never saw the document."""
+    items = result.items
+    systems = [s for s in SYSTEMS if s in items.columns]
+    rows = []
+    for doc, sub in items.groupby("doc", sort=True):
+        gold = [set(filter(None, str(g).split(";"))) for g in sub["gold"].fillna("")]
+        preds = {
+            s: [set(filter(None, str(p).split(";"))) for p in sub[s].fillna("")] for s in systems
+        }
+        scope = sorted(set().union(*gold, *[x for s in systems for x in preds[s]]))
+        table = score_table(gold, preds, scope, n_resamples=n_resamples, seed=seed)
+        micro = table[table["theme"] == "micro"].set_index("system")
+        row: dict[str, Any] = {"doc": doc, "items": len(sub), "labels": sum(map(len, gold))}
+        for s in systems:
+            for col in ("precision", "recall", "f1", "f1_low", "f1_high"):
+                row[f"{s}_{col}"] = float(micro.loc[s, col]) if s in micro.index else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_document_table(table: pd.DataFrame) -> str:
+    """One line per document: micro F1 [95% CI] of each system."""
+    systems = [s for s in SYSTEMS if f"{s}_f1" in table.columns]
+    head = f"{'document':48s} {'items':>5s} {'labels':>6s}  " + "  ".join(
+        f"{s + ' F1 [95% CI]':>22s}" for s in systems
+    )
+    lines = [head, "-" * len(head)]
+    for _, r in table.iterrows():
+        cells = [
+            f"{r[f'{s}_f1']:.2f} [{r[f'{s}_f1_low']:.2f}-{r[f'{s}_f1_high']:.2f}]".rjust(22)
+            for s in systems
+        ]
+        lines.append(
+            f"{str(r['doc'])[:48]:48s} {r['items']:5d} {r['labels']:6d}  " + "  ".join(cells)
+        )
     return "\n".join(lines)

@@ -1,19 +1,26 @@
-"""The statistical theme model: TF-IDF word n-grams and calibrated one-vs-rest logistic regression.
+"""The statistical theme model: words, rule matches and meaning, one logistic regression per theme.
 
-One scikit-learn ``Pipeline`` goes from passage text to a probability per theme,
-so nothing is fitted on what it is tested on. Each theme has its own logistic
-regression, calibrated with sigmoid (Platt) scaling on 3-fold internal
-cross-validation (``CalibratedClassifierCV``) and fitted with sample weights:
-labels people made (gold, hand-labelled, reviewed) weigh 1, weak labels from the
-rules on unlabelled passages weigh ``weak_weight``.
+One scikit-learn ``Pipeline`` goes from a passage record (text, kind, rule features;
+see :mod:`pipeline.themes.features`) to a probability per theme, so nothing is
+fitted on what it is tested on. Its features are the union of TF-IDF word
+1-2-grams, the rule matches as features (which theme and pattern fired, negated
+or not, dropped by context, in a heading, in a list of agencies) and a static
+sentence embedding (WordLlama, shipped in its wheel). Each theme has its own
+class-balanced logistic regression fitted with sample weights (labels people made
+weigh 1; weak labels, when used, less).
+
+Each theme has its own decision threshold (:attr:`ThemeModel.thresholds`), chosen
+by document-grouped cross-validation inside the training data
+(:func:`pipeline.themes.training.fit_with_thresholds`).
 
 Models are saved with ``skops`` (never pickle) and loaded with the explicit
 :data:`TRUSTED_TYPES` list; a file holding any other type is refused. The file
 carries its metadata: training-data hash, label counts, library versions,
 codebook hash, and cross-validated scores.
 
-Evidence for a model tag is the words of the passage that push its probability
-up most (TF-IDF weight times coefficient), with their character offsets.
+Evidence for a model tag is the words of the passage that push its score up most
+(TF-IDF weight times coefficient, and each word's share of the embedding times
+the embedding coefficients), with their character offsets in the passage text.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from sklearn.pipeline import Pipeline
 log = logging.getLogger(__name__)
 
 FORMAT = "sgpipe-themes-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Words of two or more letters (no digits: page numbers and years carry no theme).
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 
@@ -49,11 +56,19 @@ TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 #: scikit-learn estimators, numpy arrays, builtins). ``skops`` refuses a file that holds
 #: any other type, and :meth:`ThemeModel.load` names it.
 TRUSTED_TYPES = [
+    "pipeline.themes.features.Likeness",
+    "pipeline.themes.features.Meaning",
+    "pipeline.themes.features.RulesOf",
+    "pipeline.themes.features.TextOf",
     "pipeline.themes.model.OneVsRestWeighted",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
     "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.pipeline.FeatureUnion",
 ]
+#: The blocks of features, in the order of the feature union.
+BLOCKS = ("words", "rules", "meaning")
 
 
 class ModelError(ValueError):
@@ -97,22 +112,44 @@ class OneVsRestWeighted(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X) >= 0.5).astype(int)
 
 
-def build_pipeline(*, C: float = 4.0, seed: int = 0) -> Pipeline:
-    """The untrained model: TF-IDF word 1-2-grams, calibrated logistic regression per theme."""
-    words = TfidfVectorizer(
-        token_pattern=TOKEN_PATTERN,
-        ngram_range=(1, 2),
-        min_df=2,
-        max_df=0.5,
-        sublinear_tf=True,
-        max_features=20000,
-        dtype=np.float64,
+def build_pipeline(
+    *,
+    C: float = 1.0,
+    seed: int = 0,
+    blocks: Sequence[str] = BLOCKS,
+    meaning_weight: float = 1.0,
+    prototypes: Sequence[str] = (),
+) -> Pipeline:
+    """The untrained model: the feature ``blocks`` (see :mod:`pipeline.themes.features`)
+    and a class-balanced logistic regression per theme. ``prototypes``: the theme
+    descriptions the ``likeness`` block compares each passage with."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    from pipeline.themes.features import Likeness, Meaning, RulesOf, TextOf
+
+    parts: list[tuple[str, Any]] = []
+    if "words" in blocks:
+        words = TfidfVectorizer(
+            token_pattern=TOKEN_PATTERN,
+            ngram_range=(1, 2),
+            min_df=2,
+            max_df=0.5,
+            sublinear_tf=True,
+            max_features=20000,
+            dtype=np.float64,
+        )
+        parts.append(("words", Pipeline([("text", TextOf()), ("tfidf", words)])))
+    if "rules" in blocks:
+        parts.append(("rules", Pipeline([("rules", RulesOf()), ("dict", DictVectorizer())])))
+    if "meaning" in blocks:
+        parts.append(("meaning", Meaning(weight=meaning_weight)))
+    if "likeness" in blocks and len(prototypes):
+        parts.append(("likeness", Likeness(prototypes=list(prototypes))))
+    base = LogisticRegression(
+        C=C, solver="liblinear", max_iter=1000, class_weight="balanced", random_state=seed
     )
-    base = LogisticRegression(C=C, solver="liblinear", max_iter=1000)
-    calibrated = CalibratedClassifierCV(
-        base, method="sigmoid", cv=StratifiedKFold(3, shuffle=True, random_state=seed)
-    )
-    return Pipeline([("words", words), ("clf", OneVsRestWeighted(calibrated))])
+    return Pipeline([("features", FeatureUnion(parts)), ("clf", OneVsRestWeighted(base))])
 
 
 @dataclass
@@ -125,11 +162,25 @@ class TrainingData:
     groups: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     passage_ids: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    rules: list[dict[str, float]] = field(default_factory=list)
 
     def add(
-        self, text: str, labels: Iterable[str], *, weight: float, group: str, source: str, pid: str
+        self,
+        text: str,
+        labels: Iterable[str],
+        *,
+        weight: float,
+        group: str,
+        source: str,
+        pid: str,
+        kind: str = "",
+        rules: dict[str, float] | None = None,
     ) -> None:
-        """Append one labelled passage."""
+        """Append one labelled passage (``kind`` and ``rules``: what the model reads
+        besides the text, see :mod:`pipeline.themes.features`)."""
+        self.kinds.append(kind)
+        self.rules.append(rules or {})
         self.texts.append(text)
         self.labels.append(frozenset(labels))
         self.weights.append(float(weight))
@@ -152,8 +203,16 @@ class TrainingData:
                     group=self.groups[i],
                     source=self.sources[i],
                     pid=self.passage_ids[i],
+                    kind=self.kinds[i],
+                    rules=self.rules[i],
                 )
         return out
+
+    def records(self) -> list[dict[str, Any]]:
+        """The model's input for every passage."""
+        from pipeline.themes.features import records
+
+        return records(self.texts, self.kinds, self.rules)
 
     def without_groups(self, groups: Iterable[str]) -> TrainingData:
         """Everything except the passages of these documents (weak labels included)."""
@@ -182,61 +241,114 @@ class TrainingData:
 
 @dataclass
 class ThemeModel:
-    """A fitted pipeline, the themes it predicts (column order) and its metadata."""
+    """A fitted pipeline, the themes it predicts (column order), the decision threshold
+    of each, and its metadata."""
 
     pipeline: Pipeline
     classes: list[str]
     metadata: dict[str, Any] = field(default_factory=dict)
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
     _coef: np.ndarray | None = None
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probability of each of :attr:`classes` for each text."""
+    def threshold_set(self, theme: str) -> dict[str, float]:
+        """The thresholds chosen for ``theme`` (``model``, ``keep``, ``add``; see
+        :func:`pipeline.themes.training.choose_thresholds`), empty when none were."""
+        return dict(self.thresholds.get(theme, {}))
+
+    def threshold(self, theme: str, default: float = 0.5) -> float:
+        """The probability a tag of the model alone needs for ``theme``."""
+        return float(self.thresholds.get(theme, {}).get("model", default))
+
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        *,
+        kinds: Sequence[str] | None = None,
+        rules: Sequence[dict[str, float]] | None = None,
+    ) -> np.ndarray:
+        """Probability of each of :attr:`classes` for each text (``kinds`` and ``rules``:
+        the passage kind and rule features of each, see :mod:`pipeline.themes.features`)."""
+        from pipeline.themes.features import records
+
         if not len(texts) or not self.classes:
             return np.zeros((len(texts), len(self.classes)))
-        return self.pipeline.predict_proba(list(texts))
+        return self.pipeline.predict_proba(records(texts, kinds, rules))
 
     def _coefficients(self) -> np.ndarray:
         if self._coef is None:
             clf: OneVsRestWeighted = self.pipeline.named_steps["clf"]
-            rows = []
-            for cal in clf.estimators_:
-                coefs = [c.estimator.coef_.ravel() for c in cal.calibrated_classifiers_]
-                rows.append(np.mean(coefs, axis=0))
-            self._coef = np.vstack(rows)
+            self._coef = np.vstack([_coef_of(e) for e in clf.estimators_])
         return self._coef
 
-    def evidence(self, text: str, theme: str, *, top: int = 3) -> list[list[Any]]:
-        """``[start, end, words]`` of the n-grams of ``text`` that raise ``theme`` most.
+    def _block(self, name: str) -> tuple[Any, slice] | None:
+        """The fitted transformer of feature block ``name`` and its columns."""
+        union = self.pipeline.named_steps["features"]
+        at = 0
+        for block, trans in union.transformer_list:
+            if block == "words":
+                width = len(trans.named_steps["tfidf"].vocabulary_)
+            elif block == "rules":
+                width = len(trans.named_steps["dict"].vocabulary_)
+            elif block == "likeness":
+                width = len(trans.prototypes)
+            else:
+                width = trans.dim
+            if block == name:
+                return trans, slice(at, at + width)
+            at += width
+        return None
 
-        Offsets index into ``text``; n-grams with no positive weight, and function
-        words ("of", "for"), are not evidence.
+    def evidence(self, text: str, theme: str, *, top: int = 3) -> list[list[Any]]:
+        """``[start, end, words]`` of the words of ``text`` that raise ``theme`` most.
+
+        A word scores its TF-IDF weight times its coefficient (and the same for the
+        two-word n-grams it starts) plus its share of the passage embedding times the
+        embedding coefficients. Function words ("of", "for") are not evidence.
+        Offsets index into ``text``; every span is ``text[start:end]``. When no word
+        raises the theme, the word that lowers it least is given, so that a model tag
+        always shows the words it was read from.
         """
         if theme not in self.classes:
             return []
-        vec: TfidfVectorizer = self.pipeline.named_steps["words"]
-        row = vec.transform([text])
-        coef = self._coefficients()[self.classes.index(theme)]
-        contrib = row.multiply(coef).tocsr()
-        if contrib.nnz == 0:
-            return []
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-        names = vec.get_feature_names_out()
-        order = np.argsort(-contrib.data)
-        spans: list[list[Any]] = []
-        taken: list[tuple[int, int]] = []
-        for k in order:
-            if contrib.data[k] <= 0 or len(spans) >= top:
-                break
-            words = str(names[contrib.indices[k]]).split()
-            if all(w in ENGLISH_STOP_WORDS for w in words):
-                continue
-            pattern = r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b"
-            m = re.search(pattern, text, flags=re.IGNORECASE)
-            if m and not any(s < m.end() and m.start() < e for s, e in taken):
-                spans.append([m.start(), m.end(), text[m.start() : m.end()]])
-                taken.append((m.start(), m.end()))
-        return sorted(spans)
+        coef = self._coefficients()[self.classes.index(theme)]
+        words = [
+            (m.start(), m.end(), m.group())
+            for m in re.finditer(TOKEN_PATTERN, text)
+            if m.group().lower() not in ENGLISH_STOP_WORDS
+        ]
+        if not words:  # only function words, or no words: any of them
+            words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\w+|\S+", text)]
+        if not words:
+            return []
+        scores = np.zeros(len(words))
+        block = self._block("words")
+        if block is not None:
+            vec, cols = block[0].named_steps["tfidf"], block[1]
+            row = vec.transform([text]).tocsr()
+            vocab = vec.vocabulary_
+            weight = {
+                int(j): float(v) * coef[cols][j] for j, v in zip(row.indices, row.data, strict=True)
+            }
+            lower = [w.lower() for _, _, w in words]
+            for i, w in enumerate(lower):
+                j = vocab.get(w)
+                if j is not None:
+                    scores[i] += weight.get(j, 0.0)
+                if i + 1 < len(lower):
+                    j = vocab.get(f"{w} {lower[i + 1]}")
+                    if j is not None:  # a bigram's weight is shared by its two words
+                        scores[i] += weight.get(j, 0.0) / 2
+                        scores[i + 1] += weight.get(j, 0.0) / 2
+        block = self._block("meaning")
+        if block is not None:
+            meaning, cols = block
+            vecs = meaning.embed([w for _, _, w in words])
+            scores += vecs @ coef[cols] / len(words)
+        order = np.argsort(-scores, kind="stable")
+        chosen = [k for k in order[:top] if scores[k] > 0] or [int(order[0])]
+        return sorted([list(words[k]) for k in chosen])
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the model with ``skops`` (and its metadata beside it as JSON), atomically."""
@@ -249,6 +361,7 @@ class ThemeModel:
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "classes": list(self.classes),
+            "thresholds_json": json.dumps(self.thresholds, sort_keys=True),
             "metadata_json": json.dumps(self.metadata, sort_keys=True),
             "pipeline": self.pipeline,
         }
@@ -312,6 +425,7 @@ class ThemeModel:
             pipeline=payload["pipeline"],
             classes=list(payload["classes"]),
             metadata=json.loads(payload["metadata_json"]),
+            thresholds=json.loads(payload.get("thresholds_json", "{}")),
         )
 
 
@@ -325,10 +439,20 @@ _COMPACT_CLASSES: dict[str, type] = {}
 def _compact_classes() -> dict[str, type]:
     if not _COMPACT_CLASSES:
         from sklearn.calibration import _CalibratedClassifier, _SigmoidCalibration
+        from sklearn.feature_extraction import DictVectorizer
         from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.pipeline import FeatureUnion
+
+        from pipeline.themes.features import Likeness, Meaning, RulesOf, TextOf
 
         for c in (
             Pipeline,
+            FeatureUnion,
+            DictVectorizer,
+            TextOf,
+            RulesOf,
+            Meaning,
+            Likeness,
             TfidfVectorizer,
             TfidfTransformer,
             OneVsRestWeighted,
@@ -419,6 +543,7 @@ def write_compact(model: ThemeModel, stem: Path) -> None:
     tree = {
         "format": COMPACT_FORMAT,
         "classes": list(model.classes),
+        "thresholds": model.thresholds,
         "metadata": model.metadata,
         "pipeline": _encode(model.pipeline, arrays),
     }
@@ -451,7 +576,12 @@ def read_compact(stem: Path) -> ThemeModel | None:
         return None
     if not isinstance(pipeline, Pipeline):
         return None
-    return ThemeModel(pipeline=pipeline, classes=list(tree["classes"]), metadata=tree["metadata"])
+    return ThemeModel(
+        pipeline=pipeline,
+        classes=list(tree["classes"]),
+        metadata=tree["metadata"],
+        thresholds=dict(tree.get("thresholds", {})),
+    )
 
 
 def library_versions() -> dict[str, str]:
@@ -459,7 +589,15 @@ def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for pkg in ("scikit-learn", "skops", "numpy", "scipy", "spacy", "spacy-lookups-data"):
+    for pkg in (
+        "scikit-learn",
+        "skops",
+        "numpy",
+        "scipy",
+        "spacy",
+        "spacy-lookups-data",
+        "wordllama",
+    ):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -467,17 +605,30 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+def _coef_of(estimator: Any) -> np.ndarray:
+    """The linear coefficients of a fitted per-theme estimator (calibrated or not)."""
+    if hasattr(estimator, "calibrated_classifiers_"):
+        return np.mean(
+            [c.estimator.coef_.ravel() for c in estimator.calibrated_classifiers_], axis=0
+        )
+    return estimator.coef_.ravel()
+
+
 def fit_model(
     data: TrainingData,
     *,
     themes: Sequence[str],
     min_positive: int = 5,
-    C: float = 4.0,
+    C: float = 1.0,
     seed: int = 0,
+    blocks: Sequence[str] = BLOCKS,
+    meaning_weight: float = 1.0,
+    prototypes: Sequence[str] = (),
 ) -> ThemeModel:
     """Fit the pipeline on ``data`` for the ``themes`` that have ``min_positive`` positives.
 
-    Themes with fewer positives (counting weak labels) are left to the rules.
+    Themes with fewer positives are left to the rules. No thresholds are chosen here
+    (see :func:`pipeline.themes.training.fit_with_thresholds`).
     """
     Y = np.array([[t in lab for t in themes] for lab in data.labels], dtype=int).reshape(
         len(data), len(themes)
@@ -490,9 +641,13 @@ def fit_model(
     skipped = [t for j, t in enumerate(themes) if j not in keep]
     if skipped:
         log.info("themes left to the rules (fewer than %d positives): %s", min_positive, skipped)
-    pipe = build_pipeline(C=C, seed=seed)
+    pipe = build_pipeline(
+        C=C, seed=seed, blocks=blocks, meaning_weight=meaning_weight, prototypes=prototypes
+    )
     if classes:
-        pipe.fit(data.texts, Y[:, keep], clf__sample_weight=np.asarray(data.weights, dtype=float))
+        pipe.fit(
+            data.records(), Y[:, keep], clf__sample_weight=np.asarray(data.weights, dtype=float)
+        )
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -500,6 +655,8 @@ def fit_model(
         "skipped_themes": skipped,
         "min_positive": min_positive,
         "C": C,
+        "blocks": list(blocks),
+        "meaning_weight": meaning_weight,
         "seed": seed,
         "training_data_sha256": data.sha256(),
         "training_passages": data.source_counts(),

@@ -8,19 +8,29 @@ table can leave out headings or footnotes when it needs to. The model is applied
 to passages of at least :data:`MIN_MODEL_WORDS` words; shorter ones have too few
 words for word statistics and are left to the rules.
 
-A theme is tagged when the rules tag it (``method`` ``rule``), when the model
-gives it at least the model threshold (``model``), or both (``both``). ``score``
-is the rule score for ``rule`` (the noisy-OR of the codebook weights of the
-matched patterns, see the codebook), the calibrated model probability for
-``model``, and the larger of the two for ``both``; ``rule_score`` and
-``model_score`` keep both. Themes whose every rule mention is negated are kept
-with ``negated`` true when ``include_negated`` is set: they are not the theme, and
-every count must leave them out (:func:`counted`).
+Without a model a theme is tagged when the rules tag it (``method`` ``rule``). With
+a model (which reads the rule matches as features, see
+:mod:`pipeline.themes.features`), the model decides the themes it was trained for,
+on passages of at least :data:`MIN_MODEL_WORDS` words: a rule tag stays unless the
+model's probability is below the theme's ``keep`` threshold, and a theme the rules
+did not tag is added at its ``add`` threshold (both chosen by document-grouped
+cross-validation when the model was trained; ``add`` above 1 means never). A kept
+rule tag is ``both`` when the model alone would also tag it, else ``rule``; an
+added one is ``model``. Other themes, and shorter passages, are the rules'.
+``score`` is the rule score for ``rule`` (the noisy-OR of the codebook weights of
+the matched patterns, see the codebook), the model probability for ``model``, and
+the larger of the two for ``both``; ``rule_score`` and ``model_score`` keep both.
+Themes whose every rule mention is negated are kept with ``negated`` true when
+``include_negated`` is set: they are not the theme, and every count must leave
+them out (:func:`counted`).
 
 The rules know context the model does not, so a context decision vetoes a
 model-only tag of the same theme: a negated mention, or a mention the rules
 dropped because it stands in an organisation's name, an address, a citation or an
-exclusion; and no model tag is given to a bibliographic reference.
+exclusion; and no model tag is given to a bibliographic reference. Every tag
+carries evidence words with character offsets into the passage text: the rule
+matches, or for a model-only tag the words that weighed most
+(:meth:`~pipeline.themes.model.ThemeModel.evidence`).
 
 Analysts' review decisions override the tagger for the passages they name:
 ``reject`` removes the row, ``accept`` keeps it with ``reviewed`` "accepted" and
@@ -54,6 +64,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIN_MODEL_WORDS = 3
+#: What the rules give each text: tags, the themes whose model tags are vetoed, and
+#: the rule features the model reads.
+RuleResult = tuple["dict[str, ThemeTag]", set[str], dict[str, float]]
 BATCH_SIZE = 256
 #: Columns written after the contract columns of themes.parquet.
 EXTRA_COLUMNS = [
@@ -115,12 +128,18 @@ class Tagger:
 
     def rule_tags(self, texts: list[str]) -> list[dict[str, ThemeTag]]:
         """The rule tags of each text (``{theme: ThemeTag}``), negated-only themes included."""
-        return [tags for tags, _ in self.rule_results(texts)]
+        return [r[0] for r in self.rule_results(texts)]
 
     def rule_results(
-        self, texts: list[str], *, groups: Sequence[str] | None = None
-    ) -> list[tuple[dict[str, ThemeTag], set[str]]]:
-        """Rule tags of each text and the themes whose model tags its context vetoes.
+        self,
+        texts: list[str],
+        *,
+        groups: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> list[RuleResult]:
+        """Rule tags of each text, the themes whose model tags its context vetoes, and
+        the rule features the model reads (:func:`~pipeline.themes.features.rule_features`;
+        ``kinds``: each text's passage kind, e.g. ``heading``).
 
         The veto set holds the themes with a negated mention or a mention dropped by
         context; ``"*"`` in it stands for every theme (a bibliographic reference).
@@ -131,17 +150,20 @@ class Tagger:
         run or on their order. Without it the texts are read in batches of
         :data:`BATCH_SIZE`, learning misspellings as they come.
         """
+        kinds = list(kinds) if kinds is not None else [""] * len(texts)
         if groups is None:
-            return self._rule_results(texts, BATCH_SIZE)
+            return self._rule_results(texts, kinds, BATCH_SIZE)
         members: dict[str, list[int]] = {}
         for i, g in enumerate(groups):
             members.setdefault(g, []).append(i)
-        out: list[tuple[dict[str, ThemeTag], set[str]]] = [({}, set())] * len(texts)
+        out: list[RuleResult] = [({}, set(), {})] * len(texts)
         rules = self.rules
         for idx in members.values():
             rules.forget_variants()
             for i, result in zip(
-                idx, self._rule_results([texts[i] for i in idx], len(idx)), strict=True
+                idx,
+                self._rule_results([texts[i] for i in idx], [kinds[i] for i in idx], len(idx)),
+                strict=True,
             ):
                 out[i] = result
         return out
@@ -154,25 +176,39 @@ class Tagger:
         return self.nlp.get_pipe(THEME_COMPONENT)
 
     def _rule_results(
-        self, texts: list[str], batch_size: int
-    ) -> list[tuple[dict[str, ThemeTag], set[str]]]:
+        self, texts: list[str], kinds: Sequence[str], batch_size: int
+    ) -> list[RuleResult]:
         from pipeline.nlp import THEME_COMPONENT
+        from pipeline.themes.features import rule_features
 
-        out = []
+        out: list[RuleResult] = []
         with self.nlp.select_pipes(enable=[THEME_COMPONENT]):
-            for doc in self.nlp.pipe(texts, batch_size=max(1, batch_size)):
+            for doc, kind in zip(
+                self.nlp.pipe(texts, batch_size=max(1, batch_size)), kinds, strict=True
+            ):
                 veto = {m.theme for m in doc._.theme_matches if m.negated}
                 for m, reason in doc._.theme_dropped:
                     veto.add("*" if reason == "reference" else m.theme)
-                out.append((doc._.theme_tags, veto))
+                out.append((doc._.theme_tags, veto, rule_features(doc, kind)))
         return out
 
-    def model_probabilities(self, texts: list[str]) -> list[dict[str, float]]:
-        """Model probabilities per text, for the codebook themes the model knows."""
+    def model_probabilities(
+        self,
+        texts: list[str],
+        *,
+        kinds: Sequence[str] | None = None,
+        rules: Sequence[dict[str, float]] | None = None,
+    ) -> list[dict[str, float]]:
+        """Model probabilities per text, for the codebook themes the model knows
+        (``kinds`` and ``rules``: each text's passage kind and rule features)."""
         if self.model is None:
             return [{} for _ in texts]
         use = [i for i, t in enumerate(texts) if len(t.split()) >= MIN_MODEL_WORDS]
-        probs = self.model.predict_proba([texts[i] for i in use])
+        probs = self.model.predict_proba(
+            [texts[i] for i in use],
+            kinds=[kinds[i] for i in use] if kinds is not None else None,
+            rules=[rules[i] for i in use] if rules is not None else None,
+        )
         classes = [(j, t) for j, t in enumerate(self.model.classes) if t in self.codebook.ids]
         out: list[dict[str, float]] = [{} for _ in texts]
         for row, i in enumerate(use):
@@ -187,42 +223,71 @@ class Tagger:
         Each document is tagged as one unit (see :meth:`rule_results`).
         """
         texts = passages["text"].astype(str).tolist()
-        found = self.tag_texts(texts, groups=passages["doc_id"].astype(str).tolist())
+        found = self.tag_texts(
+            texts,
+            groups=passages["doc_id"].astype(str).tolist(),
+            kinds=passages["kind"].astype(str).tolist() if "kind" in passages else None,
+        )
         return assemble(passages, found, decisions=decisions)
 
     def tag_texts(
-        self, texts: list[str], *, groups: Sequence[str] | None = None
+        self,
+        texts: list[str],
+        *,
+        groups: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None,
     ) -> list[list[dict[str, Any]]]:
         """The theme rows of each text (before review decisions): rules and model combined.
 
         ``groups`` as in :meth:`rule_results`; the theme stage calls this once per
-        document with no groups, which is the same as one group.
+        document with no groups, which is the same as one group. ``kinds``: the
+        passage kind of each text (``heading``, ``bullet``, ...), which the model reads.
         """
-        results = self.rule_results(texts, groups=groups or [""] * len(texts))
-        probs = self.model_probabilities(texts)
-        return [self._combine(texts[i], *results[i], probs[i]) for i in range(len(texts))]
+        results = self.rule_results(texts, groups=groups or [""] * len(texts), kinds=kinds)
+        probs = self.model_probabilities(
+            texts, kinds=kinds, rules=[r[2] for r in results] if self.model else None
+        )
+        return [
+            self._combine(texts[i], results[i][0], results[i][1], probs[i])
+            for i in range(len(texts))
+        ]
+
+    def thresholds(self, theme: str) -> tuple[float, float]:
+        """``(keep, add)`` of ``theme``: a rule tag whose model probability is below
+        ``keep`` is overruled; a tag the rules did not give needs ``add``. The model's
+        own (chosen by cross-validation when it was trained); a model without them
+        keeps every rule tag and adds at the option's threshold."""
+        chosen = self.model.threshold_set(theme) if self.model is not None else {}
+        return chosen.get("keep", 0.0), chosen.get("add", self.options.model_threshold)
 
     def _combine(
         self, text: str, rule: dict[str, ThemeTag], veto: set[str], prob: dict[str, float]
     ) -> list[dict[str, Any]]:
-        threshold = self.options.model_threshold
         out = []
         for theme in self.codebook.ids:
             tag = rule.get(theme)
             p = prob.get(theme)
             rule_hit = tag is not None and not tag.negated
             vetoed = "*" in veto or theme in veto
-            model_hit = p is not None and p >= threshold and (rule_hit or not vetoed)
-            if rule_hit and model_hit:
+            keep, add = self.thresholds(theme)
+            model_hit = (
+                p is not None and p >= (keep if rule_hit else add) and not (vetoed and not rule_hit)
+            )
+            model_alone = (
+                p is not None
+                and self.model is not None
+                and p >= self.model.threshold(theme, self.options.model_threshold)
+            )
+            if rule_hit and model_hit and model_alone:  # the model would tag it alone too
                 method, score, spans = "both", max(tag.score, p), tag.spans
-            elif rule_hit:
-                method, score, spans = "rule", tag.score, tag.spans
-            elif model_hit:
+            elif model_hit and not rule_hit:
                 method, score = "model", p
                 spans = self.model.evidence(text, theme) if self.model else []
-            elif tag is not None and self.options.include_negated:
+            elif (rule_hit and (model_hit or p is None)) or (
+                tag is not None and not rule_hit and self.options.include_negated
+            ):  # a rule tag kept (or not the model's to decide), or a negated mention
                 method, score, spans = "rule", tag.score, tag.spans
-            else:
+            else:  # no mention, or the model read the rule's mention and overruled it
                 continue
             out.append(
                 {
@@ -238,6 +303,35 @@ class Tagger:
                 }
             )
         return out
+
+
+def combine_themes(
+    rules: set[str],
+    veto: set[str] | frozenset[str],
+    probs: dict[str, float],
+    thresholds: dict[str, dict[str, float]],
+) -> set[str]:
+    """The themes tagging gives a passage (:meth:`Tagger._combine` on theme sets).
+
+    ``rules``: the counted rule tags; ``veto``: the themes whose model-only tags the
+    rules' context vetoes (``"*"``: all); ``probs``: the model's probability of each
+    theme it decides for this passage; ``thresholds``: per theme, ``keep`` (a rule tag
+    whose probability is below it is overruled) and ``add`` (a tag the rules did not
+    give needs it). Themes the model does not decide are the rules'.
+    """
+    out = set()
+    for theme in rules | set(probs):
+        p = probs.get(theme)
+        if p is None:
+            out.add(theme)
+            continue
+        thr = thresholds.get(theme, {})
+        if theme in rules:
+            if p >= thr.get("keep", 0.0):
+                out.add(theme)
+        elif p >= thr.get("add", 1.01) and not ("*" in veto or theme in veto):
+            out.add(theme)
+    return out
 
 
 def _apply_decisions(
@@ -398,6 +492,7 @@ def tag_documents(
     """
     options = options.resolved()
     texts = passages["text"].astype(str).tolist()
+    kinds = passages["kind"].astype(str).tolist() if "kind" in passages else [""] * len(texts)
     members: dict[str, list[int]] = {}
     for i, doc_id in enumerate(passages["doc_id"].astype(str)):
         members.setdefault(doc_id, []).append(i)
@@ -408,8 +503,9 @@ def tag_documents(
     cached: list[str] = []
     for doc_id, idx in members.items():
         doc_texts = [texts[i] for i in idx]
+        doc_kinds = [kinds[i] for i in idx]
         keys[doc_id] = hashlib.sha256(
-            json.dumps([base, doc_texts], ensure_ascii=False).encode()
+            json.dumps([base, doc_texts, doc_kinds], ensure_ascii=False).encode()
         ).hexdigest()
         hit = _read_doc_cache(cache_dir, doc_id, keys[doc_id], len(idx)) if cache_dir else None
         if hit is None:
@@ -419,7 +515,7 @@ def tag_documents(
         for i, rows in zip(idx, hit, strict=True):
             found[i] = rows
     if todo:
-        work = {d: [texts[i] for i in members[d]] for d in todo}
+        work = {d: ([texts[i] for i in members[d]], [kinds[i] for i in members[d]]) for d in todo}
         model_cache = model_cache_dir(options)
         for doc_id, rows in _tag_in_processes(work, options, model_cache, jobs, progress):
             for i, r in zip(members[doc_id], rows, strict=True):
@@ -460,19 +556,21 @@ def _init_worker(options: ThemeOptions, model_cache: Path | None) -> None:
         _WORKER_TAGGER = Tagger.from_options(options, model_cache=model_cache)
 
 
-def _tag_one(doc_id: str, texts: list[str]) -> tuple[str, list[list[dict[str, Any]]]]:
+def _tag_one(
+    doc_id: str, texts: list[str], kinds: list[str] | None = None
+) -> tuple[str, list[list[dict[str, Any]]]]:
     assert _WORKER_TAGGER is not None
-    return doc_id, _WORKER_TAGGER.tag_texts(texts)
+    return doc_id, _WORKER_TAGGER.tag_texts(texts, kinds=kinds)
 
 
 def _tag_in_processes(
-    work: dict[str, list[str]],
+    work: dict[str, tuple[list[str], list[str]]],
     options: ThemeOptions,
     model_cache: Path | None,
     jobs: int,
     progress: bool,
 ) -> list[tuple[str, list[list[dict[str, Any]]]]]:
-    """Tag each document of ``work`` (``doc_id -> texts``) alone, in ``jobs`` processes.
+    """Tag each document of ``work`` (``doc_id -> (texts, kinds)``) alone, in ``jobs`` processes.
 
     On Linux the tagger is loaded once, here, and the workers are forked from this
     process, so they share it instead of each loading their own; elsewhere each
@@ -494,7 +592,7 @@ def _tag_in_processes(
     )
     jobs = min(max(1, jobs), len(work))
     # the longest documents first, so that no worker is left with one at the end
-    order = sorted(work, key=lambda d: -sum(len(t) for t in work[d]))
+    order = sorted(work, key=lambda d: -sum(len(t) for t in work[d][0]))
     results = []
     fork = sys.platform.startswith("linux")
     if jobs == 1 or fork:
@@ -502,7 +600,7 @@ def _tag_in_processes(
     try:
         if jobs == 1:
             for doc_id in order:
-                results.append(_tag_one(doc_id, work[doc_id]))
+                results.append(_tag_one(doc_id, *work[doc_id]))
                 bar.update()
         else:
             import multiprocessing as mp
@@ -515,7 +613,7 @@ def _tag_in_processes(
                 initializer=_init_worker,
                 initargs=(options, model_cache),
             ) as pool:
-                futures = [pool.submit(_tag_one, d, work[d]) for d in order]
+                futures = [pool.submit(_tag_one, d, *work[d]) for d in order]
                 for fut in as_completed(futures):
                     results.append(fut.result())
                     bar.update()

@@ -6,13 +6,17 @@ Training passages come from four sources, in this order of precedence:
    every theme of the passage was assigned by a person; weight 1;
 2. review decisions (``data/labels/themes_reviewed.csv``): the rule tags of the
    passage with the analyst's accepts, rejects and additions applied; weight 1;
-3. weak labels: the rule tags (counted, not negated) of every other passage of at
-   least :data:`~pipeline.themes.tagger.MIN_MODEL_WORDS` words; weight ``weak_weight``.
-   They are marked ``weak`` in the training metadata and are never evaluated on.
+3. weak labels (off by default; leave-one-document-out did not show that they
+   help, see the README): the rule tags (counted, not negated) of every other
+   passage of at least :data:`~pipeline.themes.tagger.MIN_MODEL_WORDS` words;
+   weight ``weak_weight``. They are marked ``weak`` in the training metadata and
+   are never evaluated on.
 
 Cross-validation is grouped by document: a fold holds out every passage of its
 documents, weak labels included, so no text of a held-out document is seen in
-training.
+training. The per-theme thresholds are chosen by a second, inner grouped
+cross-validation over the training documents only (:func:`fit_with_thresholds`),
+so the held-out document plays no part in them either.
 """
 
 from __future__ import annotations
@@ -53,13 +57,21 @@ class Corpus:
     documents: pd.DataFrame
     rule_themes: dict[str, frozenset[str]]
     vetoes: dict[str, frozenset[str]] = field(default_factory=dict)
+    rule_features: dict[str, dict[str, float]] = field(default_factory=dict)
 
-    def combine(self, pid: str, model: set[str]) -> set[str]:
-        """Rules or model for one passage, with the tagger's context vetoes applied."""
-        rules = set(self.rule_themes.get(pid, ()))
-        veto = self.vetoes.get(pid, frozenset())
-        kept = {t for t in model if t in rules or not ("*" in veto or t in veto)}
-        return rules | kept
+    def combine(
+        self, pid: str, probs: dict[str, float], thresholds: dict[str, dict[str, float]]
+    ) -> set[str]:
+        """Rules and model for one passage as tagging combines them
+        (:func:`~pipeline.themes.tagger.combine_themes`), with its context vetoes."""
+        from pipeline.themes.tagger import combine_themes
+
+        return combine_themes(
+            set(self.rule_themes.get(pid, ())),
+            set(self.vetoes.get(pid, frozenset())),
+            probs,
+            thresholds,
+        )
 
     @classmethod
     def from_output(cls, output_dir: Path, *, tagger: Tagger) -> Corpus:
@@ -79,13 +91,22 @@ class Corpus:
         """Tag ``passages`` by rules (counted tags, and the context vetoes of model tags),
         each document as one unit, as the theme stage tags them."""
         results = tagger.rule_results(
-            passages["text"].astype(str).tolist(), groups=passages["doc_id"].astype(str).tolist()
+            passages["text"].astype(str).tolist(),
+            groups=passages["doc_id"].astype(str).tolist(),
+            kinds=passages["kind"].astype(str).tolist(),
         )
-        rule_themes, vetoes = {}, {}
-        for pid, (tags, veto) in zip(passages["passage_id"], results, strict=True):
+        rule_themes, vetoes, features = {}, {}, {}
+        for pid, (tags, veto, feats) in zip(passages["passage_id"], results, strict=True):
             rule_themes[pid] = frozenset(t for t, tag in tags.items() if not tag.negated)
             vetoes[pid] = frozenset(veto)
-        return cls(passages=passages, documents=documents, rule_themes=rule_themes, vetoes=vetoes)
+            features[pid] = feats
+        return cls(
+            passages=passages,
+            documents=documents,
+            rule_themes=rule_themes,
+            vetoes=vetoes,
+            rule_features=features,
+        )
 
 
 def rules_only(options: ThemeOptions) -> ThemeOptions:
@@ -104,7 +125,7 @@ def collect_training_data(
     gold_files: Sequence[Path],
     reviews: pd.DataFrame | None,
     known_themes: Iterable[str],
-    weak: bool = True,
+    weak: bool = False,
     weak_weight: float = WEAK_WEIGHT,
     max_weak: int | None = None,
     seed: int = 0,
@@ -120,6 +141,13 @@ def collect_training_data(
     )
     data = TrainingData()
     weak_rows: list[tuple[str, str, str]] = []
+    kinds = dict(
+        zip(corpus.passages["passage_id"], corpus.passages["kind"].astype(str), strict=True)
+    )
+
+    def extra(pid: str) -> dict[str, Any]:
+        return {"kind": kinds.get(pid, ""), "rules": corpus.rule_features.get(pid, {})}
+
     for pid, doc_id, text in zip(
         corpus.passages["passage_id"],
         corpus.passages["doc_id"],
@@ -128,7 +156,9 @@ def collect_training_data(
     ):
         if pid in gold:
             lab = gold[pid]
-            data.add(text, lab.themes, weight=1.0, group=doc_id, source=lab.source, pid=pid)
+            data.add(
+                text, lab.themes, weight=1.0, group=doc_id, source=lab.source, pid=pid, **extra(pid)
+            )
         elif pid in decisions:
             themes = set(corpus.rule_themes.get(pid, ()))
             for theme, decision in decisions[pid].items():
@@ -136,23 +166,195 @@ def collect_training_data(
                     themes.discard(theme)
                 else:
                     themes.add(theme)
-            data.add(text, themes, weight=1.0, group=doc_id, source=REVIEWED, pid=pid)
+            data.add(text, themes, weight=1.0, group=doc_id, source=REVIEWED, pid=pid, **extra(pid))
         elif weak and len(text.split()) >= MIN_MODEL_WORDS:
             weak_rows.append((pid, doc_id, text))
     if max_weak is not None and len(weak_rows) > max_weak:
         weak_rows = random.Random(seed).sample(weak_rows, max_weak)
     for pid, doc_id, text in weak_rows:
         themes = corpus.rule_themes.get(pid, frozenset()) & set(known)
-        data.add(text, themes, weight=weak_weight, group=doc_id, source=WEAK, pid=pid)
+        data.add(text, themes, weight=weak_weight, group=doc_id, source=WEAK, pid=pid, **extra(pid))
     return data
+
+
+#: The thresholds a theme's tag may need, searched by the inner cross-validation.
+THRESHOLD_GRID = tuple(round(x, 2) for x in np.arange(0.2, 0.91, 0.05))
+#: The probability below which the model overrules a rule tag ("keep"; 0: never).
+#: Only 0: measured by leave-one-document-out, overruling rule tags chosen on the
+#: training documents lost more on held-out documents than it gained (voice_of_child
+#: -0.05, voice_of_family -0.07 over all labels; voice_of_family 0.89 -> 0.33 on the
+#: Hackney minutes), so the model adds tags and never removes the rules'.
+#: ``OVERRULE_GRID`` is the search that was measured.
+KEEP_GRID: tuple[float, ...] = (0.0,)
+OVERRULE_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+#: The probability a tag the rules did not give needs ("add"; above 1: never).
+ADD_GRID = (*THRESHOLD_GRID, 0.95, 1.01)
+#: A theme with fewer held-out positives than this in the inner folds keeps the defaults
+#: (model 0.5; combined: the rules' tags, none added).
+MIN_THRESHOLD_POSITIVES = 3
+#: How much F1 (on the inner folds) leaving the rules' decision must gain: less is
+#: taken for noise of a few passages, and the rules' decision is kept.
+MIN_GAIN = 0.02
+#: The defaults of the three thresholds of a theme (see :func:`choose_thresholds`).
+DEFAULT_THRESHOLDS = {"model": 0.5, "keep": 0.0, "add": 1.01}
 
 
 @dataclass
 class CrossValidation:
-    """Held-out model probabilities of labelled passages, from document-grouped folds."""
+    """Held-out model probabilities of labelled passages, from document-grouped folds,
+    and the thresholds each fold's model chose (without the held-out documents)."""
 
     probabilities: dict[str, dict[str, float]] = field(default_factory=dict)
     folds: list[list[str]] = field(default_factory=list)
+    thresholds: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    modelled: dict[str, list[str]] = field(default_factory=dict)
+
+    def predicted(self, pid: str, which: str = "model") -> set[str]:
+        """The model's themes for a passage, each at its fold's ``which`` threshold."""
+        thr = self.thresholds.get(pid, {})
+        return {
+            t
+            for t, p in self.probabilities.get(pid, {}).items()
+            if p >= thr.get(t, DEFAULT_THRESHOLDS)[which]
+        }
+
+    def combined(self, pid: str, rules: set[str], veto: Iterable[str]) -> set[str]:
+        """Rules and model combined for a passage, as tagging combines them."""
+        from pipeline.themes.tagger import combine_themes
+
+        thr = self.thresholds.get(pid, {})
+        return combine_themes(rules, set(veto), self.probabilities.get(pid, {}), thr)
+
+
+def _predict(model: ThemeModel, data: TrainingData, idx: Sequence[int]) -> dict[int, np.ndarray]:
+    usable = [i for i in idx if len(data.texts[i].split()) >= MIN_MODEL_WORDS]
+    probs = model.predict_proba(
+        [data.texts[i] for i in usable],
+        kinds=[data.kinds[i] for i in usable],
+        rules=[data.rules[i] for i in usable],
+    )
+    return {i: probs[row] for row, i in enumerate(usable)}
+
+
+def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
+    denom = int(pred.sum() + gold.sum())
+    return 2 * int((pred & gold).sum()) / denom if denom else 0.0
+
+
+def _helps_most_documents(right: np.ndarray, right_rules: np.ndarray, docs: np.ndarray) -> bool:
+    """Whether leaving the rules' decision makes more documents better than worse
+    (per document: decisions made right minus decisions made wrong)."""
+    better = worse = 0
+    for doc in np.unique(docs):
+        here = docs == doc
+        net = int((right[here] & ~right_rules[here]).sum()) - int(
+            (~right[here] & right_rules[here]).sum()
+        )
+        better += net > 0
+        worse += net < 0
+    return better > worse
+
+
+def choose_thresholds(
+    data: TrainingData,
+    *,
+    themes: Sequence[str],
+    rule_themes: Sequence[Iterable[str]] | None = None,
+    n_splits: int = 0,
+    min_positive: int = 5,
+    seed: int = 0,
+    **fit_args: Any,
+) -> dict[str, dict[str, float]]:
+    """Per-theme thresholds that maximise F1 over out-of-fold probabilities of ``data``
+    (folds grouped by document; ``n_splits`` 0: leave one document out).
+
+    Three per theme: ``model``, the probability a tag of the model alone needs;
+    and for rules and model combined, ``keep``, the probability below which the
+    model overrules a rule tag (0: never), and ``add``, the probability a tag the
+    rules did not give needs (above 1: never). ``keep`` and ``add`` are chosen
+    together, starting from the rules alone (keep 0, add never), so the model
+    changes the rules' decision only where that raised F1 on documents it had not
+    seen. ``rule_themes``: the rule tags of each passage of ``data`` (default: its
+    ``tag:`` rule features). Only passages labelled by people are scored; a theme
+    with fewer than :data:`MIN_THRESHOLD_POSITIVES` scored positives keeps the
+    defaults (:data:`DEFAULT_THRESHOLDS`).
+    """
+    from sklearn.model_selection import GroupKFold
+
+    if rule_themes is None:
+        rule_themes = [{k[4:] for k in r if k.startswith("tag:")} for r in data.rules]
+    labelled = [i for i, s in enumerate(data.sources) if s != WEAK]
+    groups = [data.groups[i] for i in labelled]
+    n_groups = len(set(groups))
+    if n_groups < 2:
+        return {}
+    folds = GroupKFold(n_splits=min(n_splits or n_groups, n_groups))
+    oof: dict[int, dict[str, float]] = {}
+    for _, test in folds.split(labelled, groups=groups):
+        held = {groups[k] for k in test}
+        model = fit_model(
+            data.without_groups(held),
+            themes=themes,
+            min_positive=min_positive,
+            seed=seed,
+            **fit_args,
+        )
+        for i, row in _predict(model, data, [labelled[k] for k in test]).items():
+            oof[i] = dict(zip(model.classes, map(float, row), strict=True))
+    out: dict[str, dict[str, float]] = {}
+    scored = sorted(oof)
+    for theme in themes:
+        gold = np.array([theme in data.labels[i] for i in scored])
+        if gold.sum() < MIN_THRESHOLD_POSITIVES:
+            continue
+        probs = np.array([oof[i].get(theme, 0.0) for i in scored])
+        ruled = np.array([theme in set(rule_themes[i]) for i in scored])
+        best = dict(DEFAULT_THRESHOLDS)
+        best_f1 = -1.0
+        for thr in THRESHOLD_GRID:
+            f1 = _f1(probs >= thr, gold)
+            if f1 > best_f1 + 1e-9:
+                best["model"], best_f1 = thr, f1
+        best_f1 = _f1(ruled, gold) + MIN_GAIN  # the rules alone: what the model must beat
+        docs = np.array([data.groups[i] for i in scored])
+        right_rules = ruled == gold
+        for keep in KEEP_GRID:
+            for add in ADD_GRID[::-1]:
+                pred = np.where(ruled, probs >= keep, probs >= add)
+                f1 = _f1(pred, gold)
+                if f1 > best_f1 + 1e-9 and _helps_most_documents(pred == gold, right_rules, docs):
+                    best["keep"], best["add"], best_f1 = keep, add, f1
+        out[theme] = best
+    return out
+
+
+def fit_with_thresholds(
+    data: TrainingData,
+    *,
+    themes: Sequence[str],
+    min_positive: int = 5,
+    seed: int = 0,
+    inner_splits: int = 0,
+    **fit_args: Any,
+) -> ThemeModel:
+    """Fit the model on all of ``data`` with per-theme thresholds chosen by an inner
+    document-grouped cross-validation on ``data`` (:func:`choose_thresholds`)."""
+    thresholds = choose_thresholds(
+        data,
+        themes=themes,
+        n_splits=inner_splits,
+        min_positive=min_positive,
+        seed=seed,
+        **fit_args,
+    )
+    model = fit_model(data, themes=themes, min_positive=min_positive, seed=seed, **fit_args)
+    model.thresholds = {t: dict(thresholds.get(t, DEFAULT_THRESHOLDS)) for t in model.classes}
+    model.metadata["thresholds"] = dict(model.thresholds)
+    model.metadata["threshold_selection"] = (
+        "F1-maximising per theme over out-of-fold probabilities of a document-grouped "
+        f"inner cross-validation ({inner_splits or 'leave one document out'})"
+    )
+    return model
 
 
 def grouped_cross_validation(
@@ -160,15 +362,19 @@ def grouped_cross_validation(
     *,
     eval_pids: Iterable[str],
     themes: Sequence[str],
-    n_splits: int = 5,
+    n_splits: int = 0,
     min_positive: int = 5,
     seed: int = 0,
+    inner_splits: int = 0,
+    **fit_args: Any,
 ) -> CrossValidation:
     """Predict every passage of ``eval_pids`` with a model that never saw its document.
 
-    Folds are ``GroupKFold`` over the documents of the evaluated passages (with two
-    documents: leave one document out). Each fold's model is trained on ``data``
-    minus every passage of the held-out documents, weak labels included.
+    Folds are ``GroupKFold`` over the documents of the evaluated passages
+    (``n_splits`` 0: leave one document out). Each fold's model is trained on
+    ``data`` minus every passage of the held-out documents, weak labels included,
+    and chooses its thresholds by an inner cross-validation on that training part
+    alone (:func:`fit_with_thresholds`).
     """
     from sklearn.model_selection import GroupKFold
 
@@ -180,29 +386,37 @@ def grouped_cross_validation(
         raise ValueError(
             "grouped cross-validation needs labelled passages from at least 2 documents"
         )
-    folds = GroupKFold(n_splits=min(n_splits, n_groups))
+    folds = GroupKFold(n_splits=min(n_splits or n_groups, n_groups))
     out = CrossValidation()
     for _, test in folds.split(idx, groups=groups):
         held = sorted({groups[k] for k in test})
         out.folds.append(held)
-        model = fit_model(
-            data.without_groups(held), themes=themes, min_positive=min_positive, seed=seed
+        model = fit_with_thresholds(
+            data.without_groups(held),
+            themes=themes,
+            min_positive=min_positive,
+            seed=seed,
+            inner_splits=inner_splits,
+            **fit_args,
         )
         test_idx = [idx[k] for k in test]
-        usable = [i for i in test_idx if len(data.texts[i].split()) >= MIN_MODEL_WORDS]
-        probs = model.predict_proba([data.texts[i] for i in usable])
-        for row, i in enumerate(usable):
-            out.probabilities[data.passage_ids[i]] = {
-                t: float(probs[row, j]) for j, t in enumerate(model.classes)
-            }
+        probs = _predict(model, data, test_idx)
         for i in test_idx:
-            out.probabilities.setdefault(data.passage_ids[i], {})
+            pid = data.passage_ids[i]
+            row = probs.get(i)
+            out.probabilities[pid] = (
+                {t: float(row[j]) for j, t in enumerate(model.classes)} if row is not None else {}
+            )
+            out.thresholds[pid] = dict(model.thresholds)
+            out.modelled[pid] = list(model.classes) if row is not None else []
         log.info("cross-validation fold: held out %s", ", ".join(held))
     return out
 
 
-def model_themes(probs: dict[str, float], threshold: float) -> set[str]:
-    """Themes whose probability reaches ``threshold``."""
+def model_themes(probs: dict[str, float], threshold: float | dict[str, float]) -> set[str]:
+    """Themes whose probability reaches ``threshold`` (one for all, or one per theme)."""
+    if isinstance(threshold, dict):
+        return {t for t, p in probs.items() if p >= threshold.get(t, 0.5)}
     return {t for t, p in probs.items() if p >= threshold}
 
 
@@ -227,7 +441,7 @@ def train(
     reviews_path: Path | None,
     options: ThemeOptions,
     model_path: Path = DEFAULT_MODEL_PATH,
-    weak: bool = True,
+    weak: bool = False,
     weak_weight: float = WEAK_WEIGHT,
     max_weak: int | None = None,
     cv: bool = True,
@@ -256,7 +470,6 @@ def train(
         "label_files": [str(f) for f in gold_files],
         "reviews_file": str(reviews_path) if reviews_path and reviews_path.is_file() else "",
         "weak_weight": weak_weight if weak else 0.0,
-        "model_threshold": options.model_threshold,
     }
     if cv:
         docs = {g for g, s in zip(data.groups, data.sources, strict=True) if s != WEAK}
@@ -267,11 +480,10 @@ def train(
                 result,
                 corpus=corpus,
                 themes=evaluation_themes(tagger.codebook.core_ids, themes),
-                threshold=options.model_threshold,
             )
         else:
             log.warning("cross-validation skipped: labelled passages of fewer than 2 documents")
-    model = fit_model(data, themes=themes, seed=seed)
+    model = fit_with_thresholds(data, themes=themes, seed=seed)
     model.metadata.update(metadata)
     model.save(model_path)
     return TrainResult(model=model, path=model_path, data=data)
@@ -283,7 +495,6 @@ def summarise_cv(
     *,
     corpus: Corpus,
     themes: Sequence[str],
-    threshold: float,
 ) -> dict[str, Any]:
     """Micro precision, recall and F1 of rules, model and combined over the CV passages."""
     scope = set(themes)
@@ -291,12 +502,14 @@ def summarise_cv(
     for pid, lab, src in zip(data.passage_ids, data.labels, data.sources, strict=True):
         if src == WEAK or pid not in result.probabilities:
             continue
-        m = model_themes(result.probabilities[pid], threshold) & scope
+        m = result.predicted(pid) & scope
         r = set(corpus.rule_themes.get(pid, ())) & scope
         gold.append(set(lab) & scope)
         rules.append(r)
         model.append(m)
-        both.append(corpus.combine(pid, m) & scope)
+        both.append(
+            corpus.combine(pid, result.probabilities[pid], result.thresholds.get(pid, {})) & scope
+        )
 
     def row(score: Score) -> dict[str, float]:
         return {
@@ -313,7 +526,7 @@ def summarise_cv(
         "folds": result.folds,
         "passages": len(gold),
         "themes": list(themes),
-        "model_threshold": threshold,
+        "thresholds": "per theme and fold, by inner grouped cross-validation",
         "rules": row(set_counts(gold, rules)),
         "model": row(set_counts(gold, model)),
         "combined": row(set_counts(gold, both)),
