@@ -496,6 +496,9 @@ def test_leave_one_document_out_on_the_shared_reports(corpus_run: Path, labels_d
         assert m.loc[doc, "recall"] == 1.0
     for doc in ("Keeping_children_safe_in_education_2025.pdf", "hackney_minutes_child_q_2022.txt"):
         assert m.loc[doc, "predicted"] == 0
+    # the Space Economy summary: its italic recommendations, not its roman conclusions
+    space = m.loc["TheSpaceEconomyRecomm.pdf"]
+    assert space["recall"] == 1.0 and space["extra"] <= 0.05 * space["gold"]
 
 
 def test_demo_recommendations(demo_run: Path) -> None:
