@@ -255,6 +255,23 @@ FEATURES = (
     "contents_any",
 )
 
+#: Typographic emphasis as features (:func:`emphasis_features`): the candidate's italic
+#: share, whether its numbered run mixes italic and roman items, whether it is an
+#: italic item of such a run. Not in :data:`FEATURES`: in leave-one-document-out they
+#: made the model worse (the Space Economy report is the only training report with a
+#: mixed run, so held out it gains nothing, and with it in training the model leans on
+#: emphasis and finds 21 of Behaviour Change's 33 instead of 32); the typeface acts
+#: through :func:`mark_typeface` instead. ``scripts/train_rec_model.py --emphasis``
+#: prints the figure with them.
+EMPHASIS_FEATURES = ("italic", "run_mixed_emphasis", "run_emphasised_item")
+
+#: An item is set in the emphasised typeface when at least this share of its characters
+#: is on italic lines (a roman "(Paragraph 46)" at the end of an italic item stays under).
+EMPHASIS_SHARE = 0.5
+#: A numbered run mixes typefaces when at least this many of its items are emphasised
+#: and at least this many are plain.
+MIXED_RUN_MIN = 2
+
 
 @dataclass
 class Candidate:
@@ -272,11 +289,27 @@ class Candidate:
     headings: list[str]
     section: int
     parts: list[str] = field(default_factory=list)
+    #: Characters of the candidate's passages, and how many of them are on italic lines.
+    chars: int = 0
+    italic_chars: float = 0.0
+    #: +1 / -1 where the typeface inside a mixed numbered run under a heading naming
+    #: conclusions and recommendations marks the item (see :func:`mark_typeface`).
+    typeface: int = 0
 
     @property
     def full_text(self) -> str:
         """The text with its sub-parts."""
         return " ".join([self.text, *self.parts]).strip()
+
+    @property
+    def italic(self) -> float:
+        """Share (0-1) of the candidate's characters on italic lines."""
+        return self.italic_chars / self.chars if self.chars else 0.0
+
+    def add_emphasis(self, text: str, share: float) -> None:
+        """Count a passage's characters and its italic share (``passages.italic``)."""
+        self.chars += len(text)
+        self.italic_chars += share * len(text)
 
 
 def top_number(ref: str) -> str:
@@ -331,6 +364,8 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
     opens_list = False  # the current candidate ends with ":"; the bullets below are its parts
     for p in doc_passages.sort_values("seq").itertuples(index=False):
         kind, ref, text = str(p.kind), str(p.ref or ""), str(p.text or "").strip()
+        # passages of older outputs have no italic column: no emphasis known
+        share = float(getattr(p, "italic", 0.0) or 0.0)
         parent = str(p.parent_ref or "")
         if kind == "footnote" or not text:
             continue
@@ -360,6 +395,7 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
                 current.parts.append(text)
                 current.passage_ids.append(str(p.passage_id))
                 current.pages.append(int(p.page))
+                current.add_emphasis(text, share)
                 continue
             continues = (
                 kind == "paragraph"
@@ -377,6 +413,7 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
                     current.text = f"{current.text} {text}"
                 current.passage_ids.append(str(p.passage_id))
                 current.pages.append(int(p.page))
+                current.add_emphasis(text, share)
                 continue
         number = top_number(ref) if kind in ("paragraph", "recommendation", "bullet") else ""
         current = Candidate(
@@ -392,9 +429,11 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
             headings=list(headings),
             section=section,
         )
+        current.add_emphasis(text, share)
         cands.append(current)
         opens_list = text.endswith(":")
     _attach_titled_bodies(cands)
+    mark_typeface(cands)
     return cands
 
 
@@ -416,6 +455,8 @@ def _attach_titled_bodies(cands: list[Candidate]) -> None:
                     c.parts.extend(body.parts)
                     c.passage_ids.extend(body.passage_ids)
                     c.pages.extend(body.pages)
+                    c.chars += body.chars
+                    c.italic_chars += body.italic_chars
                     del cands[j]
                     break
         i += 1
@@ -430,7 +471,42 @@ def explicit_label(cand: Candidate) -> int:
         return -1
     if cand.kind == "recommendation" or _TAG_REC.search(text):
         return 1
-    return 0
+    return cand.typeface
+
+
+def mark_typeface(cands: list[Candidate]) -> None:
+    """Set :attr:`Candidate.typeface` where the typeface is the document's own label.
+
+    Some reports number conclusions and recommendations in one run under a heading
+    that names both ("Summary of conclusions and recommendations") and tell them
+    apart only by typeface: the recommendations set in italic, the conclusions in
+    roman (the House of Commons select-committee convention). In a numbered run that
+    mixes the two typefaces (:func:`emphasis_runs`) under a heading path naming both
+    conclusions and recommendations, an emphasised item gets +1 and a plain one -1,
+    as a "(Recommendation, Paragraph 17)" / "(Conclusion, ...)" tag would.
+    """
+    _, mixed, emphasised = emphasis_runs(cands)
+    for i, c in enumerate(cands):
+        if not mixed[i]:
+            continue
+        path = " | ".join(h for h in c.headings if not _is_contents_line(h))
+        if _H_REC.search(path) and _H_CONCL.search(path):
+            c.typeface = 1 if emphasised[i] else -1
+
+
+def emphasis_runs(cands: list[Candidate]) -> tuple[list[int], list[bool], list[bool]]:
+    """Per candidate: its numbered run (:func:`_run_ids`), whether that run mixes
+    emphasised (italic) and plain items (at least :data:`MIXED_RUN_MIN` of each), and
+    whether the candidate is an emphasised item of such a run."""
+    ids = _run_ids(cands)
+    emph = [c.italic >= EMPHASIS_SHARE for c in cands]
+    counts: dict[int, list[int]] = {}
+    for i, r in enumerate(ids):
+        if r >= 0:
+            counts.setdefault(r, [0, 0])[0 if emph[i] else 1] += 1
+    mixed_runs = {r for r, (e, p) in counts.items() if e >= MIXED_RUN_MIN and p >= MIXED_RUN_MIN}
+    mixed = [r in mixed_runs for r in ids]
+    return ids, mixed, [m and e for m, e in zip(mixed, emph, strict=True)]
 
 
 def asks(text: str) -> bool:
@@ -508,7 +584,18 @@ def _imperative(text: str) -> bool:
 def _run_lengths(cands: list[Candidate]) -> list[int]:
     """For each numbered candidate, the length of the run of consecutive sibling numbers
     (1, 2, 3 ... or 8.1, 8.2 ...) it belongs to; 0 for unnumbered candidates."""
-    out = [0] * len(cands)
+    ids = _run_ids(cands)
+    sizes: dict[int, int] = {}
+    for r in ids:
+        sizes[r] = sizes.get(r, 0) + 1
+    return [sizes[r] if r >= 0 else 0 for r in ids]
+
+
+def _run_ids(cands: list[Candidate]) -> list[int]:
+    """For each numbered candidate, the number of the run of consecutive sibling numbers
+    (1, 2, 3 ... or 8.1, 8.2 ... in one chapter) it belongs to; -1 for unnumbered
+    candidates and table rows."""
+    out = [-1] * len(cands)
     numbered = [i for i, c in enumerate(cands) if c.number and c.kind != "table"]
     run: list[int] = []
 
@@ -520,9 +607,13 @@ def _run_lengths(cands: list[Candidate]) -> list[int]:
             return ("A", ord(n))
         return None
 
+    count = 0
+
     def close() -> None:
+        nonlocal count
         for i in run:
-            out[i] = len(run)
+            out[i] = count
+        count += 1
 
     prev: tuple[str, int] | None = None
     prev_chapter = ""
@@ -660,3 +751,12 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
         for name, value in values.items():
             x[i, col[name]] = float(value)
     return x
+
+
+def emphasis_features(cands: list[Candidate]) -> np.ndarray:
+    """The :data:`EMPHASIS_FEATURES` of each candidate of one document, as a matrix."""
+    _, mixed, emphasised = emphasis_runs(cands)
+    return np.array(
+        [[c.italic, float(m), float(e)] for c, m, e in zip(cands, mixed, emphasised, strict=True)],
+        dtype=float,
+    ).reshape(len(cands), len(EMPHASIS_FEATURES))

@@ -40,7 +40,14 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
-from pipeline.reccandidates import FEATURES, Candidate, candidate_features, document_candidates
+from pipeline.reccandidates import (
+    EMPHASIS_FEATURES,
+    FEATURES,
+    Candidate,
+    candidate_features,
+    document_candidates,
+    emphasis_features,
+)
 from pipeline.textnorm import normalize_for_match
 from pipeline.textsim import containment
 
@@ -174,9 +181,12 @@ def load_model(path: str | os.PathLike[str] | None = None) -> RecModel:
     return RecModel(FEATURES, float(data["base"]), float(data["rate"]), trees, data["source"])
 
 
-def fit_model(x: np.ndarray, y: np.ndarray, *, source: str = "") -> RecModel:
+def fit_model(
+    x: np.ndarray, y: np.ndarray, *, source: str = "", features: tuple[str, ...] = FEATURES
+) -> RecModel:
     """Fit gradient-boosted trees (:data:`N_TREES` of depth :data:`DEPTH`; positives
-    weighted :data:`POSITIVE_WEIGHT`, as they are rare) and convert them to arrays."""
+    weighted :data:`POSITIVE_WEIGHT`, as they are rare) and convert them to arrays.
+    ``features`` names the columns of ``x``."""
     from sklearn.ensemble import GradientBoostingClassifier
 
     weight = np.where(y == 1, POSITIVE_WEIGHT, 1.0)
@@ -201,11 +211,11 @@ def fit_model(x: np.ndarray, y: np.ndarray, *, source: str = "") -> RecModel:
             )
         )
     probe = x[:1]
-    model = RecModel(FEATURES, 0.0, RATE, tuple(trees), source)
+    model = RecModel(features, 0.0, RATE, tuple(trees), source)
     offset = float(clf.decision_function(probe)[0]) - float(
         np.log(model.predict(probe)[0] / (1 - model.predict(probe)[0]))
     )
-    return RecModel(FEATURES, offset, RATE, tuple(trees), source)
+    return RecModel(features, offset, RATE, tuple(trees), source)
 
 
 # --- training data ----------------------------------------------------------------------
@@ -273,10 +283,14 @@ def document_data(
     documents: pd.DataFrame,
     gold: pd.DataFrame,
     negatives: set[str] | None = None,
+    *,
+    emphasis: bool = False,
 ) -> list[DocData]:
     """Candidates and features of every training document: those named in ``gold`` and
     those named in ``negatives`` (file names; default :func:`documents_without_recommendations`).
-    Every other document (the government responses among them) is left out."""
+    Every other document (the government responses among them) is left out. With
+    ``emphasis`` the :data:`EMPHASIS_FEATURES` follow :data:`FEATURES` (an experiment:
+    the shipped model does not use them)."""
     negatives = documents_without_recommendations() if negatives is None else negatives
     by_name: dict[str, str] = {}
     for doc_id, path in zip(documents["doc_id"], documents["path"], strict=True):
@@ -292,6 +306,8 @@ def document_data(
             continue
         cands = document_candidates(grouped[doc.doc_id])
         x = candidate_features(cands)
+        if emphasis:
+            x = np.hstack([x, emphasis_features(cands)])
         if g is None:
             y, w = np.zeros(len(cands)), np.ones(len(cands))
         else:
@@ -307,7 +323,8 @@ def fit_on(docs: list[DocData], *, source: str = "") -> RecModel:
     y = np.concatenate([d.y for d in docs])
     w = np.concatenate([d.weight for d in docs])
     keep = w > 0
-    return fit_model(x[keep], y[keep], source=source)
+    features = FEATURES if x.shape[1] == len(FEATURES) else FEATURES + EMPHASIS_FEATURES
+    return fit_model(x[keep], y[keep], source=source, features=features)
 
 
 def save_model(model: RecModel, path: str | os.PathLike[str]) -> None:

@@ -27,7 +27,10 @@ What counts as a recommendation
 Lists, numbers, titles
     Where the document labels an item itself ("Recommendation 3: ...", "(Recommendation,
     Paragraph 17)", "(Conclusion, Paragraph 25)"), the label decides
-    (:func:`apply_labels`).
+    (:func:`apply_labels`). So does the typeface where a numbered run under a
+    heading naming conclusions and recommendations mixes italic and roman items
+    (the select-committee convention: recommendations in italic;
+    :func:`pipeline.reccandidates.mark_typeface`).
 
     Numbered items keep their printed number; a number that does not follow the
     previous one (a second list that starts at 1 again) opens a new ``list``, and
@@ -497,9 +500,13 @@ def apply_labels(cands: list[Candidate], prob: np.ndarray) -> np.ndarray:
     """Where the document labels an item itself, the label decides: "Recommendation 3"
     or "(Recommendation, Paragraph 17)" raises its confidence to at least
     :data:`LABEL_CONFIDENCE`, "(Conclusion, Paragraph 25)" lowers it to at most
-    ``1 - LABEL_CONFIDENCE``. The shared gold holds no report that labels its items,
-    so the model cannot learn what a label weighs; the label is the report's own
-    statement, as the gold brief reads it."""
+    ``1 - LABEL_CONFIDENCE``. Typeface counts as such a label where a numbered run
+    under a heading naming conclusions and recommendations mixes italic and roman
+    items (:func:`pipeline.reccandidates.mark_typeface`): italic ones are raised,
+    roman ones lowered. The shared gold holds no report that labels its items in
+    words and one that does so by typeface, so the model cannot learn what a label
+    weighs (as features, the typeface made leave-one-document-out worse); the label
+    is the report's own statement, as the gold brief reads it."""
     out = prob.copy()
     for i, cand in enumerate(cands):
         label = explicit_label(cand)

@@ -73,6 +73,9 @@ PASSAGES = Table(
         "text": STRING,
     },
     key=("doc_id", "seq"),
+    # share (0-1) of the passage's characters on italic lines; 0 where the format or
+    # the reader knows no italic
+    optional={"italic": FLOAT},
 )
 
 THEMES = Table(
@@ -220,4 +223,6 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     for col, dtype in table.optional.items():
         if col in out.columns and dtype == STRING:
             out[col] = out[col].astype("string").fillna("")
+        elif col in out.columns and dtype == FLOAT:
+            out[col] = pd.to_numeric(out[col], errors="raise").fillna(0.0).astype(FLOAT)
     return out.reset_index(drop=True)

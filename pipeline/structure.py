@@ -115,6 +115,8 @@ class Passage:
     speaker_spans: list[list[Any]] = field(default_factory=list)
     #: Minutes: who a sentence asks to act ("X and Y should ..."), ";"-separated.
     addressees: str = ""
+    #: Share (0-1) of the passage's characters on italic lines (:func:`italic_share`).
+    italic: float = 0.0
 
 
 def _ends_sentence(text: str) -> bool:
@@ -776,6 +778,7 @@ def blocks_to_passages(
         if kind == "recommendation" and block.sub:
             parent = ""
         text = normalize_whitespace(block.text)
+        italic = italic_share(block.lines)
         for piece in split_long_text(text):
             passages.append(
                 Passage(
@@ -788,9 +791,27 @@ def blocks_to_passages(
                     page_end=block.lines[-1].page,
                     ocr=any(ln.ocr for ln in block.lines),
                     size=block.lines[0].size,
+                    italic=italic,
                 )
             )
     return passages
+
+
+def italic_share(lines: list[Line]) -> float:
+    """The share (0-1) of the lines' characters that stand on italic lines.
+
+    Emphasis some reports use to tell items apart (a select committee sets its
+    recommendations in italic and its conclusions in roman, numbered in one run);
+    a reference left in roman at the end of an italic item ("(Paragraph 46)") only
+    lowers the share a little.
+    """
+    total = italic = 0
+    for ln in lines:
+        n = len(ln.text)
+        total += n
+        if ln.italic:
+            italic += n
+    return italic / total if total else 0.0
 
 
 #: Longer blocks (a text file that is one 5 MB line, a table dumped as prose) are

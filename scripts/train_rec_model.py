@@ -28,12 +28,22 @@ def main() -> None:
     parser.add_argument("--labels", type=Path, required=True)
     parser.add_argument("--model", type=Path, default=MODEL_FILE)
     parser.add_argument("--no-lodo", action="store_true", help="skip the LODO figures")
+    parser.add_argument(
+        "--emphasis",
+        action="store_true",
+        help="only print the LODO figures with the typographic emphasis features added "
+        "(reccandidates.EMPHASIS_FEATURES; the shipped model leaves them out); writes nothing",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     documents = store.read_table(schema.DOCUMENTS, args.output)
     passages = store.read_table(schema.PASSAGES, args.output)
     gold_files = sorted(args.labels.glob("recs_*.csv"))
     gold = load_recs_gold(gold_files)
+    if args.emphasis:
+        lodo = leave_one_document_out(passages, documents, gold, emphasis=True)
+        print(lodo.metrics.drop(columns=["extra_numbers", "review_agrees"]).to_string())
+        return
     if not args.no_lodo:
         lodo = leave_one_document_out(passages, documents, gold)
         print(lodo.metrics.drop(columns=["extra_numbers", "review_agrees"]).to_string())

@@ -185,3 +185,82 @@ def test_document_date(text: str, date: str, source: str) -> None:
     from pipeline.documents import find_date
 
     assert find_date(text) == (date, source)
+
+
+# --- typographic emphasis: Line.italic and the passages' italic share ---------------------
+
+
+def emphasis_pdf(items: list[tuple[str, bool]], heading: str) -> bytes:
+    """A made PDF: a bold heading, then numbered paragraphs, each set in italic or roman
+    (``(text, italic)``), each ending with a roman "(Paragraph n)" reference."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 14)
+    pdf.multi_cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for i, (text, italic) in enumerate(items, start=1):
+        pdf.set_font("helvetica", "I" if italic else "", 11)
+        pdf.write(6, f"{i}. {text} ")
+        pdf.set_font("helvetica", "", 11)
+        pdf.write(6, f"(Paragraph {10 * i})")
+        pdf.ln(10)
+    return bytes(pdf.output())
+
+
+def test_italic_font_names() -> None:
+    from pipeline.extract.layout import is_italic_font
+
+    for name in ("ABCDEF+Plantin-Italic", "Helvetica-Oblique", "Arial,BoldItalic",
+                 "MinionPro-It", "MyriadPro-BoldIt", "Calibri-I"):  # fmt: skip
+        assert is_italic_font(name), name
+    for name in ("ABCDEF+Plantin", "Helvetica-Bold", "Arial,Bold", "Lato-Light", "Wingdings"):
+        assert not is_italic_font(name), name
+
+
+@pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
+def test_pdf_lines_know_italic_and_passages_their_share(tmp_path: Path, backend: str) -> None:
+    from pipeline.extract.extractor import ExtractOptions, reader_for
+
+    long = "The Council should fund an advocate for every child who is searched at school."
+    f = tmp_path / "e.pdf"
+    f.write_bytes(emphasis_pdf([(long, True), (long.replace("should", "did not"), False)], "H"))
+    doc = reader_for("pdf", ExtractOptions(pdf_backend=backend))(f)
+    italic = {ln.text[:2]: ln.italic for ln in doc.lines}
+    assert italic["1."] and not italic["2."]
+    assert not any(ln.italic for ln in doc.lines if ln.bold)  # the heading is roman
+    shares = {p.ref: p.italic for p in structure(doc)}
+    # most of item 1 is italic, its roman "(Paragraph 10)" aside; item 2 is roman
+    assert 0.7 < shares["1"] <= 1.0
+    assert shares["2"] == 0.0
+
+
+def test_italic_share_counts_characters() -> None:
+    from pipeline.extract.lines import Line
+    from pipeline.structure import italic_share
+
+    lines = [Line("a" * 30, 1, italic=True), Line("b" * 10, 1)]
+    assert italic_share(lines) == 0.75
+    assert italic_share([]) == 0.0
+
+
+def test_html_and_docx_italic(tmp_path: Path) -> None:
+    import docx
+
+    html = "<main><p><em>The Board should act now.</em> (Para 3)</p><p>Plain <i>x</i></p></main>"
+    lines = lines_from_html(html).lines
+    assert [ln.italic for ln in lines] == [True, False]
+    d = docx.Document()
+    d.add_paragraph().add_run("The Board should act now.").italic = True
+    d.add_paragraph("A plain paragraph.")
+    d.save(str(tmp_path / "i.docx"))
+    assert [ln.italic for ln in read_docx(tmp_path / "i.docx").lines] == [True, False]
+
+
+def test_passages_table_has_the_italic_column(tmp_path: Path) -> None:
+    f = tmp_path / "e.pdf"
+    f.write_bytes(emphasis_pdf([("We recommend that the Board act now.", True)], "H"))
+    _, plist = extract_document(f, "e.pdf", "sha")
+    assert all(0.0 <= row["italic"] <= 1.0 for row in plist)
+    assert max(row["italic"] for row in plist) > 0.5

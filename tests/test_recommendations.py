@@ -496,6 +496,9 @@ def test_leave_one_document_out_on_the_shared_reports(corpus_run: Path, labels_d
         assert m.loc[doc, "recall"] == 1.0
     for doc in ("Keeping_children_safe_in_education_2025.pdf", "hackney_minutes_child_q_2022.txt"):
         assert m.loc[doc, "predicted"] == 0
+    # the Space Economy summary: its italic recommendations, not its roman conclusions
+    space = m.loc["TheSpaceEconomyRecomm.pdf"]
+    assert space["recall"] == 1.0 and space["extra"] <= 0.05 * space["gold"]
 
 
 def test_demo_recommendations(demo_run: Path) -> None:
@@ -751,3 +754,53 @@ Appendix 1: Members
     assert "school nurse" in four["text"] and "by June 2026" in four["text"]
     assert len(four["parts"].split("\n")) == 4
     assert "The Report" not in " ".join(recs["title"])
+
+
+# --- typographic emphasis: recommendations in italic among roman conclusions -------------
+
+COMMITTEE_ITEMS = [
+    ("Evidence on school searches was mixed and often incomplete across forces.", False),
+    ("The Government should set a national standard for searches of children.", True),
+    ("Few forces kept records, and those that did should have shared them sooner.", False),
+    ("Every force should record the ethnicity of each child searched by its officers.", True),
+    ("Training on appropriate adults varied widely between the forces we heard.", False),
+    ("We urge the College of Policing to issue guidance on appropriate adults.", True),
+]
+
+
+def test_italic_recommendations_among_roman_conclusions(tmp_path: Path) -> None:
+    """A select-committee summary numbers conclusions and recommendations in one run and
+    sets the recommendations in italic: the italic items are found, the roman ones (one
+    of them with "should") are not."""
+    from tests.test_readers import emphasis_pdf
+
+    f = tmp_path / "committee.pdf"
+    f.write_bytes(emphasis_pdf(COMMITTEE_ITEMS, "Summary of conclusions and recommendations"))
+    row, plist = extract_document(f, "committee.pdf", "sha", doc_type="report")
+    row["review"] = ""
+    recs = extract_recommendations(pd.DataFrame(plist), pd.DataFrame([row]))
+    assert list(recs["number"]) == ["2", "4", "6"]
+    assert (recs["confidence"] >= 0.9).all()
+
+
+def _emphasis_rows(heading: str, italic: list[bool]) -> pd.DataFrame:
+    rows = [("heading", "", "", heading)]
+    rows += [("paragraph", str(i), "", t) for i, (t, _) in enumerate(COMMITTEE_ITEMS, start=1)]
+    p = _passages("rep", rows)
+    p["italic"] = [0.0, *(0.95 if it else 0.0 for it in italic)]
+    return p
+
+
+def test_the_typeface_decides_only_in_a_mixed_run_under_both_names() -> None:
+    from pipeline.reccandidates import document_candidates
+
+    mixed = [it for _, it in COMMITTEE_ITEMS]
+    cands = document_candidates(_emphasis_rows("Conclusions and recommendations", mixed))
+    assert [c.typeface for c in cands] == [-1, 1, -1, 1, -1, 1]
+    # a run all in italic is no contrast; a heading that names only one kind is no label
+    all_italic = _emphasis_rows("Conclusions and recommendations", [True] * 6)
+    assert not any(c.typeface for c in document_candidates(all_italic))
+    assert not any(c.typeface for c in document_candidates(_emphasis_rows("Findings", mixed)))
+    assert not any(
+        c.typeface for c in document_candidates(_emphasis_rows("Recommendations", mixed))
+    )

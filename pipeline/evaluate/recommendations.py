@@ -183,17 +183,18 @@ def evaluate_recommendations_folder(
 
 
 def leave_one_document_out(
-    passages: pd.DataFrame, documents: pd.DataFrame, gold: pd.DataFrame
+    passages: pd.DataFrame, documents: pd.DataFrame, gold: pd.DataFrame, *, emphasis: bool = False
 ) -> RecScores:
     """The leave-one-document-out figure of the recommendation model (module docstring).
 
     Every training document (gold documents and documents that make none) is held
     out in turn; documents without gold are scored against an empty gold list, so
-    everything found there is ``extra``.
+    everything found there is ``extra``. ``emphasis`` adds the typographic features
+    (:data:`pipeline.reccandidates.EMPHASIS_FEATURES`, an experiment).
     """
     from pipeline.recommendations import MIN_PER_DOCUMENT, decide, source_documents
 
-    docs = document_data(passages, documents, gold)
+    docs = document_data(passages, documents, gold, emphasis=emphasis)
     sources = set(source_documents(documents)["doc_id"])
     by_doc = dict(zip(documents["doc_id"], documents["path"], strict=True))
     pred_rows = []

@@ -186,11 +186,18 @@ def read_docx(path: str | Path) -> RawDocument:
             bold = bool(runs) and all(
                 r.bold or (r.style is not None and r.style.font.bold) for r in runs
             )
+            # italic: most of the paragraph's characters are in italic runs
+            slanted = sum(
+                len(r.text)
+                for r in runs
+                if r.italic or (r.style is not None and r.style.font.italic)
+            )
+            italic = 2 * slanted > sum(len(r.text) for r in runs)
             sizes = [r.font.size.pt for r in runs if r.font.size is not None]
             size = max(sizes) if sizes else 0.0
             if label:
                 text = f"{label} {text}"
-            add(text, role=role, level=level, bold=bold, size=size, x0=36.0 * level)
+            add(text, role=role, level=level, bold=bold, size=size, x0=36.0 * level, italic=italic)
             page += breaks
         elif child.tag == f"{W}tbl":
             for row in Table(child, document).rows:

@@ -290,4 +290,6 @@ def _passage_row(doc_id: str, p: Passage) -> dict[str, Any]:
         # minutes: each sentence's speaker where there are several, who is asked to act
         "speaker_spans": json.dumps(p.speaker_spans) if p.speaker_spans else "",
         "addressees": p.addressees,
+        # share of the characters on italic lines (recommendations set apart by typeface)
+        "italic": round(p.italic, 3),
     }

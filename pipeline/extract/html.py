@@ -81,6 +81,8 @@ BLOCK_TAGS = {
     "center",
 }
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+#: Inline tags whose text is set in italic.
+_ITALIC_TAGS = ("i", "em")
 
 
 _BACKGROUND = re.compile(r"background(?:-color)?\s*:\s*([^;]+)", re.I)
@@ -138,7 +140,13 @@ def lines_from_html(markup: str, *, meta: dict[str, str] | None = None) -> RawDo
     state = {"y": 0.0}
 
     def emit(
-        text: str, *, role: str = "", level: int = 0, bold: bool = False, start: bool = True
+        text: str,
+        *,
+        role: str = "",
+        level: int = 0,
+        bold: bool = False,
+        start: bool = True,
+        italic: bool = False,
     ) -> None:
         text = normalize_whitespace(normalize_chars(text))
         if not text:
@@ -156,28 +164,35 @@ def lines_from_html(markup: str, *, meta: dict[str, str] | None = None) -> RawDo
                 role=role,
                 level=level,
                 bold=bold,
+                italic=italic,
             )
         )
         state["y"] = y + 12.0
 
-    def inline_text(node: Tag) -> list[str]:
-        """Text of a block's inline content, split at <br> into separate lines."""
+    def inline_text(node: Tag, slanted: bool = False) -> tuple[list[str], list[int]]:
+        """Text of a block's inline content, split at <br> into separate lines, and how
+        many characters of each line stand in <i> or <em>."""
         parts: list[str] = [""]
+        counts: list[int] = [0]
         for child in node.children:
             if isinstance(child, NavigableString):
                 if child.__class__.__name__ in ("Comment", "Doctype", "Declaration"):
                     continue
                 parts[-1] += str(child)
+                counts[-1] += len(child) if slanted else 0
             elif isinstance(child, Tag):
                 if child.name == "br":
                     parts.append("")
+                    counts.append(0)
                 elif child.name in BLOCK_TAGS:
                     continue
                 else:
-                    sub = inline_text(child)
+                    sub, sub_counts = inline_text(child, slanted or child.name in _ITALIC_TAGS)
                     parts[-1] += sub[0]
+                    counts[-1] += sub_counts[0]
                     parts.extend(sub[1:])
-        return parts
+                    counts.extend(sub_counts[1:])
+        return parts, counts
 
     def walk(node: Tag, list_depth: int, ordered: list[int] | None) -> None:
         name = node.name
@@ -206,21 +221,25 @@ def lines_from_html(markup: str, *, meta: dict[str, str] | None = None) -> RawDo
             else:
                 marker[0] = "bullet"
         buf: list[str] = [""]
+        slant: list[int] = [0]  # characters of each line of ``buf`` in <i> or <em>
 
         def flush() -> None:
             first = True  # lines after a <br> continue the block unless structure says not
-            for part in buf:
+            for part, n in zip(buf, slant, strict=True):
                 if not normalize_whitespace(part):
                     continue
+                italic = 2 * n > len(part.strip())
                 if marker[0] == "bullet":
-                    emit(part, role=ROLE_BULLET, level=list_depth, start=first)
+                    emit(part, role=ROLE_BULLET, level=list_depth, start=first, italic=italic)
                 elif marker[0]:
-                    emit(f"{marker[0]} {part}", level=list_depth, start=first)
+                    emit(f"{marker[0]} {part}", level=list_depth, start=first, italic=italic)
                 else:
-                    emit(part, level=list_depth if name == "li" else 0, start=first)
+                    level = list_depth if name == "li" else 0
+                    emit(part, level=level, start=first, italic=italic)
                 marker[0] = None
                 first = False
             buf[:] = [""]
+            slant[:] = [0]
 
         for child in node.children:
             if isinstance(child, NavigableString):
@@ -229,13 +248,16 @@ def lines_from_html(markup: str, *, meta: dict[str, str] | None = None) -> RawDo
             elif isinstance(child, Tag):
                 if child.name == "br":
                     buf.append("")
+                    slant.append(0)
                 elif child.name in BLOCK_TAGS:
                     flush()
                     walk(child, list_depth, None)
                 else:
-                    sub = inline_text(child)
+                    sub, sub_counts = inline_text(child, child.name in _ITALIC_TAGS)
                     buf[-1] += sub[0]
+                    slant[-1] += sub_counts[0]
                     buf.extend(sub[1:])
+                    slant.extend(sub_counts[1:])
         flush()
 
     if isinstance(root, Tag):

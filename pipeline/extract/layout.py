@@ -27,6 +27,7 @@ results are the same.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +44,12 @@ SPACE_GAP = 0.18
 MARKER_CHARS = set("0123456789*†‡§")
 
 _BOLD_HINTS = ("bold", "black", "heavy", "semibold", "demi")
+#: An italic or oblique face: "Arial-ItalicMT", "Plantin-Italic", "Helvetica-Oblique",
+#: "MinionPro-It", "MyriadPro-BoldIt", "Arial,BoldItalic", "Calibri-I".
+_ITALIC_NAME = re.compile(
+    r"italic|oblique|kursiv|[-,](?:bold|semibold|demi|black|heavy|medium|light|book|regular)?"
+    r"(?:it|i)$"
+)
 
 
 @dataclass(slots=True)
@@ -62,6 +69,7 @@ class Char:
     bottom: float
     size: float
     bold: bool
+    italic: bool = False
 
     @property
     def mid(self) -> float:
@@ -75,16 +83,22 @@ def is_bold_font(fontname: str) -> bool:
     return any(h in name for h in _BOLD_HINTS) or name.endswith((",b", "-b"))
 
 
+def is_italic_font(fontname: str) -> bool:
+    """Guess an italic or oblique face from a PDF font name such as ``ABCDEF+Plantin-Italic``."""
+    return bool(_ITALIC_NAME.search(fontname.lower()))
+
+
 class PageChars:
     """One page's characters as columns: the same data as a list of :class:`Char`.
 
     ``text`` is a list of strings; ``x0``, ``top``, ``x1``, ``bottom`` and ``size``
-    are float64 arrays and ``bold`` a bool array, all of the same length. A backend
+    are float64 arrays and ``bold`` and ``italic`` bool arrays (``italic`` all False
+    when not given), all of the same length. A backend
     that knows which characters are blank and how long each text is may pass
     ``blank`` and ``nchar``; else they are computed from the texts when needed.
     """
 
-    __slots__ = ("_blank", "_nchar", "bold", "bottom", "size", "text", "top", "x0", "x1")
+    __slots__ = ("_blank", "_nchar", "bold", "bottom", "italic", "size", "text", "top", "x0", "x1")
 
     def __init__(
         self,
@@ -98,6 +112,7 @@ class PageChars:
         *,
         blank: np.ndarray | None = None,
         nchar: np.ndarray | None = None,
+        italic: Sequence[bool] | np.ndarray | None = None,
     ) -> None:
         self.text = text
         self._blank = blank
@@ -108,6 +123,9 @@ class PageChars:
         self.bottom = np.asarray(bottom, dtype=np.float64)
         self.size = np.asarray(size, dtype=np.float64)
         self.bold = np.asarray(bold, dtype=bool)
+        self.italic = (
+            np.zeros(len(text), dtype=bool) if italic is None else np.asarray(italic, dtype=bool)
+        )
 
     @classmethod
     def from_chars(cls, chars: Sequence[Char]) -> PageChars:
@@ -120,6 +138,7 @@ class PageChars:
             [c.bottom for c in chars],
             [c.size for c in chars],
             [c.bold for c in chars],
+            italic=[c.italic for c in chars],
         )
 
     @classmethod
@@ -162,6 +181,7 @@ class PageChars:
             self.bold[index],
             blank=None if self._blank is None else self._blank[index],
             nchar=None if self._nchar is None else self._nchar[index],
+            italic=self.italic[index],
         )
 
     def chars(self) -> list[Char]:
@@ -176,6 +196,7 @@ class PageChars:
                 self.bottom.tolist(),
                 self.size.tolist(),
                 self.bold.tolist(),
+                self.italic.tolist(),
                 strict=True,
             )
         ]
@@ -385,11 +406,12 @@ class _Segments:
         self._lists: tuple[list, ...] | None = None
 
     def lists(self) -> tuple[list, ...]:
-        """(text, x0, x1, size, bold, blank, raised) as Python lists."""
+        """(text, x0, x1, size, bold, blank, raised, italic) as Python lists."""
         if self._lists is None:
             pc = self.pc
             self._lists = (pc.text, pc.x0.tolist(), pc.x1.tolist(), pc.size.tolist(),
-                           pc.bold.tolist(), self.blank.tolist(), self.raised.tolist())  # fmt: skip
+                           pc.bold.tolist(), self.blank.tolist(), self.raised.tolist(),
+                           pc.italic.tolist())  # fmt: skip
         return self._lists
 
 
@@ -442,7 +464,7 @@ def _segment_line(sg: _Segments, s: int, page: int) -> Line | None:
     if not sg.has_text[s]:
         return None
     size = float(sg.seg_size[s])
-    texts, xs0, xs1, sizes, bolds, blanks, raiseds = sg.lists()
+    texts, xs0, xs1, sizes, bolds, blanks, raiseds, italics = sg.lists()
     space_gap = SPACE_GAP * size
     parts: list[str] = []
     pending_space = False
@@ -451,7 +473,7 @@ def _segment_line(sg: _Segments, s: int, page: int) -> Line | None:
     seen_word = False  # a full-size character has been kept (markers at the start stay)
     in_marker = False  # the last kept character is a raised marker: its run stays whole
     kx0, kx1 = float("inf"), float("-inf")
-    kept_len = kept_bold = sized_len = sized_bold = 0
+    kept_len = kept_bold = sized_len = sized_bold = kept_italic = sized_italic = 0
     sized = False
     for i in range(int(sg.bounds[s]), int(sg.bounds[s + 1])):
         x1 = xs1[i]
@@ -486,25 +508,32 @@ def _segment_line(sg: _Segments, s: int, page: int) -> Line | None:
         kept_len += n
         if bolds[i]:
             kept_bold += n
+        if italics[i]:
+            kept_italic += n
         if abs(sizes[i] - size) < 0.5:
             sized = True
             sized_len += n
             if bolds[i]:
                 sized_bold += n
+            if italics[i]:
+                sized_italic += n
         last_x1 = x1
         pending_space = False
         seen_word = seen_word or not raised
         in_marker = marker
     bold = sized_bold > sized_len / 2 if sized else kept_bold > kept_len / 2
-    return _line(parts, page, kx0, float(sg.seg_top[s]), kx1, float(sg.seg_bottom[s]), size, bold)
+    italic = sized_italic > sized_len / 2 if sized else kept_italic > kept_len / 2
+    return _line(parts, page, kx0, float(sg.seg_top[s]), kx1, float(sg.seg_bottom[s]), size, bold,
+                 italic)  # fmt: skip
 
 
 def _line(parts: list[str], page: int, x0: float, top: float, x1: float, bottom: float,
-          size: float, bold: bool) -> Line | None:  # fmt: skip
+          size: float, bold: bool, italic: bool = False) -> Line | None:  # fmt: skip
     text = normalize_chars("".join(parts)).strip()
     if not text:
         return None
-    return Line(text=text, page=page, x0=x0, top=top, x1=x1, bottom=bottom, size=size, bold=bold)
+    return Line(text=text, page=page, x0=x0, top=top, x1=x1, bottom=bottom, size=size, bold=bold,
+                italic=italic)  # fmt: skip
 
 
 def _segment_lines(sg: _Segments, page: int, *, vectorised: bool = True) -> list[Line]:
@@ -571,6 +600,12 @@ def _segment_lines(sg: _Segments, page: int, *, vectorised: bool = True) -> list
     kept_bold = np.bincount(seg, weights=bold_weight, minlength=sg.nseg)
     any_sized = np.bincount(seg[sized], minlength=sg.nseg) > 0
     bold = np.where(any_sized, sized_bold > sized_len / 2, kept_bold > kept_len / 2)
+    italic_l = [False] * sg.nseg
+    if pc.italic.any():
+        sized_italic = np.bincount(seg, weights=nchar * (sized & pc.italic), minlength=sg.nseg)
+        kept_italic = np.bincount(seg, weights=weight * pc.italic, minlength=sg.nseg)
+        italic = np.where(any_sized, sized_italic > sized_len / 2, kept_italic > kept_len / 2)
+        italic_l = italic.tolist()
     has_text, seg_size = sg.has_text.tolist(), sg.seg_size.tolist()
     seg_top, seg_bottom = sg.seg_top.tolist(), sg.seg_bottom.tolist()
     kfirst_l, kend_l, kx0_l, kx1_l = kfirst.tolist(), kend.tolist(), kx0.tolist(), kx1.tolist()
@@ -582,7 +617,7 @@ def _segment_lines(sg: _Segments, page: int, *, vectorised: bool = True) -> list
             line = _segment_line(sg, s, page)
         else:
             line = _line(parts[kfirst_l[s] : kend_l[s]], page, kx0_l[s], seg_top[s], kx1_l[s],
-                         seg_bottom[s], seg_size[s], bold_l[s])  # fmt: skip
+                         seg_bottom[s], seg_size[s], bold_l[s], italic_l[s])  # fmt: skip
         if line is not None:
             lines.append(line)
     return lines
@@ -693,7 +728,7 @@ def _single_line(pc: PageChars, page: int) -> list[Line]:
         return []
     size = round(float(pc.size[0]), 1) or 10.0
     line = _line([text], page, float(pc.x0[0]), float(pc.top[0]), float(pc.x1[0]),
-                 float(pc.bottom[0]), size, bool(pc.bold[0]))  # fmt: skip
+                 float(pc.bottom[0]), size, bool(pc.bold[0]), bool(pc.italic[0]))  # fmt: skip
     return [] if line is None else [line]
 
 

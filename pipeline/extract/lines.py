@@ -33,6 +33,8 @@ class Line:
         x0, top, x1, bottom: The line's box in points from the page's top-left.
         size: Dominant font size in points; 0 when the format has none.
         bold: Whether most of the line's characters are bold.
+        italic: Whether most of the line's characters are italic or oblique (the
+            typeface some reports use to tell recommendations from conclusions).
         block_start: The reader knows that a new block starts here (a DOCX or HTML
             paragraph, a blank line in plain text). PDF readers leave it False and
             structure infers blocks from the layout.
@@ -54,6 +56,7 @@ class Line:
     role: str = ROLE_TEXT
     level: int = 0
     ocr: bool = False
+    italic: bool = False
 
     @property
     def height(self) -> float:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline.extract.layout import Char, TableBlock, chars_to_lines, is_bold_font, table_block
+from pipeline.extract.layout import (
+    Char,
+    TableBlock,
+    chars_to_lines,
+    is_bold_font,
+    is_italic_font,
+    table_block,
+)
 from pipeline.extract.lines import Line, Page, RawDocument, ReadError
 
 log = logging.getLogger(__name__)
@@ -57,6 +64,7 @@ def _page_chars(page) -> list[Char]:
                 float(c["bottom"]),
                 float(c.get("size") or 0.0),
                 is_bold_font(c.get("fontname") or ""),
+                is_italic_font(c.get("fontname") or ""),
             )
         )
     return out

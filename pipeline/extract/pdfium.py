@@ -36,6 +36,7 @@ from pipeline.extract.layout import (
     TableBlock,
     chars_to_lines,
     is_bold_font,
+    is_italic_font,
 )
 from pipeline.extract.lines import Line, Page, RawDocument, ReadError
 
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 #: A font whose weight (from its descriptor) is at least this is bold.
 BOLD_WEIGHT = 600
+#: The font descriptor flag of an italic face (PDF 32000, table 123: bit 7).
+ITALIC_FLAG = 1 << 6
 
 _WORD = re.compile(r"[^\s\ufffe\x02]+|[\ufffe\x02]")
 _GLUED = re.compile(r"[.,;:)](?=[A-Z])")
@@ -148,27 +151,30 @@ def _page_text(tp, n: int) -> str:
     return text
 
 
-#: What a text object's characters share: (size, descent, bold, upright).
-_ObjectInfo = tuple[float, float, bool, bool]
+#: What a text object's characters share: (size, descent, bold, upright, italic).
+_ObjectInfo = tuple[float, float, bool, bool, bool]
 
 
 class _Fonts:
-    """Name-based boldness and weight per font, descent per font and size, for one page.
+    """Boldness and slant per font (from its name, weight and flags), descent per font
+    and size, for one page.
 
     Fonts are shared by many text objects (a page has a handful of fonts and about a
     hundred text objects), so these are asked of PDFium once per font. The cache
     lives as long as the page, which keeps its fonts alive.
     """
 
-    __slots__ = ("bold", "descent")
+    __slots__ = ("bold", "descent", "italic")
 
     def __init__(self) -> None:
         self.bold: dict[int, bool] = {}
+        self.italic: dict[int, bool] = {}
         self.descent: dict[tuple[int, float], float] = {}
 
 
 def _object_info(handle, index: int, obj: int, fonts: _Fonts) -> _ObjectInfo:
-    """Font size (in points on the page), descent, boldness, orientation of a text object.
+    """Font size (in points on the page), descent, boldness, orientation, slant of a
+    text object.
 
     ``index`` is one of the object's characters. The size is the font size times
     the vertical scale of the character's matrix, as pdfminer reports it.
@@ -182,13 +188,15 @@ def _object_info(handle, index: int, obj: int, fonts: _Fonts) -> _ObjectInfo:
     size = float(api.font_size(handle, index)) * scale
     font = api.object_font(obj) if obj else None
     if not font:  # a character PDFium generated: no text object, no font
-        return size, -0.2 * size, False, upright
+        return size, -0.2 * size, False, upright, False
     bold = fonts.bold.get(font)
     if bold is None:
         buf = api.name_buf
         n = api.font_info(handle, index, buf, ctypes.c_ulong(len(buf)), api.flags_ref)
         name = buf.raw[: max(n - 1, 0)].decode("latin-1") if n else ""
         bold = fonts.bold[font] = api.font_weight(font) >= BOLD_WEIGHT or is_bold_font(name)
+        fonts.italic[font] = bool(n and api.flags.value & ITALIC_FLAG) or is_italic_font(name)
+    italic = fonts.italic[font]
     key = (font, size)
     descent = fonts.descent.get(key)
     if descent is None:
@@ -196,7 +204,7 @@ def _object_info(handle, index: int, obj: int, fonts: _Fonts) -> _ObjectInfo:
         if api.font_descent(font, size, api.descent_ref):
             descent = min(float(api.descent.value), 0.0)
         fonts.descent[key] = descent
-    return size, descent, bold, upright
+    return size, descent, bold, upright, italic
 
 
 class _PageReader:
@@ -221,6 +229,7 @@ class _PageReader:
         self.sizes: list[float] = []
         self.descents: list[float] = []
         self.bolds: list[bool] = []
+        self.italics: list[bool] = []
         self.uprights: list[bool] = []
         # one entry per word piece
         self.starts: list[int] = []
@@ -237,11 +246,12 @@ class _PageReader:
         """Row of the text object's facts in the info lists (read on first use)."""
         k = self.infos.get(obj)
         if k is None:
-            size, descent, bold, upright = _object_info(self.handle, index, obj, self.fonts)
+            size, descent, bold, upright, italic = _object_info(self.handle, index, obj, self.fonts)
             k = self.infos[obj] = len(self.sizes)
             self.sizes.append(size)
             self.descents.append(descent)
             self.bolds.append(bold)
+            self.italics.append(italic)
             self.uprights.append(upright)
         return k
 
@@ -333,6 +343,7 @@ class _PageReader:
         size = np.array(self.sizes)[kinds]
         descent = np.array(self.descents)[kinds]
         bold = np.array(self.bolds, dtype=bool)[kinds]
+        italic = np.array(self.italics, dtype=bool)[kinds]
         # pdfminer's box: from the baseline's descent up by the font size; across,
         # from the first character's origin to the last one's advance
         x0 = np.array(self.xs) - page_left
@@ -356,9 +367,11 @@ class _PageReader:
         nchar = np.array(self.ends) - np.array(self.starts) + 1  # a word's letters
         if not len(at):
             blank = np.zeros(len(words), dtype=bool)
-            return PageChars(words, x0, top, x1, bottom, size, bold, blank=blank, nchar=nchar)
-        spaces = self.spaces(at, seps[at].tolist(), x0, top, x1, bottom, size, bold)
-        sx0, stop, sx1, sbottom, ssize, sbold = spaces
+            return PageChars(
+                words, x0, top, x1, bottom, size, bold, blank=blank, nchar=nchar, italic=italic
+            )
+        spaces = self.spaces(at, seps[at].tolist(), x0, top, x1, bottom, size, bold, italic)
+        sx0, stop, sx1, sbottom, ssize, sbold, sitalic = spaces
         # each space goes just before the word it precedes
         n = len(words) + len(at)
         where = np.arange(len(words)) + np.cumsum(need)
@@ -369,14 +382,14 @@ class _PageReader:
         cols = []
         for word_col, space_col in (
             (x0, sx0), (top, stop), (x1, sx1), (bottom, sbottom), (size, ssize), (bold, sbold),
-            (nchar, 1), (False, True),
+            (italic, sitalic), (nchar, 1), (False, True),
         ):  # fmt: skip
             col = np.empty(n, dtype=np.asarray(word_col).dtype)
             col[where] = word_col
             col[space_where] = space_col
             cols.append(col)
-        *boxes, nchar, blank = cols
-        return PageChars(out_text, *boxes, blank=blank, nchar=nchar)
+        *boxes, italic, nchar, blank = cols
+        return PageChars(out_text, *boxes, blank=blank, nchar=nchar, italic=italic)
 
     def spaces(
         self,
@@ -388,6 +401,7 @@ class _PageReader:
         bottom: np.ndarray,
         size: np.ndarray,
         bold: np.ndarray,
+        italic: np.ndarray,
     ) -> tuple[np.ndarray, ...]:
         """Boxes of the spaces before the words ``at``: a space from the PDF gets its own
         box; one PDFium generated or dropped (no text object) spans the gap."""
@@ -425,6 +439,7 @@ class _PageReader:
         sx0 = np.array(xs) - self.page_left
         sx1 = np.array(rights) - self.page_left
         sbold = np.array(self.bolds, dtype=bool)[k]
+        sitalic = np.array(self.italics, dtype=bool)[k]
         prev = at - 1
         return (
             np.where(own, sx0, x1[prev]),
@@ -433,6 +448,7 @@ class _PageReader:
             np.where(own, sbottom, bottom[prev]),
             np.where(own, ssize, size[prev]),
             np.where(own, sbold, bold[prev]),
+            np.where(own, sitalic, italic[prev]),
         )
 
 
