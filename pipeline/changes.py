@@ -367,8 +367,9 @@ def compare(
 
 def changes_stage(cfg: Any, *, now: dt.datetime | None = None) -> pd.DataFrame:
     """Compare this run's outputs with the previous snapshot (or ``cfg.since``), write
-    ``changes.parquet`` and store this run's snapshot. Runs on every ``sgpipe run``
-    (it is never skipped: the history is an input no stage key sees)."""
+    ``changes.parquet`` and store this run's snapshot. ``sgpipe run`` skips it when the
+    tables it reads, the stored snapshots (their names and sizes), ``--since`` and
+    ``--silent-months`` are those of its last run (see ``pipeline.run``)."""
     out = Path(cfg.output_dir)
     base = pick_base(out, getattr(cfg, "since", ""))
     snap = build_snapshot(out)

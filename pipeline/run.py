@@ -362,10 +362,7 @@ def run_all(cfg: RunConfig) -> ExtractResult:
         result = run_extract(cfg)
         for name, stage in STAGES.items():
             log.info("stage %s", name)
-            if name in ALWAYS_RUN:
-                stage(cfg)
-            else:
-                run_stage(cfg, name, stage)
+            run_stage(cfg, name, stage)
         return result
 
 
@@ -384,6 +381,7 @@ STAGE_OUTPUTS = {
     "themes": ("themes.parquet",),
     "recommendations": ("recommendations.parquet",),
     "links": ("links.parquet",),
+    "changes": ("changes.parquet",),
 }
 
 
@@ -440,6 +438,14 @@ def _stage_key(cfg: RunConfig, name: str) -> str:
         k: (store.sha256_file_cached(v) if isinstance(v, Path) and v.is_file() else str(v))
         for k, v in sorted(asdict(themes).items())
     }
+    if name == "changes":
+        # the comparison also reads the stored snapshots and its own options
+        history = out / "history"
+        parts["history"] = sorted(
+            (f.name, f.stat().st_size) for f in history.glob("*.json") if f.is_file()
+        )
+        parts["since"] = str(getattr(cfg, "since", "") or "")
+        parts["silent_months"] = getattr(cfg, "silent_months", None)
     # code and the data files shipped with it (the codebook, the recommendation model)
     shipped = sorted(_PKG.rglob("*.yaml")) + sorted(_PKG.rglob("*.json"))
     parts["code"] = code_hash(sorted(_PKG.rglob("*.py")) + shipped)
@@ -484,9 +490,6 @@ def _changes(cfg: RunConfig) -> Any:
     return changes_stage(cfg)
 
 
-#: Stages that run on every ``sgpipe run``: the comparison with the last run reads the
-#: stored snapshots, which no stage key sees.
-ALWAYS_RUN = {"changes"}
 # What changed since the last run, then the briefing stages: they read what every other
 # stage wrote, so they run last.
 STAGES["changes"] = _changes

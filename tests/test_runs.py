@@ -139,8 +139,12 @@ def test_unchanged_stages_are_skipped_and_lost_outputs_rebuilt(
     run_all(cfg)
     run_all(cfg)  # the second run compares itself with the first: new changes, briefings
     stamps = output_stamps(tmp_path)
-    run_all(cfg)  # nothing changed: no stage writes anything
+    records = {f.name: f.read_bytes() for f in (tmp_path / ".cache" / "stages").iterdir()}
+    run_all(cfg)  # nothing changed: no stage writes anything, none runs
     assert output_stamps(tmp_path) == stamps
+    # every stage, the comparison with the last run included, was skipped by its key
+    assert {f.name: f.read_bytes() for f in (tmp_path / ".cache" / "stages").iterdir()} == (records)
+    assert "changes.json" in records
     # a deleted output is rebuilt by its stage; stages whose inputs did not change stay
     (tmp_path / "tables" / "evidence.csv").unlink()
     (tmp_path / "links.parquet").unlink()
