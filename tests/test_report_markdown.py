@@ -173,3 +173,29 @@ def test_coverage_table(stage_dir: Path) -> None:
     assert cov[4][2] == "Write to the Department <for> Education"
     assert cov[4][-1] == "silent: no later mention"
     assert "b" not in rendered.tags and "for" not in rendered.tags
+
+
+def test_coverage_view_shows_the_response_stance_where_a_response_answers() -> None:
+    import pandas as pd
+
+    from pipeline.report.common import RESPONSE_HEADING, coverage_view
+
+    cov = pd.DataFrame(
+        {
+            "review": ["Child L", "Child L"],
+            "number": ["1", "2"],
+            "short_text": ["Revise the protocol", "Commission learning"],
+            "linked_passages": [2, 0],
+            "linked_documents": [1, 0],
+            "first_mentioned": ["2024-11-20", ""],
+            "last_mentioned": ["2024-11-20", ""],
+            "latest_status": ["", ""],
+            "silent": [False, True],
+            "stance_status": ["accepted_in_principle", ""],
+        }
+    )
+    view = coverage_view(cov)
+    assert list(view[RESPONSE_HEADING]) == ["accepted in principle", ""]
+    assert list(view["Latest status"]) == ["no status stated", "silent: no later mention"]
+    # no response answers any: no empty column
+    assert RESPONSE_HEADING not in coverage_view(cov.assign(stance_status=""))

@@ -111,7 +111,14 @@ STATUS_WORDS = {
     "not_accepted": "not accepted",
     "on_hold": "on hold",
     "not_started": "not started",
+    "accepted": "accepted",
+    "partially_accepted": "partially accepted",
+    "accepted_in_principle": "accepted in principle",
+    "noted": "noted",
 }
+#: The heading of the response's stance towards a recommendation (coverage ``stance_status``,
+#: read over the whole reply), shown after the latest status where a response answers.
+RESPONSE_HEADING = "Response"
 
 
 def coverage_view(coverage: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +134,13 @@ def coverage_view(coverage: pd.DataFrame) -> pd.DataFrame:
     if "silent" in coverage.columns:
         status = status.where(~coverage["silent"].astype(bool), "silent: no later mention")
     view["latest_status"] = status
-    return view.rename(columns=COVERAGE_VIEW).reset_index(drop=True)
+    view = view.rename(columns=COVERAGE_VIEW)
+    if "stance_status" in coverage.columns and coverage["stance_status"].fillna("").ne("").any():
+        view[RESPONSE_HEADING] = [
+            STATUS_WORDS.get(s, str(s).replace("_", " ")) if isinstance(s, str) else ""
+            for s in coverage["stance_status"]
+        ]
+    return view.reset_index(drop=True)
 
 
 def headline(tables: Tables) -> list[tuple[str, str]]:

@@ -169,16 +169,26 @@ def build_docx(tables: Tables) -> bytes:
     else:
         df, headers, numeric = _coverage_frame(tables.recommendation_coverage)
         widths = None
-        if headers == list(COVERAGE_VIEW.values()):  # short headings: the page is narrow
+        if headers[: len(COVERAGE_VIEW)] == list(COVERAGE_VIEW.values()):
+            # short headings: the page is narrow
+            extra = headers[len(COVERAGE_VIEW) :]
             headers = ["Review", "No.", "Recommendation", "Passages", "Docs", "First", "Last"]
-            headers.append("Latest status")
+            headers += ["Latest status", *extra]
             widths = [0.85, 0.44, 1.34, 0.8, 0.5, 0.9, 0.9, 0.92]
+            if extra:  # the response's stance: narrower date and recommendation columns
+                widths = [0.8, 0.4, 1.1, 0.65, 0.45, 0.8, 0.8, 0.8, 0.85]
         add_table(doc, df, headers, numeric=numeric, widths=widths)
         if widths:
             doc.add_paragraph(
                 "Passages and Docs: later passages and documents that report on the "
                 "recommendation. First and Last: the dates of the first and last of those "
                 "documents. Latest status: as the most recent of them states it."
+                + (
+                    " Response: the stance of the response that answers it, read over its "
+                    "whole reply."
+                    if len(headers) > len(COVERAGE_VIEW)
+                    else ""
+                )
             ).runs[0].italic = True
 
     doc.add_heading("Actions from minutes", level=1)
