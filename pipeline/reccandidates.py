@@ -185,7 +185,6 @@ _REPORTED = re.compile(
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}|_{4,}")
 _TRAILING_PAGE = re.compile(r"\s\d{1,3}$")
 
-_H_REC = re.compile(r"\brecommend", re.I)
 _H_NEXT = re.compile(
     r"\b(?:next steps?|implications|lessons|the way forward|what (?:needs|should) (?:to )?"
     r"happen|actions? (?:required|needed|for)|priorities for|areas? for (?:improvement|action)|"
@@ -490,7 +489,7 @@ def mark_typeface(cands: list[Candidate]) -> None:
         if not mixed[i]:
             continue
         path = " | ".join(h for h in c.headings if not _is_contents_line(h))
-        if _H_REC.search(path) and _H_CONCL.search(path):
+        if _RECOMMEND.search(path) and _H_CONCL.search(path):
             c.typeface = 1 if emphasised[i] else -1
 
 
@@ -646,9 +645,9 @@ def _path_features(headings: tuple[str, ...], labelled: bool) -> tuple[bool, boo
     if labelled:
         real.append("Recommendation")
     path = " | ".join(real)
-    h_rec = bool(_H_REC.search(path) or _H_NEXT.search(path))
+    h_rec = bool(_RECOMMEND.search(path) or _H_NEXT.search(path))
     contents = any(_H_CONTENTS.match(h) or _is_contents_line(h) for h in headings)
-    back = bool(_H_BACK.search(path)) and not _H_REC.search(path)
+    back = bool(_H_BACK.search(path)) and not _RECOMMEND.search(path)
     return h_rec, bool(_H_CONCL.search(path)), contents, back
 
 

@@ -36,18 +36,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-STATUSES = (
-    "accepted",
-    "accepted_in_principle",
-    "partially_accepted",
-    "not_accepted",
-    "under_consideration",
-    "completed",
-    "in_progress",
-    "planned",
-    "not_started",
-    "on_hold",
-)
+from pipeline.schema import LINK_STATUSES
+
+#: The status vocabulary, in the one place the output contract defines it.
+STATUSES = LINK_STATUSES
 
 
 @dataclass(frozen=True)
