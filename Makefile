@@ -64,7 +64,7 @@ train: setup ## fit the theme model on ../shared (corpus + labels) and data/labe
 	  $(SGPIPE) train --output $(OUT) --labels data/labels --model $(MODEL); \
 	fi
 
-rec-model: setup ## refit pipeline/rec_model.json (the recommendation model shipped in git) from ../shared (corpus + recs_*.csv)
+rec-model: setup ## refit pipeline/data/rec_model.json (the recommendation model shipped in git) from ../shared (corpus + recs_*.csv)
 	$(SGPIPE) extract --input $(CORPUS) --output $(CORPUS_OUT) $(JOBS_OPT)
 	$(PY) scripts/train_rec_model.py --output $(CORPUS_OUT) --labels $(LABELS)
 

@@ -18,14 +18,20 @@ from typing import Any
 import click
 
 from pipeline import schema, store
+from pipeline.config import (
+    DEFAULT_MODEL_THRESHOLD,
+    DEFAULT_REVIEWS_PATH,
+    PDF_BACKENDS,
+    ExtractOptions,
+    RunConfig,
+    ThemeOptions,
+)
 from pipeline.documents import ManifestError
-from pipeline.evaluate.gold import GoldError
-from pipeline.extract.extractor import PDF_BACKENDS, ExtractOptions
+from pipeline.gold import GoldError
 from pipeline.lock import OutputLocked, output_lock
 from pipeline.rag import RagMappingError
-from pipeline.recommendations import RecommendationsFileError
-from pipeline.run import ExtractResult, RunConfig, run_all, run_extract
-from pipeline.themes import DEFAULT_MODEL_THRESHOLD, DEFAULT_REVIEWS_PATH, ThemeOptions
+from pipeline.run import ExtractResult, run_all, run_extract
+from pipeline.tracing.curated import RecommendationsFileError
 
 EXIT_STRICT = 3
 
@@ -211,7 +217,7 @@ def _theme_options(
     include_negated: bool = True,
 ) -> ThemeOptions:
     """Resolve the theme options of a command: an explicit model must exist."""
-    from pipeline.themes import DEFAULT_MODEL_PATH
+    from pipeline.config import DEFAULT_MODEL_PATH
 
     if codebook is not None and not codebook.is_file():
         raise click.ClickException(f"codebook not found: {codebook}")
@@ -396,7 +402,8 @@ def tag(
     there is one, adds the themes it is confident about; analysts' review
     decisions override both.
     """
-    from pipeline.themes.tagger import counted, tag_stage
+    from pipeline.counting import counted
+    from pipeline.themes.tagger import tag_stage
 
     options = _theme_options(
         codebook, model_path, no_model, reviews_path, model_threshold, not drop_negated
@@ -535,7 +542,7 @@ def recommendations(input_dir: Path, output_dir: Path) -> None:
     Reads the passages written by `sgpipe extract` and INPUT/recommendations.csv
     (curated recommendations of reviews that are not in the corpus), if present.
     """
-    from pipeline.recommendations import recommendations_stage
+    from pipeline.tracing.recommendations import recommendations_stage
 
     _need(output_dir, schema.PASSAGES, hint="run `sgpipe extract` first")
     try:
@@ -560,7 +567,7 @@ def link(input_dir: Path, output_dir: Path, jobs: int | None) -> None:
 
     Also writes tables/recommendation_coverage.csv. Needs `sgpipe recommendations`.
     """
-    from pipeline.link import COVERAGE_CSV, link_stage
+    from pipeline.tracing.link import COVERAGE_CSV, link_stage
 
     _need(
         output_dir,
@@ -594,7 +601,7 @@ def trace(review: str, number: str | None, output_dir: Path, width: int) -> None
     recommendations no later document mentions are listed as silent. REVIEW is
     matched ignoring case ("child l"); a unique part of the name will do.
     """
-    from pipeline.link import find_review, trace_review
+    from pipeline.tracing.coverage import find_review, trace_review
 
     _need(output_dir, schema.RECOMMENDATIONS, schema.LINKS, hint="run `sgpipe run` first")
     recs = store.read_table(schema.RECOMMENDATIONS, output_dir)
@@ -668,7 +675,7 @@ def eval_replies(labels_dir: Path, output_dir: Path) -> None:
     out. Writes OUTPUT/eval/replies_metrics.csv and replies_items.csv.
     """
     from pipeline.evaluate.replies import Run, evaluate_replies
-    from pipeline.stance import MODEL_PATH, StanceModel
+    from pipeline.tracing.stance import MODEL_PATH, StanceModel
 
     _need(output_dir, schema.PASSAGES, schema.LINKS, hint="run `sgpipe run` first")
     try:

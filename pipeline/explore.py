@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.recnumbers import number_key
 from pipeline.report import charts
 from pipeline.report.common import headline, theme_matrix
-from pipeline.tables import Tables, build_tables, number_key, provenance_line, top_quotes
+from pipeline.tables import Tables, build_tables, provenance_line, top_quotes
 
 #: Environment variable naming the output folder the notebooks read.
 OUTPUT_ENV = "SGPIPE_OUTPUT"

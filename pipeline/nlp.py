@@ -1,14 +1,11 @@
-"""The one shared spaCy pipeline: blank English, lookup lemmas, and the project's components.
+"""spaCy without downloads: blank English, lookup lemmas, the word-frequency table.
 
-Nothing here downloads anything. The pipeline is ``spacy.blank("en")`` with the
+Nothing here downloads anything. A pipeline is ``spacy.blank("en")`` with the
 lookup lemmatizer, whose table comes from the installed ``spacy-lookups-data``
-package; stages that need more add their own registered components by name
-(the theme tagger adds ``theme_rules``). A pretrained English pipeline can be
-used instead when a user has one installed (:func:`get_nlp` ``base=``), but it is
-never required.
-
-Pipelines are cached per process: building one costs a few hundred milliseconds
-(lookup tables, pattern compilation) and every stage shares the result.
+package (:func:`new_pipeline`); a pretrained English pipeline can be used instead
+when a user has one installed (``base=``), but it is never required. A stage that
+needs components builds its own pipeline and caches it per process (the theme
+stage: :func:`pipeline.themes.rules.theme_nlp`); nothing here knows any stage.
 """
 
 from __future__ import annotations
@@ -23,9 +20,6 @@ import spacy
 from spacy.language import Language
 
 log = logging.getLogger(__name__)
-
-#: Name of the theme-tagging component (registered in :mod:`pipeline.themes.rules`).
-THEME_COMPONENT = "theme_rules"
 
 
 @functools.lru_cache(maxsize=1)
@@ -99,27 +93,10 @@ def blank_english() -> Language:
     return nlp
 
 
-@functools.lru_cache(maxsize=8)
-def get_nlp(
-    *, themes: bool = False, codebook: str | None = None, base: str | None = None
-) -> Language:
-    """The shared pipeline, cached per process and per arguments.
-
-    ``themes`` adds the theme tagger (``theme_rules``) built from ``codebook`` (a
-    YAML path; ``None`` for the shipped default). ``base`` names an installed
-    spaCy pipeline package (e.g. ``"en_core_web_sm"``) to build on instead of the
-    blank one; it is loaded with ``spacy.load`` and never downloaded.
-    """
+def new_pipeline(base: str | None = None) -> Language:
+    """A new pipeline: ``spacy.load(base)`` when ``base`` is given, else :func:`blank_english`."""
     if base:
         nlp = spacy.load(base)
         log.info("spaCy pipeline: %s (%s)", base, ", ".join(nlp.pipe_names))
-    else:
-        nlp = blank_english()
-    if themes:
-        import pipeline.themes.rules  # noqa: F401  (registers the factory)
-
-        nlp.add_pipe(
-            THEME_COMPONENT,
-            config={"codebook": {"@misc": "sgpipe.codebook.v1", "path": codebook}},
-        )
-    return nlp
+        return nlp
+    return blank_english()

@@ -12,30 +12,30 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.config import ExtractOptions, RunConfig
 from pipeline.documents import load_manifest, make_doc_id
-from pipeline.extract.extractor import ExtractOptions, document_row, extract_task
 from pipeline.lock import output_lock
+from pipeline.passages import document_row, extract_task
 from pipeline.rag import format_mapping
 from pipeline.rag import load_config as load_rag_config
-from pipeline.themes import ThemeOptions
+from pipeline.store import code_hash
 
 log = logging.getLogger(__name__)
 
 #: How extraction workers are started on Linux. Forked workers inherit the
 #: parent's imports: two start in 0.15 s, against 0.4 s (forkserver, the default
 #: from Python 3.14) and 0.5 s (spawn). Elsewhere the platform's default is used;
-#: the task function lives in ``pipeline.extract.extractor``, which does not import
+#: the task function lives in ``pipeline.passages``, which does not import
 #: pandas, so a worker started fresh imports only what extraction needs.
 EXTRACT_START_METHOD = "fork"
 #: Files in the input folder that configure the run rather than being documents.
@@ -44,34 +44,13 @@ _PKG = Path(__file__).resolve().parent
 #: Source files whose code decides what extraction produces (part of the cache key).
 EXTRACT_CODE = [
     *sorted((_PKG / "extract").glob("*.py")),
+    _PKG / "passages.py",
+    _PKG / "config.py",
     _PKG / "structure.py",
     _PKG / "speakers.py",
     _PKG / "documents.py",
     _PKG / "textnorm.py",
 ]
-
-
-@dataclass
-class RunConfig:
-    """Options of a pipeline run."""
-
-    input_dir: Path
-    output_dir: Path
-    jobs: int | None = None
-    options: ExtractOptions = field(default_factory=ExtractOptions)
-    progress: bool = True
-    themes: ThemeOptions = field(default_factory=ThemeOptions)
-    #: Wait for another run that holds the output folder's lock (else stop at once).
-    wait: bool = False
-    #: The snapshot to compare with (a snapshot file or a yyyy-mm-dd date); "" = the last run.
-    since: str = ""
-    #: A recommendation with no mention for more than this many months is reported silent.
-    silent_months: int = 6
-
-    @property
-    def n_jobs(self) -> int:
-        """Worker processes to use (default: all cores)."""
-        return max(1, self.jobs or os.cpu_count() or 1)
 
 
 @dataclass
@@ -106,15 +85,6 @@ def list_inputs(input_dir: Path) -> list[str]:
             continue
         out.append(rel.as_posix())
     return out
-
-
-def code_hash(files: Iterable[Path]) -> str:
-    """Hash of source files, so a cached result is dropped when the code that made it changes."""
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.name.encode())
-        digest.update(f.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _hash_or_error(path: Path) -> tuple[str, str]:
@@ -326,13 +296,13 @@ def run_themes(cfg: RunConfig) -> Any:
 
 
 def _recommendations(cfg: RunConfig) -> Any:
-    from pipeline.recommendations import recommendations_stage
+    from pipeline.tracing.recommendations import recommendations_stage
 
     return recommendations_stage(cfg)
 
 
 def _links(cfg: RunConfig) -> Any:
-    from pipeline.link import link_stage
+    from pipeline.tracing.link import link_stage
 
     return link_stage(cfg)
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +155,12 @@ def write_json(obj: Any, path: str | os.PathLike[str], *, indent: int | None = 2
     separators = (",", ":") if indent is None else None
     text = json.dumps(obj, indent=indent, separators=separators, sort_keys=True, ensure_ascii=False)
     return write_text(text + "\n", path)
+
+
+def code_hash(files: Iterable[Path]) -> str:
+    """Hash of source files, so a cached result is dropped when the code that made it changes."""
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]

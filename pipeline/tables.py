@@ -31,8 +31,9 @@ from typing import Any
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.counting import counted_tags
 from pipeline.documents import MONTHS
-from pipeline.recommendations import number_order
+from pipeline.recnumbers import number_key
 
 log = logging.getLogger(__name__)
 
@@ -111,18 +112,6 @@ def theme_catalog(themes: pd.DataFrame, codebook: Sequence[ThemeInfo] = ()) -> l
     extra = sorted(set(themes["theme"].astype(str)) - known) if len(themes) else []
     out.extend(ThemeInfo(t, humanize_theme(t)) for t in extra if t)
     return out
-
-
-def counted_tags(themes: pd.DataFrame, *, include_negated: bool = False) -> pd.DataFrame:
-    """The theme tags that count: one row per (passage, theme), negated tags dropped.
-
-    Where the tagger wrote a (passage, theme) pair twice, the higher score is kept.
-    """
-    tags = themes
-    if not include_negated and "negated" in tags.columns:
-        tags = tags[~tags["negated"].fillna(False).astype(bool)]
-    tags = tags.sort_values(["passage_id", "theme", "score"], ascending=[True, True, False])
-    return tags.drop_duplicates(["passage_id", "theme"]).reset_index(drop=True)
 
 
 def readable_documents(documents: pd.DataFrame) -> pd.DataFrame:
@@ -796,16 +785,6 @@ def _provenances(
     return out
 
 
-def number_key(number: str) -> str:
-    """Sort key for recommendation numbers as a string (for pandas sorts), in the order
-    of :func:`pipeline.recommendations.number_order`: "2" < "8.2" < "8.14" < "10" < "B".
-
-    >>> sorted(["10", "2", "8.14", "8.2"], key=number_key)
-    ['2', '8.2', '8.14', '10']
-    """
-    return ".".join(f"{x:09d}" for x in number_order(str(number))) or "~"
-
-
 def top_quotes(evidence_table: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
     """The ``n`` strongest counted quotes of each theme, in codebook order.
 
@@ -864,13 +843,13 @@ def recommendation_coverage(
     passages: pd.DataFrame,
     documents: pd.DataFrame,
 ) -> tuple[pd.DataFrame | None, str]:
-    """``pipeline.link.coverage`` where the linking stage is installed: ``(table, "")``;
+    """``pipeline.tracing.link.coverage`` where the linking stage is installed: ``(table, "")``;
     else ``(None, reason)``. This module does not compute coverage itself."""
     try:
-        from pipeline.link import coverage
+        from pipeline.tracing.coverage import coverage
     except ImportError:
         return None, (
-            "Recommendation coverage is not available: the linking stage (pipeline.link) "
+            "Recommendation coverage is not available: the linking stage (pipeline.tracing.link) "
             "is not installed, so recommendation_coverage.csv was not written."
         )
     return coverage(recommendations, links, passages, documents), ""

@@ -297,7 +297,7 @@ def _run_pipeline(
     logging.getLogger("pipeline").setLevel(logging.ERROR)  # files it cannot read are expected
 
     from pipeline import run
-    from pipeline.extract.extractor import ExtractOptions
+    from pipeline.config import ExtractOptions
 
     cfg = run.RunConfig(
         input_dir=Path(input_dir),
@@ -349,7 +349,8 @@ def measure_pipeline(
 
 
 def _extract_alone(path: str, backend: str) -> tuple[float, float, float, int]:
-    from pipeline.extract.extractor import ExtractOptions, extract_document
+    from pipeline.config import ExtractOptions
+    from pipeline.passages import extract_document
 
     start, cpu = time.perf_counter(), _cpu_seconds()
     row, _passages = extract_document(
@@ -369,7 +370,7 @@ def measure_memory(path: Path, backend: str) -> dict:
 def _tag_themes(input_dir: str, model_path: str) -> dict:
     """Extract ``input_dir``, then time theme tagging by rules and by rules + model."""
     from pipeline import run, schema, store
-    from pipeline.themes import ThemeOptions
+    from pipeline.config import ThemeOptions
     from pipeline.themes.model import ThemeModel, fit_model
     from pipeline.themes.tagger import Tagger
     from pipeline.themes.training import Corpus, collect_training_data

@@ -100,7 +100,7 @@ def _run_by_stage(input_dir: str, output_dir: str, jobs: int) -> dict:
 def _document_alone(path: str, folder: str) -> dict:
     """One document's own cost: extraction alone, and its tagging with the tagger loaded."""
     from pipeline import run, schema, store
-    from pipeline.themes import ThemeOptions
+    from pipeline.config import ThemeOptions
     from pipeline.themes.tagger import Tagger, model_cache_dir
 
     src = Path(folder) / "in"
@@ -121,7 +121,7 @@ def _document_alone(path: str, folder: str) -> dict:
 
 def _prepare_model() -> None:
     """Load the default model once, so that its fast-loading copy exists (as after any run)."""
-    from pipeline.themes import ThemeOptions
+    from pipeline.config import ThemeOptions
     from pipeline.themes.model import ThemeModel
     from pipeline.themes.tagger import model_cache_dir
 

@@ -7,7 +7,7 @@ Usage::
     python scripts/profile_extract.py --pyinstrument     # pyinstrument call tree
 
 Without arguments it reads ``../shared/corpus``. Each file is read with
-:func:`pipeline.extract.extractor.extract_document` (reading, layout, structure,
+:func:`pipeline.passages.extract_document` (reading, layout, structure,
 titles, dates) in this process; the figure is CPU time (``time.process_time``),
 which a busy machine disturbs far less than wall time. With ``--repeat N`` the
 best of N passes is reported per file. Heavy imports and one-off loads (the
@@ -34,7 +34,8 @@ def _files(paths: list[Path]) -> list[Path]:
 
 
 def _warm_up(backend: str) -> None:
-    from pipeline.extract.extractor import ExtractOptions, reader_for
+    from pipeline.config import ExtractOptions
+    from pipeline.passages import reader_for
     from pipeline.structure import english_words
 
     english_words()
@@ -45,7 +46,8 @@ def _warm_up(backend: str) -> None:
 
 def time_files(files: list[Path], backend: str, repeat: int) -> list[tuple[str, int, int, float]]:
     """(name, pages, words, best CPU seconds) of each file."""
-    from pipeline.extract.extractor import ExtractOptions, extract_document
+    from pipeline.config import ExtractOptions
+    from pipeline.passages import extract_document
 
     options = ExtractOptions(pdf_backend=backend)
     out = []

@@ -1,13 +1,13 @@
-"""Fit the recommendation model on the real gold and write ``pipeline/rec_model.json``.
+"""Fit the recommendation model on the real gold and write ``pipeline/data/rec_model.json``.
 
     python scripts/train_rec_model.py --output data/processed/shared \
-        --labels ../shared/labels [--model pipeline/rec_model.json]
+        --labels ../shared/labels [--model pipeline/data/rec_model.json]
 
 ``--output`` is a folder holding ``documents.parquet`` and ``passages.parquet`` of
 ``../shared/corpus`` (``sgpipe extract --input ../shared/corpus --output ...``);
 ``--labels`` the folder with ``recs_*.csv``. Prints the leave-one-document-out
 figures, then fits on every document and writes the weights (see
-:mod:`pipeline.recmodel` for the training data). Same inputs, same file.
+:mod:`pipeline.tracing.recmodel` for the training data). Same inputs, same file.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipeline import schema, store
 from pipeline.evaluate.recommendations import leave_one_document_out, load_recs_gold
-from pipeline.recmodel import MODEL_FILE, document_data, fit_on, save_model
+from pipeline.tracing.recmodel import MODEL_FILE, document_data, fit_on, save_model
 
 
 def main() -> None:

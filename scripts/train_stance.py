@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline import store
 from pipeline.evaluate.replies import Run, fit_model, keyed_rows, lodo, passage_rows
-from pipeline.stance import MODEL_PATH
+from pipeline.tracing.stance import MODEL_PATH
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,8 @@ def labels_dir() -> Path:
 @pytest.fixture(scope="session")
 def corpus_run(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Run the whole pipeline once over the shared corpus; return the output folder."""
-    from pipeline.run import RunConfig, run_all
+    from pipeline.config import RunConfig
+    from pipeline.run import run_all
 
     out = tmp_path_factory.mktemp("corpus_out")
     run_all(RunConfig(input_dir=corpus_dir, output_dir=out, jobs=2, progress=False))
@@ -43,7 +44,8 @@ def corpus_run(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Run the whole pipeline once over the shipped demo corpus; return the output folder."""
-    from pipeline.run import RunConfig, run_all
+    from pipeline.config import RunConfig
+    from pipeline.run import run_all
 
     out = tmp_path_factory.mktemp("demo_out")
     run_all(RunConfig(input_dir=DEMO, output_dir=out, jobs=1, progress=False))
@@ -72,22 +74,22 @@ def stage_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def without_linking_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run as if the linking stage (``pipeline.link``) were not installed."""
+    """Run as if the linking stage (``pipeline.tracing.link``) were not installed."""
     import sys
 
-    import tests.stage_outputs  # noqa: F401  (imports pipeline.link itself, before it goes)
+    import tests.stage_outputs  # noqa: F401  (imports pipeline.tracing.link itself, before it goes)
 
-    monkeypatch.setitem(sys.modules, "pipeline.link", None)
+    monkeypatch.setitem(sys.modules, "pipeline.tracing.link", None)
 
 
 @pytest.fixture()
 def linking_stage(without_linking_module: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make ``pipeline.link.coverage`` the test double of ``stage_outputs.py``."""
+    """Make ``pipeline.tracing.link.coverage`` the test double of ``stage_outputs.py``."""
     import sys
     import types
 
     from tests.stage_outputs import coverage_double
 
-    fake = types.ModuleType("pipeline.link")
+    fake = types.ModuleType("pipeline.tracing.link")
     fake.coverage = coverage_double  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pipeline.link", fake)
+    monkeypatch.setitem(sys.modules, "pipeline.tracing.link", fake)

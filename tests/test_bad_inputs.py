@@ -230,8 +230,8 @@ def test_unreadable_file_permissions(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_a_pdf_whose_pages_cannot_be_parsed_is_an_error_not_a_scan() -> None:
     """Byte-damaged PDFs whose pages fail to load were reported as scans (no_text_layer)."""
-    from pipeline.extract.extractor import _structured
     from pipeline.extract.lines import Page, RawDocument
+    from pipeline.passages import _structured
 
     raw = RawDocument(
         lines=[],

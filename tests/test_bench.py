@@ -42,7 +42,8 @@ def test_bench_quick(tmp_path: Path) -> None:
 
 
 def test_generated_document_has_the_realistic_parts(tmp_path: Path) -> None:
-    from pipeline.extract.extractor import ExtractOptions, extract_document
+    from pipeline.config import ExtractOptions
+    from pipeline.passages import extract_document
 
     path = tmp_path / "g.pdf"
     _bench().generate_document(path, pages=8, seed=3)

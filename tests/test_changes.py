@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from pipeline import schema, store
 from pipeline.changes import build_snapshot, compare, list_snapshots, pick_base
 from pipeline.cli import main
-from pipeline.run import RunConfig, run_all
+from pipeline.config import RunConfig
+from pipeline.run import run_all
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.evaluate.gold import load_gold, locate_quotes
+from pipeline.gold import load_gold, locate_quotes
 from tests.conftest import FIGURES
 
 pytestmark = pytest.mark.corpus

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.evaluate.metrics import bootstrap_interval, bootstrap_intervals
 from pipeline.evaluate.themes import evaluate_themes, format_table, score_table
+from pipeline.metrics import bootstrap_interval, bootstrap_intervals
 from pipeline.themes.codebook import load_codebook
 from pipeline.themes.labels import gold_files
 

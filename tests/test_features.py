@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.themes import ThemeOptions
+from pipeline.config import ThemeOptions
 from pipeline.themes.features import Meaning, record, records
 from pipeline.themes.tagger import Tagger
 

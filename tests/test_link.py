@@ -9,19 +9,12 @@ import pandas as pd
 import pytest
 
 from pipeline import schema, store
-from pipeline.evaluate.gold import load_gold
 from pipeline.evaluate.links import evaluate_links
-from pipeline.link import (
-    ReviewIndex,
-    coverage,
-    document_review,
-    expand_reference,
-    find_references,
-    find_review,
-    link_passages,
-    title_names,
-    trace_review,
-)
+from pipeline.gold import load_gold
+from pipeline.tracing.coverage import coverage, find_review, trace_review
+from pipeline.tracing.link import link_passages
+from pipeline.tracing.references import expand_reference, find_references
+from pipeline.tracing.reviews import ReviewIndex, document_review, title_names
 
 ROOT = Path(__file__).resolve().parents[1]
 

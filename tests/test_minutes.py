@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract.extractor import extract_document
+from pipeline.passages import extract_document
 from pipeline.speakers import find_speaker
 from pipeline.store import sha256_file
 from tests.conftest import CORPUS, DEMO

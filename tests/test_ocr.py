@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import ExtractOptions
 from pipeline.extract import ocr
-from pipeline.extract.extractor import ExtractOptions, extract_document
+from pipeline.passages import extract_document
 
 PAGE_TEXT = [
     ["1. Introduction", "The safeguarding partnership reviewed", "the case of Child M in detail."],

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from pipeline.extract.extractor import ExtractOptions, extract_document, reader_for
+from pipeline.config import ExtractOptions
 from pipeline.extract.lines import ReadError
 from pipeline.extract.pdf import read_pdf
 from pipeline.extract.pdfium import read_pdf_pdfium
+from pipeline.passages import extract_document, reader_for
 from pipeline.textnorm import normalize_for_match
 
 BACKENDS = ["pdfium", "pdfplumber"]
@@ -217,7 +218,8 @@ def test_word_spans_match_the_word_pattern(seed: int) -> None:
 @pytest.fixture(scope="session")
 def plumber_run(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Extraction of the shared corpus with the pdfplumber backend (about 30 s)."""
-    from pipeline.run import RunConfig, run_extract
+    from pipeline.config import RunConfig
+    from pipeline.run import run_extract
 
     out = tmp_path_factory.mktemp("plumber_out")
     run_extract(
@@ -263,7 +265,7 @@ def test_backends_agree_on_shared_corpus(corpus_run: Path, plumber_run: Path) ->
 def test_gold_quote_coverage_both_backends(
     which: str, corpus_run: Path, plumber_run: Path, labels_dir: Path
 ) -> None:
-    from pipeline.evaluate.gold import locate_quotes
+    from pipeline.gold import locate_quotes
 
     out = corpus_run if which == "pdfium" else plumber_run
     gold = _gold_quotes(labels_dir)

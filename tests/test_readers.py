@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.extract.docx import read_docx
-from pipeline.extract.extractor import extract_document
 from pipeline.extract.html import lines_from_html, read_html
 from pipeline.extract.lines import ROLE_BULLET, ROLE_HEADING, ROLE_TABLE, ReadError
 from pipeline.extract.text import decode_bytes, read_text
+from pipeline.passages import extract_document
 from pipeline.structure import structure
 
 
@@ -221,7 +221,8 @@ def test_italic_font_names() -> None:
 
 @pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
 def test_pdf_lines_know_italic_and_passages_their_share(tmp_path: Path, backend: str) -> None:
-    from pipeline.extract.extractor import ExtractOptions, reader_for
+    from pipeline.config import ExtractOptions
+    from pipeline.passages import reader_for
 
     long = "The Council should fund an advocate for every child who is searched at school."
     f = tmp_path / "e.pdf"

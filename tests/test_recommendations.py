@@ -12,17 +12,11 @@ import pytest
 
 from pipeline import schema, store
 from pipeline.evaluate.recommendations import evaluate_recommendations, load_recs_gold
-from pipeline.extract.extractor import extract_document
-from pipeline.recommendations import (
-    RecommendationsFileError,
-    asks_action,
-    build_recommendations,
-    combine,
-    extract_recommendations,
-    find_addressees,
-    load_curated,
-    review_name,
-)
+from pipeline.passages import extract_document
+from pipeline.tracing.addressees import asks_action, find_addressees
+from pipeline.tracing.curated import RecommendationsFileError, load_curated
+from pipeline.tracing.recommendations import build_recommendations, combine, extract_recommendations
+from pipeline.tracing.reviews import review_name
 from tests.conftest import FIGURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -691,7 +685,8 @@ def test_unnumbered_bullets_for_two_audiences() -> None:
 
 
 def test_the_model_file_loads_and_a_missing_file_falls_back(tmp_path: Path) -> None:
-    from pipeline.recmodel import FEATURES, load_model
+    from pipeline.tracing.candidates import FEATURES
+    from pipeline.tracing.recmodel import load_model
 
     shipped = load_model()
     assert shipped.source.startswith("scripts/train_rec_model.py")
@@ -792,7 +787,7 @@ def _emphasis_rows(heading: str, italic: list[bool]) -> pd.DataFrame:
 
 
 def test_the_typeface_decides_only_in_a_mixed_run_under_both_names() -> None:
-    from pipeline.reccandidates import document_candidates
+    from pipeline.tracing.candidates import document_candidates
 
     mixed = [it for _, it in COMMITTEE_ITEMS]
     cands = document_candidates(_emphasis_rows("Conclusions and recommendations", mixed))

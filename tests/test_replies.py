@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.link import coverage, link_passages
-from pipeline.replies import map_replies, reply_stances, reviewed_name, segment_replies
+from pipeline.tracing.coverage import coverage
+from pipeline.tracing.link import link_passages
+from pipeline.tracing.replies import map_replies, reply_stances, reviewed_name, segment_replies
 
 
 def _passages(doc_id: str, rows: list[tuple], per_page: int = 6) -> pd.DataFrame:
@@ -331,7 +332,7 @@ def test_a_passing_mention_is_no_reply() -> None:
 
 def test_shared_pairs_replies_and_stances(corpus_run: Path, labels_dir: Path) -> None:
     from pipeline.evaluate.replies import Run, evaluate_replies
-    from pipeline.stance import StanceModel
+    from pipeline.tracing.stance import StanceModel
 
     figures, items = evaluate_replies(labels_dir, Run.read(corpus_run), model=StanceModel.load())
     fig = figures.set_index("pair")

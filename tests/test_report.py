@@ -8,8 +8,9 @@ import pandas as pd
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.config import RunConfig
 from pipeline.report import FILES, report_stage
-from pipeline.run import STAGES, RunConfig
+from pipeline.run import STAGES
 
 
 def test_stages_are_registered_last() -> None:

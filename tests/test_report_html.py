@@ -16,16 +16,17 @@ import pandas as pd
 import pytest
 
 from pipeline import schema, store
+from pipeline.config import RunConfig
 from pipeline.report import charts
 from pipeline.report.common import headline
 from pipeline.report.html import SCRIPT, STYLE, highlight, render_html, select_evidence
 from pipeline.report.markdown import render_markdown
-from pipeline.run import STAGES, RunConfig, run_all
+from pipeline.run import STAGES, run_all
 from pipeline.tables import build_tables
 from tests.chromium import Browser, find_chromium
 from tests.stage_outputs import HOSTILE_TEXT, HOSTILE_TITLE, coverage_double
 
-# As if pipeline.link were not installed, unless a test asks for the `linking_stage` double.
+# As if pipeline.tracing.link were not installed, unless a test asks for the `linking_stage` double.
 pytestmark = pytest.mark.usefixtures("without_linking_module")
 
 
@@ -246,7 +247,9 @@ def test_hostile_document_through_the_whole_pipeline(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A document whose title and text carry HTML, run through every stage."""
-    monkeypatch.delitem(sys.modules, "pipeline.link")  # the real stages, whatever is installed
+    monkeypatch.delitem(
+        sys.modules, "pipeline.tracing.link"
+    )  # the real stages, whatever is installed
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "hostile.txt").write_text(
@@ -336,9 +339,9 @@ def test_coverage_table_in_the_page(stage_dir: Path) -> None:
 def test_empty_coverage_says_no_recommendations(
     stage_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = types.ModuleType("pipeline.link")
+    fake = types.ModuleType("pipeline.tracing.link")
     fake.coverage = lambda *a: coverage_double(*a).iloc[0:0]  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pipeline.link", fake)
+    monkeypatch.setitem(sys.modules, "pipeline.tracing.link", fake)
     t = build_tables(stage_dir)
     assert t.recommendation_coverage is not None and t.recommendation_coverage.empty
     assert "No recommendations were found in this run." in render_html(t)

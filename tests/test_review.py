@@ -11,8 +11,7 @@ from click.testing import CliRunner
 
 from pipeline import schema, store
 from pipeline.cli import main
-from pipeline.run import RunConfig
-from pipeline.themes import ThemeOptions
+from pipeline.config import RunConfig, ThemeOptions
 from pipeline.themes.codebook import load_codebook
 from pipeline.themes.labels import LabelError, read_reviews
 from pipeline.themes.review import EXPORT_COLUMNS, export_review, import_review

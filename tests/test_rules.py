@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import spacy
 
-from pipeline.nlp import get_nlp
+from pipeline.themes.rules import theme_nlp
 
 
 @pytest.fixture(scope="module")
 def nlp():
-    return get_nlp(themes=True)
+    return theme_nlp()
 
 
 def counted(doc) -> dict[str, str]:

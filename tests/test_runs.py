@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.config import RunConfig
 from pipeline.lock import LOCK_NAME
-from pipeline.run import RunConfig, run_all
+from pipeline.run import run_all
 from tests.conftest import DEMO
 from tests.test_bad_inputs import text_pdf
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from pipeline.stance import (
+from pipeline.tracing.stance import (
     FEATURES,
     MODEL_PATH,
     StanceModel,

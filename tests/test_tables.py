@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from pipeline import schema, store, tables
 from pipeline.cli import main
-from pipeline.run import RunConfig
+from pipeline.config import RunConfig
 from tests.stage_outputs import (
     BROKEN,
     HOSTILE,
@@ -26,7 +26,7 @@ from tests.stage_outputs import (
     write_stage_outputs,
 )
 
-# As if pipeline.link were not installed, unless a test asks for the `linking_stage` double.
+# As if pipeline.tracing.link were not installed, unless a test asks for the `linking_stage` double.
 pytestmark = pytest.mark.usefixtures("without_linking_module")
 
 
@@ -349,7 +349,7 @@ def test_stage_writes_tables_and_readme_deterministically(built: Path) -> None:
     tables.tables_stage(RunConfig(input_dir=built, output_dir=built))
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == first
     readme = first["README.md"].decode()
-    assert "linking stage (pipeline.link) is not installed" in readme
+    assert "linking stage (pipeline.tracing.link) is not installed" in readme
     assert "broken.pdf: error not a PDF" in readme
 
 
@@ -362,16 +362,16 @@ def test_coverage_comes_from_the_linking_stage(
         calls.append((len(recommendations), len(links), len(passages), len(documents)))
         return pd.DataFrame({"rec_id": sorted(recommendations["rec_id"]), "mentions": 0})
 
-    fake = types.ModuleType("pipeline.link")
+    fake = types.ModuleType("pipeline.tracing.link")
     fake.coverage = coverage  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pipeline.link", fake)
+    monkeypatch.setitem(sys.modules, "pipeline.tracing.link", fake)
     t = tables.tables_stage(RunConfig(input_dir=built, output_dir=built))
     assert calls == [(5, 5, len(passages_frame()), 6)]
     assert not any("coverage" in n for n in t.notes)
     cov = _read(built, "recommendation_coverage")
     assert len(cov) == 5
     # when the linking stage goes away again, the stale table is removed
-    monkeypatch.delitem(sys.modules, "pipeline.link")
+    monkeypatch.delitem(sys.modules, "pipeline.tracing.link")
     monkeypatch.setattr(tables, "recommendation_coverage", lambda *a: (None, "gone"))
     tables.tables_stage(RunConfig(input_dir=built, output_dir=built))
     assert not (built / "tables" / "recommendation_coverage.csv").exists()

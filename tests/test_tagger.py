@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from pipeline import schema, store
 from pipeline.cli import main
-from pipeline.run import RunConfig
-from pipeline.themes import ThemeOptions
-from pipeline.themes.tagger import EXTRA_COLUMNS, Tagger, counted, tag_passages, tag_stage
+from pipeline.config import RunConfig, ThemeOptions
+from pipeline.counting import counted
+from pipeline.themes.tagger import EXTRA_COLUMNS, Tagger, tag_passages, tag_stage
 
 TEXTS = [
     "Active anti-rascist practice",

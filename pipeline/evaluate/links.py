@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
-from pipeline.evaluate.gold import load_gold, locate_quotes
-from pipeline.evaluate.metrics import bootstrap_interval, set_counts
+from pipeline.gold import load_gold, locate_quotes
+from pipeline.metrics import bootstrap_interval, set_counts
 from pipeline.textnorm import normalize_for_match
 
 GOLD_COLUMNS = ("doc", "quote", "review", "numbers", "status")

@@ -15,7 +15,7 @@ duplicates (two predictions with the same opening) and review-name agreement.
 :func:`leave_one_document_out` measures the learned decision across documents:
 for each training document, the model is fitted on every other document and
 scored on that one (the whole decision: threshold, merging copies, lists, and the
-document-type gate of :func:`pipeline.recommendations.source_documents`).
+document-type gate of :func:`pipeline.tracing.recommendations.source_documents`).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from pipeline import schema, store
-from pipeline.evaluate.gold import load_gold
-from pipeline.recmodel import document_data, fit_on, gold_is_numbered, opening_found
+from pipeline.gold import load_gold
 from pipeline.textnorm import normalize_for_match
+from pipeline.tracing.recmodel import document_data, fit_on, gold_is_numbered, opening_found
 
 GOLD_COLUMNS = ("doc", "review", "number", "opening")
 
@@ -190,9 +190,9 @@ def leave_one_document_out(
     Every training document (gold documents and documents that make none) is held
     out in turn; documents without gold are scored against an empty gold list, so
     everything found there is ``extra``. ``emphasis`` adds the typographic features
-    (:data:`pipeline.reccandidates.EMPHASIS_FEATURES`, an experiment).
+    (:data:`pipeline.tracing.candidates.EMPHASIS_FEATURES`, an experiment).
     """
-    from pipeline.recommendations import MIN_PER_DOCUMENT, decide, source_documents
+    from pipeline.tracing.recommendations import MIN_PER_DOCUMENT, decide, source_documents
 
     docs = document_data(passages, documents, gold, emphasis=emphasis)
     sources = set(source_documents(documents)["doc_id"])

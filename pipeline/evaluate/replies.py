@@ -30,10 +30,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
-from pipeline.evaluate.gold import load_gold
-from pipeline.evaluate.metrics import bootstrap_interval
-from pipeline.replies import map_replies, restated_ids, review_order, segment_replies
-from pipeline.stance import (
+from pipeline.gold import load_gold
+from pipeline.metrics import bootstrap_interval
+from pipeline.textnorm import normalize_for_match
+from pipeline.tracing.replies import map_replies, restated_ids, review_order, segment_replies
+from pipeline.tracing.stance import (
     STANCE_OF_STATUS,
     StanceModel,
     decide,
@@ -41,7 +42,6 @@ from pipeline.stance import (
     reply_features,
     rule_stance,
 )
-from pipeline.textnorm import normalize_for_match
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Theme evaluation against gold labels: rules alone, model alone, rules + model.
 
 Each gold row is an item: its document, its quote (found in a passage with
-:func:`pipeline.evaluate.gold.locate_quotes`) and its set of themes. A system's
+:func:`pipeline.gold.locate_quotes`) and its set of themes. A system's
 prediction for the item is the set of themes it gives that passage; an item whose
 quote is found nowhere is predicted empty (and reported).
 
@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline import store
-from pipeline.evaluate.gold import load_gold, locate_quotes
-from pipeline.evaluate.metrics import bootstrap_intervals
-from pipeline.themes import ThemeOptions
+from pipeline.config import ThemeOptions
+from pipeline.gold import load_gold, locate_quotes
+from pipeline.metrics import bootstrap_intervals
 from pipeline.themes.labels import GOLD_COLUMNS, check_theme_ids, read_reviews
 
 log = logging.getLogger(__name__)

@@ -1,3 +1,3 @@
-"""Extraction: one reader per format (pdf, text, docx, html), each producing the
-backend-neutral lines of :mod:`pipeline.extract.lines`; :mod:`pipeline.extract.extractor`
-turns one file into its document row and passages."""
+"""Readers: one per format (pdf, text, docx, html), each producing the backend-neutral
+lines of :mod:`pipeline.extract.lines`. Readers know nothing of passages or documents:
+:mod:`pipeline.passages` (the extract stage's task) turns one file into its row and passages."""

@@ -293,7 +293,7 @@ def timeline_svg(
     """
     if recommendations.empty:
         return None
-    from pipeline.tables import number_key
+    from pipeline.recnumbers import number_key
 
     recs = recommendations.assign(_n=recommendations["number"].map(number_key))
     recs = recs.sort_values(["review", "_n", "rec_id"], kind="stable").reset_index(drop=True)

@@ -33,8 +33,10 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import store
+from pipeline.counting import counted_tags
+from pipeline.recnumbers import number_key
 from pipeline.report.common import package_version, run_datetime, write_zip
-from pipeline.tables import Tables, counted_tags, locate_evidence, number_key
+from pipeline.tables import Tables, locate_evidence
 
 NS = "urn:QDA-XML:project:1.0"
 #: UUID5 namespace of every GUID in the export.

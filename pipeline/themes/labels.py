@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from pipeline.evaluate.gold import GoldError, load_gold, locate_quotes
+from pipeline.gold import GoldError, load_gold, locate_quotes
 from pipeline.store import sha256_text
 from pipeline.textnorm import normalize_for_match
 

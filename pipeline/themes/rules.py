@@ -36,6 +36,7 @@ is negated is reported with ``negated=True`` and does not count as the theme.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -50,7 +51,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import registry
 
-from pipeline.nlp import THEME_COMPONENT, known_words, lemma_table
+from pipeline.nlp import known_words, lemma_table, new_pipeline
 from pipeline.themes.codebook import Codebook, Theme, load_codebook
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,23 @@ class ThemeTag:
     def spans(self) -> list[list[Any]]:
         """``[start, end, text]`` of every evidence match (character offsets)."""
         return [[m.start_char, m.end_char, m.text] for m in self.matches]
+
+
+#: Name of the theme-tagging spaCy component registered here.
+THEME_COMPONENT = "theme_rules"
+
+
+@functools.lru_cache(maxsize=8)
+def theme_nlp(codebook: str | None = None, base: str | None = None) -> Language:
+    """The theme stage's pipeline, cached per process: :func:`pipeline.nlp.new_pipeline`
+    plus the ``theme_rules`` component built from ``codebook`` (a YAML path; ``None``
+    for the shipped default)."""
+    nlp = new_pipeline(base)
+    nlp.add_pipe(
+        THEME_COMPONENT,
+        config={"codebook": {"@misc": "sgpipe.codebook.v1", "path": codebook}},
+    )
+    return nlp
 
 
 @registry.misc("sgpipe.codebook.v1")

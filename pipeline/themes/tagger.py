@@ -51,12 +51,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
-from pipeline.themes import ThemeOptions
+from pipeline.config import ThemeOptions
+from pipeline.counting import counted
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
-    from pipeline.run import RunConfig
+    from pipeline.config import RunConfig
     from pipeline.themes.codebook import Codebook
     from pipeline.themes.model import ThemeModel
     from pipeline.themes.rules import ThemeRules, ThemeTag
@@ -81,13 +82,6 @@ EXTRA_COLUMNS = [
 _PKG = Path(__file__).resolve().parent
 
 
-def counted(themes: pd.DataFrame) -> pd.DataFrame:
-    """The rows that count as the theme (drops negated-only mentions)."""
-    if "negated" not in themes.columns:
-        return themes
-    return themes[~themes["negated"].astype(bool)]
-
-
 @dataclass
 class Tagger:
     """The loaded pieces of the theme stage: codebook, spaCy pipeline, optional model."""
@@ -104,17 +98,13 @@ class Tagger:
         ``model_cache``: a folder where the model is kept in a form that loads fast
         (:meth:`ThemeModel.load`).
         """
-        from pipeline.nlp import get_nlp
+        from pipeline.themes.rules import theme_nlp
 
         options = options.resolved()
         from pipeline.themes.codebook import load_codebook
 
         codebook = load_codebook(options.codebook)
-        nlp = get_nlp(
-            themes=True,
-            codebook=str(options.codebook) if options.codebook else None,
-            base=options.spacy_pipeline,
-        )
+        nlp = theme_nlp(str(options.codebook) if options.codebook else None, options.spacy_pipeline)
         model = None
         if options.model:  # scikit-learn is imported only when there is a model
             from pipeline.themes.model import ThemeModel
@@ -171,15 +161,15 @@ class Tagger:
     @property
     def rules(self) -> ThemeRules:
         """The ``theme_rules`` component of the pipeline."""
-        from pipeline.nlp import THEME_COMPONENT
+        from pipeline.themes.rules import THEME_COMPONENT
 
         return self.nlp.get_pipe(THEME_COMPONENT)
 
     def _rule_results(
         self, texts: list[str], kinds: Sequence[str], batch_size: int
     ) -> list[RuleResult]:
-        from pipeline.nlp import THEME_COMPONENT
         from pipeline.themes.features import rule_features
+        from pipeline.themes.rules import THEME_COMPONENT
 
         out: list[RuleResult] = []
         with self.nlp.select_pipes(enable=[THEME_COMPONENT]):
@@ -421,7 +411,7 @@ def tag_passages(
 
 
 def _code_hash() -> str:
-    from pipeline.run import code_hash
+    from pipeline.store import code_hash
 
     return code_hash([*sorted(_PKG.glob("*.py")), _PKG.parent / "nlp.py"])
 

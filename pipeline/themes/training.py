@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
-from pipeline.evaluate.metrics import Score, set_counts
-from pipeline.themes import DEFAULT_MODEL_PATH, ThemeOptions
+from pipeline.config import DEFAULT_MODEL_PATH, ThemeOptions
+from pipeline.metrics import Score, set_counts
 from pipeline.themes.labels import (
     read_gold_labels,
     read_reviews,

@@ -89,7 +89,7 @@ STANCE_OF_STATUS = {
 
 PROGRESS = ("completed", "in_progress", "planned")
 
-MODEL_PATH = Path(__file__).parent / "data" / "stance_model.json"
+MODEL_PATH = Path(__file__).parent.parent / "data" / "stance_model.json"
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:

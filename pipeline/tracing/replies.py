@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline.recommendations import number_order
-from pipeline.stance import (
+from pipeline.recnumbers import number_order
+from pipeline.tracing.stance import (
     StanceModel,
     decide,
     deciding_sentence,
@@ -399,7 +399,7 @@ def reply_stances(
     model: StanceModel | None = None,
 ) -> pd.DataFrame:
     """One row per (reply, recommendation): the stance the reply takes, read over the
-    whole reply (:func:`pipeline.stance.decide`), the sentence that decides it and its
+    whole reply (:func:`pipeline.tracing.stance.decide`), the sentence that decides it and its
     page, and the progress it reports (a separate reading).
 
     Columns: ``rec_id``, ``review``, ``number``, ``text`` (of the recommendation),

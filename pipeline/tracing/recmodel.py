@@ -1,9 +1,9 @@
 """The learned decision of recommendation finding: gradient-boosted decision trees
-over :data:`pipeline.reccandidates.FEATURES` (trees, because the signs combine:
+over :data:`pipeline.tracing.candidates.FEATURES` (trees, because the signs combine:
 "should" means little in guidance and much under a Recommendations heading).
 
 How the model reaches users
-    The trees are shipped in ``pipeline/rec_model.json`` (100 trees of depth 3 as
+    The trees are shipped in ``pipeline/data/rec_model.json`` (100 trees of depth 3 as
     plain arrays, about 100 KB), written by ``scripts/train_rec_model.py``
     (``make rec-model``) from the real gold in ``../shared/labels`` (``recs_*.csv``)
     and the passages of ``../shared/corpus``. The pipeline reads the file with
@@ -13,7 +13,7 @@ How the model reaches users
     when the file is missing or does not name the current features.
 
 Training data
-    Every candidate (:func:`pipeline.reccandidates.document_candidates`) of each
+    Every candidate (:func:`pipeline.tracing.candidates.document_candidates`) of each
     gold document is labelled: positive when it is a gold recommendation (same
     number where the gold is numbered, and the gold opening in its text; for
     unnumbered gold, the opening alone); a copy of a gold recommendation printed
@@ -24,7 +24,7 @@ Training data
     candidates as negatives. Government responses are left out: they restate every
     recommendation word for word, so their restatements would be negatives that
     read exactly like positives, and they are never mined
-    (:data:`pipeline.recommendations.SOURCE_TYPES`). A document in neither list is
+    (:data:`pipeline.tracing.recommendations.SOURCE_TYPES`). A document in neither list is
     left out, so an unlabelled report never teaches the model that its
     recommendations are not ones.
 """
@@ -40,7 +40,9 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
-from pipeline.reccandidates import (
+from pipeline.textnorm import normalize_for_match
+from pipeline.textsim import containment
+from pipeline.tracing.candidates import (
     EMPHASIS_FEATURES,
     FEATURES,
     Candidate,
@@ -48,12 +50,10 @@ from pipeline.reccandidates import (
     document_candidates,
     emphasis_features,
 )
-from pipeline.textnorm import normalize_for_match
-from pipeline.textsim import containment
 
 log = logging.getLogger(__name__)
 
-MODEL_FILE = Path(__file__).with_name("rec_model.json")
+MODEL_FILE = Path(__file__).parent.parent / "data" / "rec_model.json"
 #: A candidate is a recommendation when its probability is at least this.
 THRESHOLD = 0.5
 #: The boosted trees: how many, how deep, the learning rate, the weight of a positive.
@@ -63,7 +63,7 @@ RATE = 0.1
 POSITIVE_WEIGHT = 5.0
 #: Documents judged to make no recommendations (``doc`` = file name); their candidates
 #: are negatives. A document neither in gold nor here is left out of training.
-NONE_FILE = Path(__file__).resolve().parents[1] / "data" / "labels" / "recs_none.csv"
+NONE_FILE = Path(__file__).resolve().parents[2] / "data" / "labels" / "recs_none.csv"
 #: How completely a gold opening must be found in a candidate's text.
 OPENING_MATCH = 0.9
 
@@ -164,7 +164,7 @@ def fallback_model() -> RecModel:
 
 
 def load_model(path: str | os.PathLike[str] | None = None) -> RecModel:
-    """Read the shipped model (``pipeline/rec_model.json``), else :func:`fallback_model`."""
+    """Read the shipped model (``pipeline/data/rec_model.json``), else :func:`fallback_model`."""
     path = Path(path) if path is not None else MODEL_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

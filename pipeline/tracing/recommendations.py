@@ -11,17 +11,17 @@ Which documents are mined
     recommend that schools ..." in passing yields none.
 
 What counts as a recommendation
-    A learned decision over generous candidates. :mod:`pipeline.reccandidates`
+    A learned decision over generous candidates. :mod:`pipeline.tracing.candidates`
     makes every numbered paragraph, labelled item ("Recommendation 3: ...",
     "R3"), bullet, table row and paragraph of the document a candidate, with its
     sub-parts ("(a)", "i.", "4a", "8.1.2", the bullets after a line ending in
     ":") under it in ``parts``, and describes it by general features (the
     heading path above it, modal verbs and addressees, imperative openings,
     "(Recommendation, Paragraph 17)" tags, numbering runs, contents-page signs,
-    position, repeated copies). :mod:`pipeline.recmodel` scores each with a
+    position, repeated copies). :mod:`pipeline.tracing.recmodel` scores each with a
     logistic regression trained on the real gold (weights shipped in
-    ``pipeline/rec_model.json``); candidates scoring at least
-    :data:`pipeline.recmodel.THRESHOLD` are recommendations, with the score as
+    ``pipeline/data/rec_model.json``); candidates scoring at least
+    :data:`pipeline.tracing.recmodel.THRESHOLD` are recommendations, with the score as
     ``confidence``.
 
 Lists, numbers, titles
@@ -30,7 +30,7 @@ Lists, numbers, titles
     (:func:`apply_labels`). So does the typeface where a numbered run under a
     heading naming conclusions and recommendations mixes italic and roman items
     (the select-committee convention: recommendations in italic;
-    :func:`pipeline.reccandidates.mark_typeface`).
+    :func:`pipeline.tracing.candidates.mark_typeface`).
 
     Numbered items keep their printed number; a number that does not follow the
     previous one (a second list that starts at 1 again) opens a new ``list``, and
@@ -62,11 +62,8 @@ The curated file
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,20 +73,23 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
-from pipeline.reccandidates import (
+from pipeline.recnumbers import number_order
+from pipeline.textnorm import normalize_for_match
+from pipeline.textsim import containment
+from pipeline.tracing.addressees import asks_action, find_addressees
+from pipeline.tracing.candidates import (
     Candidate,
     candidate_features,
     document_candidates,
     explicit_label,
     strip_label,
-    top_number,
 )
-from pipeline.recmodel import THRESHOLD, RecModel, load_model
-from pipeline.textnorm import normalize_for_match
-from pipeline.textsim import containment
+from pipeline.tracing.curated import CURATED_FILE, empty_recommendations, load_curated
+from pipeline.tracing.recmodel import THRESHOLD, RecModel, load_model
+from pipeline.tracing.reviews import review_name
 
 if TYPE_CHECKING:
-    from pipeline.run import RunConfig
+    from pipeline.config import RunConfig
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,6 @@ MIN_PER_DOCUMENT = 2
 #: Two items under different numbers are one recommendation when one quotes the
 #: other this completely (see :func:`pipeline.textsim.containment`).
 DUPLICATE_SIMILARITY = 0.9
-CURATED_FILE = "recommendations.csv"
-CURATED_DOC_ID = "curated"
-CURATED_COLUMNS = ("review", "number", "text", "addressees", "date")
 
 SOURCE_TYPES = ("review", "report", "other")
 _FOLLOW_UP_TITLE = re.compile(
@@ -108,305 +105,6 @@ _FOLLOW_UP_TITLE = re.compile(
     r"annual report)\b",
     re.I,
 )
-
-# --- review names --------------------------------------------------------------------
-
-_CASE_NAME = re.compile(
-    r"\b(?:Child|Children|Adult|Family|Baby|Sibling|Young Person|Learner|Patient)s?"
-    r"\s+[A-Z]{1,2}\d{0,2}(?:\s+(?:and|&)\s+[A-Z]{1,2}\d{0,2})?\b(?!['’-])"
-)
-_GENERIC_WORDS = {
-    "a",
-    "an",
-    "and",
-    "annual",
-    "case",
-    "child",
-    "children's",
-    "childrens",
-    "committee",
-    "commons",
-    "cspr",
-    "executive",
-    "final",
-    "for",
-    "government",
-    "house",
-    "independent",
-    "inquiry",
-    "interim",
-    "into",
-    "lcspr",
-    "local",
-    "lords",
-    "national",
-    "of",
-    "on",
-    "practice",
-    "public",
-    "rapid",
-    "report",
-    "response",
-    "review",
-    "safeguarding",
-    "scr",
-    "select",
-    "serious",
-    "session",
-    "summary",
-    "thematic",
-    "the",
-    "to",
-    "volume",
-}
-
-
-def review_name(title: str) -> str:
-    """A short name for a review or report, from its title.
-
-    A case name wins ("Local Child Safeguarding Practice Review: Child L" ->
-    "Child L"); otherwise the first part of the title (split at ":", " – ", " - ")
-    that is not only generic words ("The Space Economy: Act Now or Lose Out" ->
-    "The Space Economy").
-
-    >>> review_name("Child Q Safeguarding Report")
-    'Child Q'
-    >>> review_name("The Space Economy: Act Now or Lose Out")
-    'The Space Economy'
-    """
-    title = re.sub(r"\s+", " ", title or "").strip()
-    if m := _CASE_NAME.search(title):
-        return m.group(0)
-    parts = [p.strip(" .,'\"") for p in re.split(r":|\s[–—-]\s|\|", title) if p.strip()]
-    for part in parts:
-        words = re.findall(r"[\w'’]+", part.lower())
-        if words and not all(w in _GENERIC_WORDS or w.isdigit() for w in words):
-            return _cut(part)
-    return _cut(parts[0]) if parts else ""
-
-
-def _cut(name: str, width: int = 80) -> str:
-    """``name`` cut to at most ``width`` characters at a word boundary.
-
-    >>> _cut("Reimagining Case Management in Children's Social Care Pilot North Yorkshire Council")
-    "Reimagining Case Management in Children's Social Care Pilot North Yorkshire"
-    """
-    if len(name) <= width:
-        return name
-    return name[: width + 1].rsplit(" ", 1)[0].rstrip(" ,;:")
-
-
-# --- addressees ----------------------------------------------------------------------
-
-_NOT_ACTORS = {
-    "a",
-    "all",
-    "although",
-    "an",
-    "any",
-    "as",
-    "each",
-    "every",
-    "for",
-    "furthermore",
-    "given",
-    "however",
-    "if",
-    "in",
-    "it",
-    "moreover",
-    "therefore",
-    "thus",
-    "accordingly",
-    "additionally",
-    "finally",
-    "secondly",
-    "similarly",
-    "then",
-    "our",
-    "such",
-    "that",
-    "their",
-    "there",
-    "these",
-    "this",
-    "those",
-    "they",
-    "we",
-    "when",
-    "where",
-    "whilst",
-    "while",
-    "you",
-}
-_LOWER_ACTORS = (
-    "ministers",
-    "departments",
-    "local authorities",
-    "schools",
-    "partners",
-    "agencies",
-    "commissioners",
-    "policy makers",
-    "governors",
-    "headteachers",
-    "head teachers",
-)
-_CONNECTORS = {"of", "for", "on", "in", "&", "the", "and"}
-#: Last words of a complete organisation name: "Police and the ..." is a list,
-#: "Science and Technology Committee" is one name.
-_HEAD_NOUNS = {
-    "adviser",
-    "advisers",
-    "advisor",
-    "director",
-    "minister",
-    "ministers",
-    "officer",
-    "scientist",
-    "secretary",
-    "agency",
-    "authority",
-    "authorities",
-    "board",
-    "cabinet",
-    "commission",
-    "committee",
-    "council",
-    "department",
-    "executive",
-    "forum",
-    "government",
-    "group",
-    "hub",
-    "nhs",
-    "office",
-    "partnership",
-    "police",
-    "schools",
-    "service",
-    "services",
-    "team",
-    "trust",
-}
-_TOKEN = re.compile(r"[\w'’&()-]+(?:\.\w+)*|[,.;:]")
-_MODAL = re.compile(
-    r"^\s*(?:,[^,]{0,100},\s*)?(?:should|must|ought to|needs? to|is asked to|are asked to|"
-    r"will need to|shall)\b"
-)
-_ASK_ANCHOR = re.compile(
-    r"\b(?:recommend(?:s|ed)?\s+(?:further\s+|also\s+)?that\s*(?:,[^,]{0,60},\s*)?|"
-    r"(?:urge|urges|invite|invites|encourage|encourages|call on|calls on|ask|asks)\s+)",
-    re.I,
-)
-_SENTENCE_START = re.compile(r"(?:^|[.;:,]\s+|\(\w{1,4}\)\s+|•\s*|(?<=\s)(?=The\s+[A-Z]))")
-
-
-def _read_actor(tokens: list[re.Match[str]], i: int) -> tuple[str, int]:
-    """Read one organisation-like phrase starting at token ``i``; return it and the next index."""
-    start = i
-    words: list[str] = []
-    if i < len(tokens) and tokens[i].group(0).lower() == "the":
-        i += 1
-    lowered = " ".join(t.group(0).lower() for t in tokens[i : i + 2])
-    for actor in _LOWER_ACTORS:
-        if lowered == actor or lowered.split(" ")[0] == actor:
-            n = len(actor.split())
-            return " ".join(t.group(0) for t in tokens[i : i + n]), i + n
-    while i < len(tokens):
-        tok = tokens[i].group(0)
-        if tok == ",":
-            break
-        first = tok.lstrip("(")[:1]
-        if words and tok.lower() == "the" and tok[0].isupper():
-            return "", start  # "Compensation The Treasury": a title glued to a sentence
-        if first.isupper() or (first.isdigit() and words):
-            if not words and tok.lower() in _NOT_ACTORS:
-                return "", start
-            words.append(tok)
-        elif tok.lower() in _CONNECTORS and words:
-            if tok.lower() == "and" and i + 1 < len(tokens):
-                nxt = tokens[i + 1].group(0)
-                # "Police and the Schools Partnership": a list, not one name
-                last = words[-1]
-                if nxt.lower() == "the" or last.isupper() or last.lower() in _HEAD_NOUNS:
-                    break
-            words.append(tok)
-        else:
-            break
-        i += 1
-    while words and words[-1].lower() in _CONNECTORS:
-        words.pop()
-        i -= 1
-    if not words or len(words) > 10:
-        return "", start
-    name = re.sub(r"\s*\([^)]*\)?$", "", " ".join(words)).strip("(),. ")
-    if re.search(r"['’]s?$", name):
-        return "", start  # "the Government's current approach": a possessive, not an addressee
-    return name, i
-
-
-_SEPARATORS = (
-    (",", "together", "with"),
-    (",", "in", "consultation", "with"),
-    (",", "jointly", "with"),
-    (",", "working", "with"),
-    (",", "and"),
-    (",",),
-    ("and",),
-)
-
-
-def _read_actor_list(text: str, pos: int) -> tuple[list[str], int]:
-    """Read "X", "X and Y", "X, together with Y" at ``pos``; return the names and the end."""
-    tokens = list(_TOKEN.finditer(text, pos))
-    actors: list[str] = []
-    end = pos
-    i = 0
-    while i < len(tokens):
-        actor, j = _read_actor(tokens, i)
-        if not actor:
-            break
-        actors.append(actor)
-        end = tokens[j - 1].end()
-        i = j
-        words = [t.group(0).lower() for t in tokens[i : i + 4]]
-        for sep in _SEPARATORS:
-            if tuple(words[: len(sep)]) == sep:
-                i += len(sep)
-                break
-        else:
-            break
-    return actors, end
-
-
-def find_addressees(text: str) -> list[str]:
-    """The bodies a recommendation is addressed to, in order of appearance.
-
-    Read from "X (and Y) should/must ...", "we recommend that X ...", "we urge /
-    invite / encourage X to ...": capitalised names (and a few plural actors such
-    as "ministers" or "local authorities"), without a leading "the".
-
-    >>> find_addressees("The Metropolitan Police and the CHSCP should review the policy.")
-    ['Metropolitan Police', 'CHSCP']
-    """
-    found: list[str] = []
-    for m in _ASK_ANCHOR.finditer(text):
-        actors, _ = _read_actor_list(text, m.end())
-        found.extend(actors)
-    for m in _SENTENCE_START.finditer(text):
-        actors, end = _read_actor_list(text, m.end())
-        if actors and _MODAL.match(text[end:]):
-            found.extend(actors)
-    out: list[str] = []
-    seen: set[str] = set()
-    for actor in found:
-        key = actor.lower()
-        if key not in seen:
-            seen.add(key)
-            out.append(actor)
-    return out
-
 
 # --- extraction ------------------------------------------------------------------------
 
@@ -433,25 +131,6 @@ class _Item:
     @property
     def full_text(self) -> str:
         return " ".join([self.text, *self.parts]).strip()
-
-
-def number_order(number: str) -> tuple[int, ...]:
-    """Sort key of a recommendation number: "2" < "8.2" < "8.14" < "10" < "B".
-
-    Lettered recommendations follow the numbered ones, in letter order.
-    """
-    if _LETTER.fullmatch(number):
-        return (10_000 + ord(number),)
-    return tuple(int(x) for x in re.findall(r"\d+", number))
-
-
-#: A lettered recommendation's number ("Recommendation B").
-_LETTER = re.compile(r"[A-Z]")
-
-
-def _top_number(ref: str) -> str:
-    """The top-level number of a printed reference (kept for :mod:`pipeline.link`)."""
-    return top_number(ref)
 
 
 @functools.lru_cache(maxsize=1)
@@ -502,7 +181,7 @@ def apply_labels(cands: list[Candidate], prob: np.ndarray) -> np.ndarray:
     :data:`LABEL_CONFIDENCE`, "(Conclusion, Paragraph 25)" lowers it to at most
     ``1 - LABEL_CONFIDENCE``. Typeface counts as such a label where a numbered run
     under a heading naming conclusions and recommendations mixes italic and roman
-    items (:func:`pipeline.reccandidates.mark_typeface`): italic ones are raised,
+    items (:func:`pipeline.tracing.candidates.mark_typeface`): italic ones are raised,
     roman ones lowered. The shared gold holds no report that labels its items in
     words and one that does so by typeface, so the model cannot learn what a label
     weighs (as features, the typeface made leave-one-document-out worse); the label
@@ -695,23 +374,6 @@ def source_documents(documents: pd.DataFrame) -> pd.DataFrame:
 
 #: Words that ask someone to act: what makes a numbered item a recommendation rather
 #: than a conclusion that only states a finding.
-_ASKS_ACTION = re.compile(
-    r"\b(?:should|must|shall|ought to|needs? to|is required to|"
-    r"(?:we|i) (?:\w+ )?(?:recommend|urge|call on|invite|ask|encourage|expect)|"
-    r"it is (?:essential|important|vital|crucial|imperative) that)\b",
-    re.I,
-)
-
-
-def asks_action(text: str) -> bool:
-    """Whether a recommendation's text asks someone to act ("should", "we recommend").
-
-    Kept as a column (``asks_action``) for readers; the decision itself is the
-    model's (``confidence``).
-    """
-    return bool(_ASKS_ACTION.search(text))
-
-
 def _rec_ids(doc_id: str, items: list[_Item]) -> list[str]:
     """Unique ids: ``<doc>#<number>``; a number already taken in the document (a second
     list that starts at 1 again) gets ``<doc>#list<k>-<number>``."""
@@ -777,115 +439,8 @@ def extract_recommendations(
                 }
             )
     if not rows:
-        return _empty()
+        return empty_recommendations()
     return pd.DataFrame(rows)
-
-
-def _empty() -> pd.DataFrame:
-    df = schema.RECOMMENDATIONS.empty()
-    for col in ("doc_title", "date", "pages", "passage_ids", "parts", "source"):
-        df[col] = pd.Series([], dtype="string")
-    df["ordinal"] = pd.Series([], dtype="int64")
-    df["asks_action"] = pd.Series([], dtype="bool")
-    return df
-
-
-# --- the curated file ---------------------------------------------------------------------
-
-
-class RecommendationsFileError(ValueError):
-    """The curated recommendations file is malformed; the message names file, line and problem."""
-
-
-def slugify(text: str) -> str:
-    """Lower-case ``text`` with runs of other characters than letters and digits as ``-``."""
-    return re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-")
-
-
-def load_curated(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a curated recommendations CSV (see the module docstring); validate every row.
-
-    Raises :class:`RecommendationsFileError` naming the file, the line and the
-    problem: missing or unknown columns, an empty review, number or text, a number
-    that is not "7", "8.14" or "4a", a malformed date, a repeated (review, number).
-    """
-    path = Path(path)
-    try:
-        content = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise RecommendationsFileError(f"{path}: cannot be read ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise RecommendationsFileError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-    reader = csv.DictReader(io.StringIO(content, newline=""))
-    cols = [c.strip() for c in reader.fieldnames or []]
-    missing = [c for c in ("review", "number", "text") if c not in cols]
-    if missing:
-        raise RecommendationsFileError(
-            f"{path}, line 1: missing column(s) {missing}; the header must have "
-            f"review, number, text (optional: addressees, date)"
-        )
-    unknown = [c for c in cols if c not in CURATED_COLUMNS]
-    if unknown:
-        raise RecommendationsFileError(
-            f"{path}, line 1: unknown column(s) {unknown}; allowed: {', '.join(CURATED_COLUMNS)}"
-        )
-    rows = []
-    seen: dict[tuple[str, str], int] = {}
-    for raw in reader:
-        line = reader.line_num
-        if None in raw:
-            raise RecommendationsFileError(
-                f"{path}, line {line}: more cells than columns (quote text that has commas)"
-            )
-        row = {k.strip(): re.sub(r"\s+", " ", v or "").strip() for k, v in raw.items()}
-        if not any(row.values()):
-            continue
-        for col in ("review", "number", "text"):
-            if not row.get(col):
-                raise RecommendationsFileError(f"{path}, line {line}: empty '{col}'")
-        number = row["number"]
-        if not re.fullmatch(r"\d{1,3}(?:\.\d{1,3})?[a-z]?|[A-Z]", number):
-            raise RecommendationsFileError(
-                f"{path}, line {line}: number {number!r} is not like 7, 8.14, 4a or B"
-            )
-        if row.get("date") and not re.fullmatch(r"\d{4}-\d\d-\d\d", row["date"]):
-            raise RecommendationsFileError(
-                f"{path}, line {line}: date {row['date']!r} is not yyyy-mm-dd"
-            )
-        top = _top_number(number)
-        key = (row["review"].lower(), top)
-        if key in seen:
-            raise RecommendationsFileError(
-                f"{path}, line {line}: {row['review']} recommendation {top} repeats "
-                f"line {seen[key]}"
-            )
-        seen[key] = line
-        addressees = [a.strip() for a in (row.get("addressees") or "").split(";") if a.strip()]
-        rows.append(
-            {
-                "rec_id": f"curated#{slugify(row['review'])}#{top}",
-                "doc_id": CURATED_DOC_ID,
-                "review": row["review"],
-                "number": top,
-                "text": row["text"],
-                "addressees": ";".join(addressees or find_addressees(row["text"])),
-                "themes": "",
-                "confidence": 1.0,
-                "list": 1,
-                "list_title": "",
-                "numbered": True,
-                "title": " ".join(row["text"].split()[:8]),
-                "doc_title": row["review"],
-                "date": row.get("date") or "",
-                "pages": "",
-                "passage_ids": "",
-                "parts": "",
-                "ordinal": len(rows) + 1,
-                "asks_action": asks_action(row["text"]),
-                "source": f"curated:{path.name}:{line}",
-            }
-        )
-    return pd.DataFrame(rows) if rows else _empty()
 
 
 def combine(extracted: pd.DataFrame, curated: pd.DataFrame) -> pd.DataFrame:
@@ -906,7 +461,7 @@ def attach_themes(recs: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
     recs = recs.copy()
     if themes.empty or recs.empty:
         return recs
-    from pipeline.themes.tagger import counted  # negated-only mentions are not the theme
+    from pipeline.counting import counted  # negated-only mentions are not the theme
 
     by_passage = {pid: set(g) for pid, g in counted(themes).groupby("passage_id")["theme"]}
     out = []
@@ -933,7 +488,7 @@ def build_recommendations(
     if themes is not None:
         recs = attach_themes(recs, themes)
     if recs.empty:
-        return _empty()
+        return empty_recommendations()
     recs["ordinal"] = recs["ordinal"].astype("int64")
     return recs.reset_index(drop=True)
 

@@ -58,15 +58,24 @@ import pandas as pd
 
 from pipeline import schema, store
 from pipeline.rag import apply_rag
-from pipeline.recommendations import _GENERIC_WORDS, _top_number, number_order
-from pipeline.replies import STANCE_COLUMNS, reply_stances
+from pipeline.recnumbers import top_number
 from pipeline.status import detect_status, leading_label
 from pipeline.structure import is_generic_heading
 from pipeline.textnorm import normalize_for_match
 from pipeline.textsim import containment, cosine, tfidf_matrix
+from pipeline.tracing.coverage import coverage
+from pipeline.tracing.references import (
+    NUMBER_HEADER,
+    REC_LABEL,
+    REC_WORD,
+    Reference,
+    expand_reference,
+    find_references,
+)
+from pipeline.tracing.reviews import ReviewIndex, document_review
 
 if TYPE_CHECKING:
-    from pipeline.run import RunConfig
+    from pipeline.config import RunConfig
 
 log = logging.getLogger(__name__)
 
@@ -93,206 +102,6 @@ class LinkParams:
 
 
 PARAMS = LinkParams()
-
-# --- explicit references ---------------------------------------------------------------
-
-_NUM = r"\d{1,3}(?:\.\d{1,3})?(?![\d.]\d)(?:\s?\(?[a-z]\)(?:\s?\(?[ivx]{1,4}\))?|[a-z]\b)?"
-_LIST = rf"{_NUM}(?:\s*(?:,|and|&|or|to|-|–|—)\s*(?:recommendations?\s+)?{_NUM})*"
-_EXPLICIT = re.compile(
-    rf"\b(?:recommendations?|recs?\.?)\s*(?:nos?\.?\s*|numbers?\s+)?(?P<list>{_LIST})",
-    re.I,
-)
-_R_REF = re.compile(r"(?<![\w./-])R(?P<num>\d{1,3})(?P<sub>[a-z])?(?![\w/-])")
-#: Lettered recommendations: "Recommendation B", "recommendations A and C" (capitals only,
-#: so that "recommendation a" is not one; a letter names nothing unless the review has it).
-_LETTER_REF = re.compile(
-    r"\b(?i:recommendations?|recs?\.?)\s+(?P<list>[A-Z](?:\s*(?:,|and|&|or)\s*[A-Z])*)(?![\w'’])"
-)
-_REC_WORD = re.compile(r"\brecommendations?\b", re.I)
-#: The header of a table column of recommendation numbers ("Rec no", "Recommendation").
-_NUMBER_HEADER = re.compile(
-    r"^(?:(?:recommendations?|rec\.?|ref\.?)(?:\s*(?:no\.?|number|ref\.?))?|no\.?|number)$", re.I
-)
-#: The label a restated recommendation may open with ("Recommendation:", "Recommendation 4 -").
-_REC_LABEL = re.compile(r"^\s*recommendation(?:\s+\d{1,3}(?:\.\d{1,3})?)?\s*[:.\-–—]\s*", re.I)
-_RANGE = re.compile(r"^\s*(?:to|-|–|—)\s*$")
-
-
-@dataclass(frozen=True)
-class Reference:
-    """An explicit mention: the top-level numbers, the words, and where they start."""
-
-    numbers: tuple[str, ...]
-    words: str
-    start: int
-    ranges: tuple[tuple[str, str], ...] = ()
-
-
-def find_references(text: str) -> list[Reference]:
-    """Explicit recommendation references in ``text``.
-
-    Ranges ("8.14-8.16", "3 to 5") are returned as their two ends in ``ranges``;
-    :func:`expand_reference` fills them in from the numbers that exist.
-
-    >>> [r.numbers for r in find_references("Recommendations 4 and 5 are in progress")]
-    [('4', '5')]
-    """
-    out: list[Reference] = []
-    for m in _EXPLICIT.finditer(text):
-        items = list(re.finditer(_NUM, m.group("list")))
-        numbers: list[str] = []
-        ranges: list[tuple[str, str]] = []
-        prev_end, prev_num = 0, ""
-        for item in items:
-            number = _top_number(item.group(0))
-            between = m.group("list")[prev_end : item.start()]
-            if prev_num and _RANGE.match(between):
-                ranges.append((prev_num, number))
-            numbers.append(number)
-            prev_end, prev_num = item.end(), number
-        if numbers:
-            out.append(
-                Reference(tuple(dict.fromkeys(numbers)), m.group(0), m.start(), tuple(ranges))
-            )
-    for m in _R_REF.finditer(text):
-        out.append(Reference((m.group("num"),), m.group(0), m.start()))
-    for m in _LETTER_REF.finditer(text):
-        letters = tuple(dict.fromkeys(re.findall(r"[A-Z]", m.group("list"))))
-        out.append(Reference(letters, m.group(0), m.start()))
-    return sorted(out, key=lambda r: r.start)
-
-
-def expand_reference(ref: Reference, existing: list[str]) -> list[str]:
-    """The numbers a reference names, with ranges filled from the ``existing`` numbers."""
-    numbers = list(ref.numbers)
-    for lo, hi in ref.ranges:
-        klo, khi = number_order(lo), number_order(hi)
-        if klo < khi and len(klo) == len(khi):
-            keys = {n: number_order(n) for n in existing}
-            inside = [n for n, k in keys.items() if klo <= k <= khi and len(k) == len(klo)]
-            if len(inside) <= 50:
-                numbers.extend(inside)
-    return sorted(dict.fromkeys(numbers), key=number_order)
-
-
-# --- which review ------------------------------------------------------------------------
-
-_REVIEW_CUE = re.compile(
-    r"\b(?:review|reviews|report|inquiry|response|recommendations?|committee|panel|"
-    r"findings|action plan|lcspr|cspr|scr)\b",
-    re.I,
-)
-_CASE_NAME = re.compile(r"^(?:child|children|adult|family|baby|sibling)s? [a-z]{1,2}\d{0,2}$")
-_TITLE_CASE_NAME = re.compile(r"\b(?:Child|Children|Adult|Family|Baby)\s+[A-Z]{1,2}\b(?!['’-])")
-
-
-_NAME_END = re.compile(
-    r"\s(?:into|on|of the|following|concerning|about|regarding|for|in respect of)\s|,"
-)
-
-
-def title_names(title: str) -> set[str]:
-    """Shorter names a title gives its review, normalised: each part of the title (split
-    at ":" and dashes) up to the words that say what it is about, without "The" ("The
-    Harrowmere Independent Inquiry into the death of Child T" -> "harrowmere independent
-    inquiry"), where at least one word is not generic ("Local Child Safeguarding
-    Practice Review" names no review in particular)."""
-    out: set[str] = set()
-    for part in re.split(r":|\s[–—-]\s|\|", title or ""):
-        head = _NAME_END.split(f" {part.strip()} ", maxsplit=1)[0]
-        norm = re.sub(r"^the ", "", normalize_for_match(head))
-        words = norm.split()
-        if 2 <= len(words) <= 8 and any(w not in _GENERIC_WORDS for w in words):
-            out.add(norm)
-    return out
-
-
-@dataclass
-class ReviewIndex:
-    """The reviews that have recommendations, the words that name them, their documents."""
-
-    aliases: dict[str, list[str]]  # review -> normalised names
-    recs: dict[str, pd.DataFrame]  # review -> its recommendations
-    source_docs: dict[str, set[str]]
-    dates: dict[str, str]
-
-    @classmethod
-    def build(cls, recs: pd.DataFrame) -> ReviewIndex:
-        """Index the reviews of a recommendations frame."""
-        aliases: dict[str, list[str]] = {}
-        by_review: dict[str, pd.DataFrame] = {}
-        sources: dict[str, set[str]] = {}
-        dates: dict[str, str] = {}
-        for review, group in recs.groupby("review", sort=True):
-            names = {normalize_for_match(review)}
-            names.add(re.sub(r"^the ", "", normalize_for_match(review)))
-            # the document's title (``doc_title``; frames of older outputs call it ``title``)
-            column = "doc_title" if "doc_title" in group.columns else "title"
-            for title in group.get(column, pd.Series(dtype=str)).fillna("").unique():
-                norm = normalize_for_match(title)
-                if 3 <= len(norm.split()) <= 14:
-                    names.add(norm)
-                names.update(title_names(title))
-            aliases[review] = sorted((n for n in names if len(n) >= 3), key=len, reverse=True)
-            by_review[review] = group
-            sources[review] = {d for d in group["doc_id"] if d != "curated"}
-            valid = [d for d in group.get("date", pd.Series(dtype=str)).fillna("") if d]
-            dates[review] = min(valid) if valid else ""
-        return cls(aliases, by_review, sources, dates)
-
-    def resolve(self, name: str) -> str:
-        """The known review called ``name`` (case and punctuation ignored), else ``name``."""
-        norm = normalize_for_match(name)
-        for review, names in self.aliases.items():
-            if norm in names or norm == normalize_for_match(review):
-                return review
-        return name
-
-    def mentioned(self, text: str, *, need_cue: bool = True) -> list[str]:
-        """Reviews named in ``text``; with ``need_cue`` only where a review word stands near."""
-        norm = f" {normalize_for_match(text)} "
-        found: list[str] = []
-        for review, names in self.aliases.items():
-            for name in names:
-                if f" {name} " not in norm:  # (most texts name no review: skip the regex)
-                    continue
-                for m in re.finditer(rf" {re.escape(name)} ", norm):
-                    window = norm[max(0, m.start() - 60) : m.end() + 60]
-                    if not need_cue or _CASE_NAME.match(name) or _REVIEW_CUE.search(window):
-                        found.append(review)
-                        break
-                if review in found:
-                    break
-        return found
-
-
-def document_review(
-    doc: pd.Series, doc_passages: pd.DataFrame, index: ReviewIndex
-) -> tuple[str, str]:
-    """Which review a document answers and how that was decided (see the module docstring).
-
-    Returns ``(review, how)``; ``review`` is ``""`` when unknown. A review named
-    only by a case name in the title ("Child Q") is returned even when it has no
-    recommendations here.
-    """
-    manifest = str(doc.get("review", "") or "").strip()
-    if manifest:
-        return index.resolve(manifest), "manifest"
-    title = str(doc.get("title", "") or "")
-    named = index.mentioned(title, need_cue=False)
-    if named:
-        return named[0], "title"
-    opening = doc_passages[doc_passages["page"] <= 3].head(40)
-    counts: dict[str, int] = defaultdict(int)
-    for text in opening["text"]:
-        for review in index.mentioned(str(text)):
-            counts[review] += 1
-    if counts:
-        return max(sorted(counts), key=lambda r: counts[r]), "opening text"
-    if m := _TITLE_CASE_NAME.search(title):
-        return m.group(0), "case name in title"
-    return "", ""
-
 
 # --- linking one document ----------------------------------------------------------------
 
@@ -465,7 +274,7 @@ def _restatement(ctx: _Context, p, cand: list[int], printed: str = "") -> tuple[
     part of the quote.
     """
     prm = ctx.params
-    text = _REC_LABEL.sub("", str(p.text), count=1)
+    text = REC_LABEL.sub("", str(p.text), count=1)
     n_words = _words(text)
     if not cand or n_words < 8 or p.kind in ("footnote", "table", "heading"):
         return None
@@ -605,7 +414,7 @@ def link_document(
             refs = find_references(text)
             heading_number = refs[0].numbers[0] if refs else ""
             continue
-        printed = _top_number(str(p.ref)) if p.kind in ("recommendation", "paragraph") else ""
+        printed = top_number(str(p.ref)) if p.kind in ("recommendation", "paragraph") else ""
         printed = printed or heading_number
         found = _restatement(ctx, p, cands[i][0], printed)
         if found is not None:
@@ -640,13 +449,13 @@ def link_document(
         refs = find_references(text)
         if p.kind == "table":
             first = text.split("|")[0].strip()
-            if _NUMBER_HEADER.match(first):
+            if NUMBER_HEADER.match(first):
                 table_numbers = True
             elif table_numbers and re.fullmatch(r"\d{1,3}(?:\.\d{1,3})?[a-z]?", first):
-                refs = [Reference((_top_number(first),), first, 0), *refs]
+                refs = [Reference((top_number(first),), first, 0), *refs]
         else:
             table_numbers = False
-            own = _top_number(str(p.ref)) if p.kind == "recommendation" else ""
+            own = top_number(str(p.ref)) if p.kind == "recommendation" else ""
             if own and leading_label(text).status:
                 # "Recommendation 2 - Accepted. ...": a reply under the number it answers
                 refs = [Reference((own,), f"Recommendation {p.ref}", 0), *refs]
@@ -660,7 +469,7 @@ def link_document(
                 # "Recommendation 14" in a document whose review is unknown: the number
                 # names no review, so it opens no reply to one (it may be another's 14)
                 scope.close()
-            elif _REC_WORD.search(text) or _SCOPE_END.match(text.strip()):
+            elif REC_WORD.search(text) or _SCOPE_END.match(text.strip()):
                 scope.close(expect_restatement=True)
             elif index.mentioned(text) and not own_review:
                 scope.close()
@@ -674,7 +483,7 @@ def link_document(
             scope.add_restatement(rid, int(p.page))
             ev = evidence[i].setdefault(rid, _Evidence())
             ev.restatement = c
-            printed = f"; printed {p.ref}" if p.ref and _top_number(str(p.ref)) else ""
+            printed = f"; printed {p.ref}" if p.ref and top_number(str(p.ref)) else ""
             ev.notes.append(f"restates the recommendation ({c:.0%} of its words{printed})")
             continue
         label_first = bool(refs) and refs[0].start <= 2 and p.kind != "table"
@@ -798,7 +607,7 @@ def link_passages(
     sims = cosine(pmat, rmat)
     theme_map: dict[str, set[str]] = {}
     if themes is not None and not themes.empty:
-        from pipeline.themes.tagger import counted  # negated-only mentions are not the theme
+        from pipeline.counting import counted  # negated-only mentions are not the theme
 
         theme_map = {pid: set(g) for pid, g in counted(themes).groupby("passage_id")["theme"]}
     ctx = _Context(
@@ -881,229 +690,6 @@ def _empty_links() -> pd.DataFrame:
         df[col] = pd.Series([], dtype="string")
     df["rank"] = pd.Series([], dtype="int64")
     return df
-
-
-# --- coverage and trace ------------------------------------------------------------------
-
-
-#: The columns of ``tables/recommendation_coverage.csv``, in order.
-COVERAGE_COLUMNS = [
-    "review",
-    "number",
-    "rec_id",
-    "short_text",
-    "addressees",
-    "linked_passages",
-    "linked_documents",
-    "first_mentioned",
-    "last_mentioned",
-    "latest_status",
-    "latest_status_doc",
-    "silent",
-    *STANCE_COLUMNS,  # the stance of the reply that answers it (pipeline.replies)
-]
-
-
-def coverage(
-    recommendations: pd.DataFrame,
-    links: pd.DataFrame,
-    passages: pd.DataFrame,
-    documents: pd.DataFrame,
-) -> pd.DataFrame:
-    """One row per recommendation: how later documents report on it.
-
-    Columns: ``review``, ``number``, ``rec_id``, ``short_text`` (the first 120
-    characters), ``addressees``, ``linked_passages``, ``linked_documents``,
-    ``first_mentioned`` and ``last_mentioned`` (dates of the linked documents,
-    yyyy-mm-dd, empty when undated), ``latest_status`` (the status stated by the
-    latest linked passage that states one: latest document date, then reading
-    order), ``latest_status_doc`` and ``silent`` (no later document mentions it).
-    """
-    cols = COVERAGE_COLUMNS
-    if recommendations.empty:
-        empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
-        return _with_stances(empty, recommendations, links, passages, documents)
-    dates = dict(zip(documents["doc_id"], documents["date"].fillna(""), strict=True))
-    seqs = dict(zip(passages["passage_id"], passages["seq"], strict=True))
-    lk = links.copy()
-    lk["date"] = lk["doc_id"].map(dates).fillna("")
-    lk["seq"] = lk["passage_id"].map(seqs).fillna(0)
-    rows = []
-    order = _sorted_recs(recommendations)
-    # each recommendation's links, in the links' order (as a mask per recommendation gives)
-    by_rec = {rid: grp for rid, grp in lk.groupby("rec_id", sort=False)}
-    none = lk.iloc[0:0]
-    for rec in order.itertuples(index=False):
-        mine = by_rec.get(rec.rec_id, none)
-        dated = sorted(d for d in mine["date"] if d)
-        stated = mine[mine["status"] != ""].sort_values(["date", "doc_id", "seq"])
-        rows.append(
-            {
-                "review": rec.review,
-                "number": rec.number,
-                "rec_id": rec.rec_id,
-                "short_text": _short(rec.text),
-                "addressees": rec.addressees,
-                "linked_passages": int(mine["passage_id"].nunique()),
-                "linked_documents": int(mine["doc_id"].nunique()),
-                "first_mentioned": dated[0] if dated else "",
-                "last_mentioned": dated[-1] if dated else "",
-                "latest_status": stated["status"].iloc[-1] if len(stated) else "",
-                "latest_status_doc": stated["doc_id"].iloc[-1] if len(stated) else "",
-                "silent": mine.empty,
-            }
-        )
-    table = pd.DataFrame(rows, columns=cols)
-    return _with_stances(table, recommendations, links, passages, documents)
-
-
-def _short(text: object) -> str:
-    """The first 120 characters of a recommendation's text."""
-    text = re.sub(r"\s+", " ", str(text)).strip()
-    return text if len(text) <= 120 else text[:117].rstrip() + "..."
-
-
-def _with_stances(
-    table: pd.DataFrame,
-    recommendations: pd.DataFrame,
-    links: pd.DataFrame,
-    passages: pd.DataFrame,
-    documents: pd.DataFrame,
-) -> pd.DataFrame:
-    """Hook: each recommendation's stance columns from the latest reply that answers it
-    (:func:`pipeline.replies.reply_stances`; a response's before other documents'), and
-    one row per recommendation that only a response restates (its report is not in the
-    corpus)."""
-    stances = reply_stances(recommendations, links, passages, documents)
-    if stances.empty:
-        for col in STANCE_COLUMNS:
-            table[col] = pd.Series([""] * len(table), dtype="object")
-        return table
-    # a response's reply decides the stance over a later progress report's
-    stances = stances.assign(_response=stances["doc_type"] == "response")
-    order = ["_response", "date", "doc_id", "seq"]
-    latest = stances.sort_values(order).groupby("rec_id").tail(1)
-    latest = latest.set_index("rec_id")
-    for col in STANCE_COLUMNS:
-        mapped = table["rec_id"].map(latest[col])
-        if col in ("stance_page", "reply_passages"):  # whole numbers, empty where no reply
-            mapped = mapped.map(lambda v: "" if pd.isna(v) else str(int(v)))
-        table[col] = mapped.fillna("")
-    known = set(recommendations["rec_id"]) if len(recommendations) else set()
-    own = latest[~latest.index.isin(known)].reset_index()
-    if len(own):
-        extra = pd.DataFrame(
-            {
-                "review": own["review"],
-                "number": own["number"],
-                "rec_id": own["rec_id"],
-                "short_text": [_short(t) for t in own["text"]],
-                "addressees": "",
-                "linked_passages": own["reply_passages"],
-                "linked_documents": 1,
-                "first_mentioned": own["date"],
-                "last_mentioned": own["date"],
-                "latest_status": own["stance_status"],
-                "latest_status_doc": own["doc_id"],
-                "silent": False,
-                **{col: own[col] for col in STANCE_COLUMNS},
-            }
-        )
-        keys = [
-            (str(r), number_order(str(n)))
-            for r, n in zip(extra["review"], extra["number"], strict=True)
-        ]
-        extra = extra.iloc[sorted(range(len(extra)), key=keys.__getitem__)]
-        table = pd.concat([table, extra], ignore_index=True) if len(table) else extra
-    return table.reset_index(drop=True)[COVERAGE_COLUMNS]
-
-
-def _sorted_recs(recs: pd.DataFrame) -> pd.DataFrame:
-    """Recommendations by review, then by number read as numbers (8.2 before 8.10)."""
-    pairs = zip(recs["review"], recs["number"], strict=True)
-    keys = [(str(r), number_order(str(n))) for r, n in pairs]
-    return recs.iloc[sorted(range(len(recs)), key=keys.__getitem__)]
-
-
-def find_review(recommendations: pd.DataFrame, name: str) -> str:
-    """The review called ``name`` (case and punctuation ignored; a unique prefix will do).
-
-    Raises ``KeyError`` with the known names when there is no single match.
-    """
-    reviews = sorted(recommendations["review"].unique())
-    want = normalize_for_match(name)
-    exact = [r for r in reviews if normalize_for_match(r) == want]
-    if exact:
-        return exact[0]
-    partial = [r for r in reviews if want and want in normalize_for_match(r)]
-    if len(partial) == 1:
-        return partial[0]
-    raise KeyError(f"review {name!r} not found; known reviews: {', '.join(reviews) or 'none'}")
-
-
-def trace_review(
-    review: str,
-    *,
-    recommendations: pd.DataFrame,
-    links: pd.DataFrame,
-    passages: pd.DataFrame,
-    documents: pd.DataFrame,
-    number: str | None = None,
-    width: int = 200,
-) -> str:
-    """A plain-text trace: each recommendation of ``review`` and every later passage linked to it.
-
-    For each link: document title (or file), date, page, ref, status, score and
-    the quote. Recommendations that no later document mentions are listed as silent.
-    """
-    recs = recommendations[recommendations["review"] == review]
-    if number is not None:
-        recs = recs[recs["number"].isin({number, _top_number(number)})]
-        if recs.empty:
-            raise KeyError(f"{review} has no recommendation {number}")
-    recs = _sorted_recs(recs)
-    docs = documents.set_index("doc_id")
-    pas = passages.set_index("passage_id")
-    lines = [f"{review}: {len(recs)} recommendation(s)"]
-    silent = []
-    for rec in recs.itertuples(index=False):
-        mine = links[links["rec_id"] == rec.rec_id]
-        text = re.sub(r"\s+", " ", str(rec.text))
-        lines.append("")
-        lines.append(
-            f"Recommendation {rec.number}: {text[:width]}{'...' if len(text) > width else ''}"
-        )
-        if mine.empty:
-            lines.append("  (silent: no later document mentions it)")
-            silent.append(rec.number)
-            continue
-        mine = mine.assign(
-            date=mine["doc_id"].map(lambda d: docs.loc[d, "date"] if d in docs.index else ""),
-            seq=mine["passage_id"].map(lambda p: pas.loc[p, "seq"] if p in pas.index else 0),
-        ).sort_values(["date", "doc_id", "seq"])
-        for link in mine.itertuples(index=False):
-            p = pas.loc[link.passage_id] if link.passage_id in pas.index else None
-            doc = docs.loc[link.doc_id] if link.doc_id in docs.index else None
-            name = (str(doc["title"]) or str(doc["path"])) if doc is not None else link.doc_id
-            quote = re.sub(r"\s+", " ", str(p["text"])) if p is not None else ""
-            where = f"p{int(p['page'])}" if p is not None else ""
-            ref = ""
-            if p is not None and p["ref"]:
-                ref = f" ¶{p['ref']}"
-            elif p is not None and p["parent_ref"]:
-                ref = f" ¶{p['parent_ref']} (item)"
-            lines.append(
-                f"  - {name} ({link.date or 'undated'}), {where}{ref}: "
-                f"{link.status or 'no status'}, score {link.score:.2f} [{link.method}]"
-            )
-            lines.append(f'    "{quote[:width]}{"..." if len(quote) > width else ""}"')
-    lines.append("")
-    lines.append(
-        f"Silent: {', '.join(silent)}"
-        if silent
-        else "Silent: none (every recommendation is mentioned)"
-    )
-    return "\n".join(lines)
 
 
 # --- the stage ------------------------------------------------------------------------------

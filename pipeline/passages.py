@@ -1,4 +1,8 @@
-"""One file -> its documents.parquet row and its passages, whatever its format.
+"""The extract stage's task: one file -> its documents.parquet row and its passages.
+
+It stands above the readers (:mod:`pipeline.extract`, one module per format, which
+know nothing of passages) and above :mod:`pipeline.structure` (lines -> passages),
+:mod:`pipeline.speakers` and :mod:`pipeline.documents` (title, date, type).
 
 :func:`extract_document` reads one file and returns its ``documents.parquet`` row
 and its passages; it never raises for a bad file: the failure is recorded in the
@@ -11,10 +15,10 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import PDF_BACKENDS, ExtractOptions
 from pipeline.documents import clean_meta_title, find_date, find_title, infer_doc_type, make_doc_id
 from pipeline.extract.lines import RawDocument, ReadError
 from pipeline.speakers import assign_speakers
@@ -34,22 +38,6 @@ FORMATS: dict[str, str] = {
     ".htm": "html",
     ".xhtml": "html",
 }
-
-
-#: PDF backends: ``pdfium`` (fast, the default) and ``pdfplumber`` (pure Python).
-PDF_BACKENDS = ("pdfium", "pdfplumber")
-
-
-@dataclass(frozen=True)
-class ExtractOptions:
-    """Settings that change what extraction produces (part of the cache key)."""
-
-    pdf_backend: str = "pdfium"
-    ocr: bool = False
-
-    def key(self) -> str:
-        """A string that changes whenever an option that affects the output changes."""
-        return f"pdf={self.pdf_backend};ocr={int(self.ocr)}"
 
 
 def reader_for(fmt: str, options: ExtractOptions) -> Callable[[Path], RawDocument]:

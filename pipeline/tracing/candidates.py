@@ -12,7 +12,7 @@ position in the document.
 signs of a recommendation, none naming a document. The rules of earlier versions
 (a heading that names recommendations, "should" and an addressee, a
 "(Recommendation, Paragraph 17)" tag, contents-page lines) are features here; the
-weights come from :mod:`pipeline.recmodel`.
+weights come from :mod:`pipeline.tracing.recmodel`.
 """
 
 from __future__ import annotations
@@ -25,13 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipeline.recnumbers import DEEP_NUMBER, LETTER, top_number
 from pipeline.textnorm import normalize_for_match
 
-#: Top-level number of a printed reference: "8.14" -> "8.14", "8.14.2" -> "8.14",
-#: "4(a)" -> "4", "12" -> "12", a letter "B" -> "B".
-_DEEP_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\.\d{1,3}$")
-_TOP_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})?)(?![\d/])")
-_LETTER = re.compile(r"[A-Z]")
 _SUB_REF = re.compile(r"^\(?(?:[a-z]|[ivx]{1,5}|[A-Z])\)$|^(?:[a-z]|[ivx]{1,5})\.?$")
 _TERMINAL = re.compile(r"(?:[.!?:;][\"')\]’”]*|\((?:paragraphs?|para\.?)\s[\d.,\s–-]+\))$", re.I)
 
@@ -311,18 +307,8 @@ class Candidate:
         self.italic_chars += share * len(text)
 
 
-def top_number(ref: str) -> str:
-    """The top-level number of a printed reference ("8.14.2" -> "8.14", "4a" -> "4")."""
-    ref = ref.strip()
-    if m := _DEEP_NUMBER.match(ref):
-        return m.group(1)
-    if m := _TOP_NUMBER.match(ref):
-        return m.group(1)
-    return ref if _LETTER.fullmatch(ref) else ""
-
-
 def _is_sub(ref: str) -> bool:
-    return bool(_SUB_REF.match(ref.strip())) and not _LETTER.fullmatch(ref.strip())
+    return bool(_SUB_REF.match(ref.strip())) and not LETTER.fullmatch(ref.strip())
 
 
 def _ends_sentence(text: str) -> bool:
@@ -377,7 +363,7 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
             current, opens_list = None, False
             continue
         if current is not None:
-            deep = bool(_DEEP_NUMBER.match(ref)) and top_number(ref) == current.number
+            deep = bool(DEEP_NUMBER.match(ref)) and top_number(ref) == current.number
             sub = _is_sub(ref) or deep
             # "4b" after "4a", "3(b)" after "3(a)": a sub-part of the same number (the
             # structure stage keeps "4" of "4a)" and "4b)": the same number printed again
@@ -602,7 +588,7 @@ def _run_ids(cands: list[Candidate]) -> list[int]:
         m = re.fullmatch(r"(?:(\d{1,3})\.)?(\d{1,3})", n)
         if m:
             return (m.group(1) or "", int(m.group(2)))
-        if _LETTER.fullmatch(n):
+        if LETTER.fullmatch(n):
             return ("A", ord(n))
         return None
 
