@@ -290,7 +290,7 @@ def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
 
 def run_themes(cfg: RunConfig) -> Any:
     """Tag the themes of every passage: ``passages.parquet`` -> ``themes.parquet``."""
-    from pipeline.themes.tagger import tag_stage
+    from pipeline.themes.stage import tag_stage
 
     return tag_stage(cfg)
 

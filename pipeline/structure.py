@@ -17,6 +17,10 @@ This module reads only the backend-neutral lines of
    the lines, rejoining words hyphenated at a line end.
 
 Speakers (in minutes) are added by :mod:`pipeline.speakers`.
+
+Kept as one module: the steps above are one ordered pass over the same line and
+block objects, each relying on what the step before it marked; they are public
+functions so that each can be tested on its own.
 """
 
 from __future__ import annotations

@@ -101,7 +101,8 @@ def _document_alone(path: str, folder: str) -> dict:
     """One document's own cost: extraction alone, and its tagging with the tagger loaded."""
     from pipeline import run, schema, store
     from pipeline.config import ThemeOptions
-    from pipeline.themes.tagger import Tagger, model_cache_dir
+    from pipeline.themes.stage import model_cache_dir
+    from pipeline.themes.tagger import Tagger
 
     src = Path(folder) / "in"
     src.mkdir(parents=True)
@@ -123,7 +124,7 @@ def _prepare_model() -> None:
     """Load the default model once, so that its fast-loading copy exists (as after any run)."""
     from pipeline.config import ThemeOptions
     from pipeline.themes.model import ThemeModel
-    from pipeline.themes.tagger import model_cache_dir
+    from pipeline.themes.stage import model_cache_dir
 
     options = ThemeOptions().resolved()
     if options.model:

@@ -12,7 +12,8 @@ differs, the differences are printed: for ``documents.parquet`` the differing
 columns per document; for ``passages.parquet`` the passages that differ in
 page/page_end/ref/parent_ref/kind/speaker/text/ocr, aligned on their text (one
 split paragraph shows as one difference, not as every later ``seq`` shifting);
-for any other Parquet or CSV file the first differing rows. A folder holding
+for any other Parquet or CSV file the first differing rows. Run snapshots in
+``history/`` are paired in time order and compared without their creation time. A folder holding
 only extraction's outputs (``sgpipe extract``) compares the same way. Exits 0 when
 both folders are identical, 1 otherwise.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import sys
 from pathlib import Path
 
@@ -118,10 +120,35 @@ def _table_diff(a: Path, b: Path, limit: int) -> list[str]:
     return out or ["  same values, different bytes (encoding or metadata)"]
 
 
+def _snapshots(root: Path, files: set[str]) -> list[str]:
+    return sorted(f for f in files if f.startswith("history/snapshot-"))
+
+
+def _snapshot_content(path: Path) -> object:
+    """A run snapshot without its creation time (the one thing two runs must differ in)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        data.pop("created", None)
+    return data
+
+
 def compare(reference: Path, new: Path, *, limit: int = 5) -> list[str]:
-    """Differences between two output folders, as printable lines (empty: identical)."""
+    """Differences between two output folders, as printable lines (empty: identical).
+
+    Run snapshots (``history/snapshot-<UTC time>.json``) are named by the time of their
+    run, so they are paired in time order and compared without their ``created`` field.
+    """
     ref_files, new_files = _files(reference), _files(new)
-    out = [f"only in reference: {f}" for f in sorted(ref_files - new_files)]
+    ref_snaps, new_snaps = _snapshots(reference, ref_files), _snapshots(new, new_files)
+    ref_files -= set(ref_snaps)
+    new_files -= set(new_snaps)
+    out: list[str] = []
+    if len(ref_snaps) != len(new_snaps):
+        out.append(f"history: {len(ref_snaps)} snapshot(s) in reference, {len(new_snaps)} in new")
+    for a, b in zip(ref_snaps, new_snaps, strict=False):
+        if _snapshot_content(reference / a) != _snapshot_content(new / b):
+            out.append(f"differs: {a} / {b}")
+    out += [f"only in reference: {f}" for f in sorted(ref_files - new_files)]
     out += [f"only in new: {f}" for f in sorted(new_files - ref_files)]
     for name in sorted(ref_files & new_files):
         a, b = reference / name, new / name

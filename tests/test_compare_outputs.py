@@ -53,3 +53,19 @@ def test_changes_are_reported_where_they_are(tmp_path: Path) -> None:
     assert "differs: themes.parquet" in lines
     assert "row 0: ['score']" in text
     assert _script().main([str(ref), str(new)]) == 1
+
+
+def test_run_snapshots_are_paired_in_time_order_without_their_creation_time(
+    tmp_path: Path,
+) -> None:
+    ref, new = tmp_path / "ref", tmp_path / "new"
+    for folder, stamp in ((ref, "20260101T000000Z"), (new, "20260202T000000Z")):
+        (folder / "history").mkdir(parents=True)
+        snap = {"created": stamp, "statuses": {"r#1": "completed"}}
+        store.write_json(snap, folder / "history" / f"snapshot-{stamp}.json")
+    assert _script().compare(ref, new) == []
+    changed = {"created": "20260202T000000Z", "statuses": {"r#1": "planned"}}
+    store.write_json(changed, new / "history" / "snapshot-20260202T000000Z.json")
+    assert _script().compare(ref, new) == [
+        "differs: history/snapshot-20260101T000000Z.json / history/snapshot-20260202T000000Z.json"
+    ]

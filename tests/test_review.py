@@ -15,7 +15,8 @@ from pipeline.config import RunConfig, ThemeOptions
 from pipeline.themes.codebook import load_codebook
 from pipeline.themes.labels import LabelError, read_reviews
 from pipeline.themes.review import EXPORT_COLUMNS, export_review, import_review
-from pipeline.themes.tagger import Tagger, tag_stage
+from pipeline.themes.stage import tag_stage
+from pipeline.themes.tagger import Tagger
 from pipeline.themes.training import Corpus, collect_training_data
 
 TEXTS = [

@@ -15,7 +15,8 @@ from pipeline import schema, store
 from pipeline.cli import main
 from pipeline.config import RunConfig, ThemeOptions
 from pipeline.counting import counted
-from pipeline.themes.tagger import EXTRA_COLUMNS, Tagger, tag_passages, tag_stage
+from pipeline.themes.stage import tag_stage
+from pipeline.themes.tagger import EXTRA_COLUMNS, Tagger, tag_passages
 
 TEXTS = [
     "Active anti-rascist practice",
@@ -260,7 +261,8 @@ def _two_documents() -> pd.DataFrame:
 
 
 def test_documents_are_cached_and_only_new_ones_tagged(tmp_path: Path) -> None:
-    from pipeline.themes.tagger import assemble, tag_documents
+    from pipeline.themes.stage import tag_documents
+    from pipeline.themes.tagger import assemble
 
     cache = tmp_path / "themes"
     passages = _two_documents()
@@ -302,7 +304,7 @@ def test_a_document_is_tagged_alone(tmp_path: Path) -> None:
 
 
 def test_tagging_in_processes_gives_the_same_rows(tmp_path: Path) -> None:
-    from pipeline.themes.tagger import tag_documents
+    from pipeline.themes.stage import tag_documents
 
     passages = _two_documents()
     one = tag_documents(passages, RULES, cache_dir=tmp_path / "one", jobs=1)

@@ -23,6 +23,10 @@ band whose centre follows its characters, and writing a line's text with its
 spaces and markers) are Python loops over plain lists. A backend may hand over a
 list of :class:`Char` (pdfplumber) or a :class:`PageChars` (PDFium); the rules and
 results are the same.
+
+Kept as one module: it is one algorithm (bands, segments, columns, lines) over one
+character model, shared by every PDF backend; its steps exchange private
+intermediate structures that no other module needs.
 """
 
 from __future__ import annotations

@@ -18,6 +18,10 @@ split at every change of text object, character by character. Font size, weight
 and orientation are read once per text object.
 
 Tables: see :mod:`pipeline.extract.pdfium_tables`.
+
+Kept as one module: it is one reader, and its speed comes from keeping the
+ctypes calls, the bulk text reads and the per-object loop that uses them in one
+place (tables, which need none of that, are in their own module).
 """
 
 from __future__ import annotations

@@ -26,13 +26,7 @@ from pipeline.report.common import (
     package_version,
     pct,
 )
-from pipeline.tables import (
-    COUNTING_NOTES,
-    TABLE_NOTES,
-    Tables,
-    locate_evidence,
-    provenance_line,
-)
+from pipeline.tables import COUNTING_NOTES, TABLE_NOTES, Tables, locate_evidence, provenance_line
 
 Formatter = Callable[[object], str]
 

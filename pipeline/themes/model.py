@@ -21,6 +21,10 @@ codebook hash, and cross-validated scores.
 Evidence for a model tag is the words of the passage that push its score up most
 (TF-IDF weight times coefficient, and each word's share of the embedding times
 the embedding coefficients), with their character offsets in the passage text.
+
+Kept as one module: the scikit-learn pipeline, its fitting, its per-theme
+thresholds, its evidence words and its saving and loading are one object
+(:class:`ThemeModel`) whose parts must agree on the feature layout.
 """
 
 from __future__ import annotations

@@ -31,6 +31,10 @@ inside the name of an organisation or act that it does not head (see
 ``name_heads`` in the codebook) is dropped. A match in the scope of a negation cue
 ("no evidence that ...") is kept and marked ``negated``; a theme whose every match
 is negated is reported with ``negated=True`` and does not count as the theme.
+
+Kept as one module: it is one spaCy component; its matchers, misspelling
+look-ups, context checks and negation scopes share the component's compiled
+patterns and per-token state.
 """
 
 from __future__ import annotations

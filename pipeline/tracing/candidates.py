@@ -13,6 +13,11 @@ signs of a recommendation, none naming a document. The rules of earlier versions
 (a heading that names recommendations, "should" and an addressee, a
 "(Recommendation, Paragraph 17)" tag, contents-page lines) are features here; the
 weights come from :mod:`pipeline.tracing.recmodel`.
+
+Kept as one module: candidates and their features are made in one pass over a
+document's passages (a feature reads the numbering run, heading path and
+neighbours the candidate pass has just built), and :data:`FEATURES` must stay in
+step with both.
 """
 
 from __future__ import annotations
