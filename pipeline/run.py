@@ -28,6 +28,7 @@ from pipeline.lock import output_lock
 from pipeline.passages import document_row, extract_task
 from pipeline.rag import format_mapping
 from pipeline.rag import load_config as load_rag_config
+from pipeline.runrecord import RunSummary, clear_record, fingerprint, write_record
 from pipeline.store import code_hash
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,19 @@ class ExtractResult:
     def failed(self) -> pd.DataFrame:
         """Documents that could not be read (not ``ok`` and not a recognised duplicate)."""
         return self.documents[~self.documents["status"].isin(["ok", "duplicate"])]
+
+    def summary(self) -> RunSummary:
+        """The counts a run reports, and the documents that could not be read."""
+        docs = self.documents
+        failed = self.failed
+        return RunSummary(
+            documents=len(docs),
+            extracted=self.extracted,
+            cached=self.cached,
+            duplicates=int((docs["status"] == "duplicate").sum()) if len(docs) else 0,
+            passages=len(self.passages),
+            failed=tuple((str(r.path), str(r.status), str(r.error)) for r in failed.itertuples()),
+        )
 
 
 def list_inputs(input_dir: Path) -> list[str]:
@@ -324,15 +338,19 @@ def run_all(cfg: RunConfig) -> ExtractResult:
     and whose outputs are still as it wrote them, is skipped (:func:`run_stage`).
     The output folder is locked for the whole run (:mod:`pipeline.lock`): a second
     run on it stops at once with :class:`pipeline.lock.OutputLocked` (or waits, with
-    ``cfg.wait``).
+    ``cfg.wait``). A complete run is recorded (:mod:`pipeline.runrecord`), so that
+    ``sgpipe run`` can tell that nothing has changed without loading anything.
     """
     if not Path(cfg.input_dir).is_dir():
         raise FileNotFoundError(f"input folder not found: {cfg.input_dir}")
     with output_lock(cfg.output_dir, wait=cfg.wait):
+        clear_record(cfg.output_dir)  # an interrupted run must not look complete
+        started = fingerprint(cfg)
         result = run_extract(cfg)
         for name, stage in STAGES.items():
             log.info("stage %s", name)
             run_stage(cfg, name, stage)
+        write_record(cfg.output_dir, started, result.summary())
         return result
 
 

@@ -13,7 +13,9 @@ What it measures (``scripts/bench.py`` measures extraction against pdfplumber):
   themes, recommendations, links, tables, report), then the same run again with
   nothing changed (every stage skipped: that measures the checks). Wall-clock
   seconds and CPU seconds of all processes (this one and its finished workers: a
-  steadier figure on a busy machine) per stage.
+  steadier figure on a busy machine) per stage. Then ``sgpipe run`` as a command,
+  twice with nothing changed; the second is timed whole (process start and imports
+  included): it answers from the run record (``pipeline.runrecord``).
 * **incremental re-run**: a 30-document corpus (``../shared/corpus``, the demo
   corpus and generated review PDFs from ``scripts/bench.py``'s generator) is run
   once; then one generated document is added and the run repeated, timed by stage.
@@ -36,6 +38,7 @@ import multiprocessing as mp
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -176,14 +179,28 @@ def incremental_corpus(
     return src, extra
 
 
+def _cli_rerun_wall(corpus: Path, output_dir: str, jobs: int) -> float:
+    """Wall seconds of ``sgpipe run`` as a command (a new process, imports included) when
+    nothing has changed: the first call records the complete run, the second is timed."""
+    sgpipe = Path(sys.executable).with_name("sgpipe")
+    cmd = [str(sgpipe), "-q", "run", "--input", str(corpus), "--output", output_dir]
+    cmd += ["--jobs", str(jobs)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
 def bench_corpus(corpus: Path, jobs_list: list[int]) -> dict:
-    """Whole run by stage in a fresh output folder, then unchanged, with each jobs value."""
+    """Whole run by stage in a fresh output folder, then unchanged, with each jobs value;
+    then ``sgpipe run`` with nothing changed, as a command."""
     out = {}
     for jobs in jobs_list:
         with tempfile.TemporaryDirectory(prefix="sgbench-stages-") as tmp:
             first = _fresh(_run_by_stage, str(corpus), tmp, jobs)
             again = _fresh(_run_by_stage, str(corpus), tmp, jobs)
-        out[f"jobs={jobs}"] = {"fresh": first, "unchanged": again}
+            cli = _cli_rerun_wall(corpus, tmp, jobs)
+        out[f"jobs={jobs}"] = {"fresh": first, "unchanged": again, "cli_unchanged_wall": cli}
     return out
 
 
@@ -251,8 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"stages on {corpus} (seconds; cpu = all processes)")
     for key, runs in result["runs"].items():
-        for name, r in runs.items():
-            print("\n".join(_fmt_run(f"{key} {name}", r)))
+        for name in ("fresh", "unchanged"):
+            print("\n".join(_fmt_run(f"{key} {name}", runs[name])))
+        print(f"  {key} `sgpipe run` again, nothing changed: {runs['cli_unchanged_wall']:.2f} s")
     inc = result["incremental"]
     print(f"incremental re-run (jobs={inc['jobs']}):")
     print("\n".join(_fmt_run("first run", inc["first"])))

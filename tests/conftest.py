@@ -74,22 +74,22 @@ def stage_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def without_linking_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run as if the linking stage (``pipeline.tracing.link``) were not installed."""
+    """Run as if the linking stage (``pipeline.tracing.coverage``) were not installed."""
     import sys
 
-    import tests.stage_outputs  # noqa: F401  (imports pipeline.tracing.link itself, before it goes)
+    import tests.stage_outputs  # noqa: F401  (imports pipeline.tracing.coverage itself, before it goes)
 
-    monkeypatch.setitem(sys.modules, "pipeline.tracing.link", None)
+    monkeypatch.setitem(sys.modules, "pipeline.tracing.coverage", None)
 
 
 @pytest.fixture()
 def linking_stage(without_linking_module: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make ``pipeline.tracing.link.coverage`` the test double of ``stage_outputs.py``."""
+    """Make ``pipeline.tracing.coverage.coverage`` the test double of ``stage_outputs.py``."""
     import sys
     import types
 
     from tests.stage_outputs import coverage_double
 
-    fake = types.ModuleType("pipeline.tracing.link")
+    fake = types.ModuleType("pipeline.tracing.coverage")
     fake.coverage = coverage_double  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pipeline.tracing.link", fake)
+    monkeypatch.setitem(sys.modules, "pipeline.tracing.coverage", fake)

@@ -539,7 +539,7 @@ def coverage_double(
     passages: pd.DataFrame,
     documents: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Stands in for ``pipeline.tracing.link.coverage`` in tests of the exports: the same
+    """Stands in for ``pipeline.tracing.coverage.coverage`` in tests of the exports: the same
     columns, with the values the fixture's links give (written out, not computed)."""
     rows = [
         ("Child L", "1", f"{REVIEW}#1", "Jointly revise the protocol", 2, 2, "2024-11-20",

@@ -27,6 +27,7 @@ def test_bench_stages_quick(tmp_path: Path) -> None:
     assert list(run["fresh"]["wall"]) == ["imports", *stages]
     assert run["fresh"]["extracted"] == run["fresh"]["documents"] > 0
     assert run["unchanged"]["extracted"] == 0
+    assert 0 < run["cli_unchanged_wall"] < 60
     inc = result["incremental"]
     added = inc["after_adding_one"]
     assert added["extracted"] == 1 and added["documents"] == inc["first"]["documents"] + 1

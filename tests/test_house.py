@@ -35,6 +35,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "pipeline.status",
             "pipeline.rag",
             "pipeline.lock",
+            "pipeline.runrecord",
             "pipeline.gold",
             "pipeline.metrics",
         ),

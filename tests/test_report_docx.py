@@ -12,7 +12,7 @@ import pytest
 from pipeline.report.docx import build_docx
 from pipeline.tables import Tables, build_tables, provenance_line, top_quotes
 
-# As if pipeline.tracing.link were not installed, unless a test asks for the `linking_stage` double.
+# As if pipeline.tracing.coverage were not installed, unless a test asks for `linking_stage`.
 pytestmark = pytest.mark.usefixtures("without_linking_module")
 
 

@@ -248,7 +248,7 @@ def test_hostile_document_through_the_whole_pipeline(
 ) -> None:
     """A document whose title and text carry HTML, run through every stage."""
     monkeypatch.delitem(
-        sys.modules, "pipeline.tracing.link"
+        sys.modules, "pipeline.tracing.coverage"
     )  # the real stages, whatever is installed
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -339,9 +339,9 @@ def test_coverage_table_in_the_page(stage_dir: Path) -> None:
 def test_empty_coverage_says_no_recommendations(
     stage_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = types.ModuleType("pipeline.tracing.link")
+    fake = types.ModuleType("pipeline.tracing.coverage")
     fake.coverage = lambda *a: coverage_double(*a).iloc[0:0]  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pipeline.tracing.link", fake)
+    monkeypatch.setitem(sys.modules, "pipeline.tracing.coverage", fake)
     t = build_tables(stage_dir)
     assert t.recommendation_coverage is not None and t.recommendation_coverage.empty
     assert "No recommendations were found in this run." in render_html(t)

@@ -11,7 +11,7 @@ import pytest
 from pipeline.report.markdown import md_escape, md_table, render_markdown
 from pipeline.tables import Tables, build_tables
 
-# As if pipeline.tracing.link were not installed, unless a test asks for the `linking_stage` double.
+# As if pipeline.tracing.coverage were not installed, unless a test asks for `linking_stage`.
 pytestmark = pytest.mark.usefixtures("without_linking_module")
 
 markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py comes with jupytext")

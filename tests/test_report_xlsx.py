@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pipeline.report.xlsx import SHEET_NOTES, build_xlsx, new_workbook, write_sheet
 from pipeline.tables import COUNTING_NOTES, Tables, build_tables
 
-# As if pipeline.tracing.link were not installed, unless a test asks for the `linking_stage` double.
+# As if pipeline.tracing.coverage were not installed, unless a test asks for `linking_stage`.
 pytestmark = pytest.mark.usefixtures("without_linking_module")
 
 

@@ -11,9 +11,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from pipeline import schema, store, tables
+from pipeline import schema, store
 from pipeline.cli import main
 from pipeline.config import RunConfig
+from pipeline.tables import actions as action_tables
+from pipeline.tables import build as tables_build
+from pipeline.tables import common as tables_common
+from pipeline.tables import evidence as evidence_tables
+from pipeline.tables import themes as theme_tables
 from tests.stage_outputs import (
     BROKEN,
     HOSTILE,
@@ -37,7 +42,7 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
 
 @pytest.fixture()
 def built(stage_dir: Path) -> Path:
-    tables.tables_stage(RunConfig(input_dir=stage_dir, output_dir=stage_dir))
+    tables_build.tables_stage(RunConfig(input_dir=stage_dir, output_dir=stage_dir))
     return stage_dir
 
 
@@ -104,9 +109,9 @@ def test_summary_and_dates_add_up(built: Path) -> None:
 
 
 def test_negated_tags_count_only_when_asked(stage_dir: Path) -> None:
-    t = tables.build_tables(stage_dir)
+    t = tables_build.build_tables(stage_dir)
     themes = store.read_table(schema.THEMES, stage_dir)
-    with_neg = tables.theme_summary(
+    with_neg = theme_tables.theme_summary(
         t.documents, t.passages, themes, catalog=t.catalog, include_negated=True
     ).set_index("theme")
     assert with_neg.at["safeguarding_first", "passages_tagged"] == 1
@@ -116,7 +121,7 @@ def test_negated_tags_count_only_when_asked(stage_dir: Path) -> None:
 def test_tables_without_planned_columns(tmp_path: Path) -> None:
     """themes.parquet with only the contract columns (no negated, no evidence_spans)."""
     folder = write_stage_outputs(tmp_path / "out", with_planned_columns=False)
-    t = tables.build_tables(folder)
+    t = tables_build.build_tables(folder)
     # without a negated column every tag counts, the would-be negated one included
     assert t.theme_summary["passages_tagged"].sum() == len(THEME_TAGS)
     assert not t.evidence["negated"].any()
@@ -124,7 +129,7 @@ def test_tables_without_planned_columns(tmp_path: Path) -> None:
 
 def test_empty_outputs_give_empty_tables_with_columns(tmp_path: Path) -> None:
     store.write_table(schema.DOCUMENTS.empty(), schema.DOCUMENTS, tmp_path)
-    tables.tables_stage(RunConfig(input_dir=tmp_path, output_dir=tmp_path))
+    tables_build.tables_stage(RunConfig(input_dir=tmp_path, output_dir=tmp_path))
     for name in ("theme_summary", "theme_by_document", "theme_by_date", "actions", "evidence"):
         df = _read(tmp_path, name)
         assert df.empty and len(df.columns) > 3, name
@@ -169,7 +174,7 @@ def test_actions_table(built: Path) -> None:
     ],
 )
 def test_split_action(text: str, owner: str, task: str) -> None:
-    assert tables.split_action(text) == (owner, task)
+    assert action_tables.split_action(text) == (owner, task)
 
 
 @pytest.mark.parametrize(
@@ -211,12 +216,12 @@ def test_split_action(text: str, owner: str, task: str) -> None:
     ],
 )
 def test_find_due(texts: list[str], not_before: str, expected: tuple[str, str]) -> None:
-    due, value, _ = tables.find_due(texts, not_before=not_before)
+    due, value, _ = action_tables.find_due(texts, not_before=not_before)
     assert (due, value) == expected
 
 
 def test_find_dates_rejects_impossible_months() -> None:
-    assert tables.find_dates("on 31/13/2024 and in Smarch 2024") == []
+    assert action_tables.find_dates("on 31/13/2024 and in Smarch 2024") == []
 
 
 # --------------------------------------------------------------------------- evidence
@@ -260,7 +265,7 @@ def test_evidence_lists_every_tag_and_link_with_provenance(built: Path) -> None:
 def test_long_passage_quote_is_trimmed_around_the_evidence(built: Path) -> None:
     ev = _read(built, "evidence")
     row = ev[(ev["theme"] == "adultification") & (ev["ref"] == "5.1")].iloc[0]
-    assert row["quote"].startswith("… ") and len(row["quote"]) <= tables.QUOTE_WIDTH + 4
+    assert row["quote"].startswith("… ") and len(row["quote"]) <= tables_common.QUOTE_WIDTH + 4
     assert "adultification" in row["quote"]
 
 
@@ -284,14 +289,16 @@ def test_long_passage_quote_is_trimmed_around_the_evidence(built: Path) -> None:
     ],
 )
 def test_locate_evidence(text: str, evidence: str, spans: str | None, expected: list[str]) -> None:
-    assert [text[s:e] for s, e in tables.locate_evidence(text, evidence, spans)] == expected
+    assert [
+        text[s:e] for s, e in evidence_tables.locate_evidence(text, evidence, spans)
+    ] == expected
 
 
 @pytest.mark.parametrize("at", [0, 150, 420, 799])
 def test_trim_quote_keeps_the_evidence_and_whole_sentences(at: int) -> None:
     sentences = [f"Sentence {i} says something about the case at some length." for i in range(14)]
     text = " ".join(sentences)
-    quote = tables.trim_quote(text, at, width=200)
+    quote = evidence_tables.trim_quote(text, at, width=200)
     body = quote.strip("… ")
     assert body in text and len(body) <= 200
     start = text.index(body)
@@ -302,13 +309,13 @@ def test_trim_quote_keeps_the_evidence_and_whole_sentences(at: int) -> None:
 def test_trim_quote_one_long_sentence() -> None:
     text = "word " * 300 + "evidence " + "word " * 300
     at = text.index("evidence")
-    quote = tables.trim_quote(text.strip(), at, width=120)
+    quote = evidence_tables.trim_quote(text.strip(), at, width=120)
     assert "evidence" in quote and quote.startswith("… ") and quote.endswith(" …")
 
 
 def test_top_quotes(built: Path) -> None:
-    ev = tables.build_tables(built).evidence
-    top = tables.top_quotes(ev, n=3)
+    ev = tables_build.build_tables(built).evidence
+    top = evidence_tables.top_quotes(ev, n=3)
     assert (top.groupby("theme").size() <= 3).all()
     assert top["counted"].all()
     police = top[top["theme"] == "police"]
@@ -328,7 +335,9 @@ def test_provenance_line() -> None:
         "speaker": "Chair",
         "passage_kind": "bullet",
     }
-    assert tables.provenance_line(row) == "Minutes (2025-01-15), p. 1, under para 6.2, Chair"
+    assert (
+        evidence_tables.provenance_line(row) == "Minutes (2025-01-15), p. 1, under para 6.2, Chair"
+    )
 
 
 # --------------------------------------------------------------------------- the stage
@@ -346,10 +355,10 @@ def test_stage_writes_tables_and_readme_deterministically(built: Path) -> None:
         "theme_summary.csv",
     ]
     first = {p.name: p.read_bytes() for p in folder.iterdir()}
-    tables.tables_stage(RunConfig(input_dir=built, output_dir=built))
+    tables_build.tables_stage(RunConfig(input_dir=built, output_dir=built))
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == first
     readme = first["README.md"].decode()
-    assert "linking stage (pipeline.tracing.link) is not installed" in readme
+    assert "tracing stage (pipeline.tracing) is not installed" in readme
     assert "broken.pdf: error not a PDF" in readme
 
 
@@ -362,18 +371,18 @@ def test_coverage_comes_from_the_linking_stage(
         calls.append((len(recommendations), len(links), len(passages), len(documents)))
         return pd.DataFrame({"rec_id": sorted(recommendations["rec_id"]), "mentions": 0})
 
-    fake = types.ModuleType("pipeline.tracing.link")
+    fake = types.ModuleType("pipeline.tracing.coverage")
     fake.coverage = coverage  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pipeline.tracing.link", fake)
-    t = tables.tables_stage(RunConfig(input_dir=built, output_dir=built))
+    monkeypatch.setitem(sys.modules, "pipeline.tracing.coverage", fake)
+    t = tables_build.tables_stage(RunConfig(input_dir=built, output_dir=built))
     assert calls == [(5, 5, len(passages_frame()), 6)]
     assert not any("coverage" in n for n in t.notes)
     cov = _read(built, "recommendation_coverage")
     assert len(cov) == 5
     # when the linking stage goes away again, the stale table is removed
-    monkeypatch.delitem(sys.modules, "pipeline.tracing.link")
-    monkeypatch.setattr(tables, "recommendation_coverage", lambda *a: (None, "gone"))
-    tables.tables_stage(RunConfig(input_dir=built, output_dir=built))
+    monkeypatch.delitem(sys.modules, "pipeline.tracing.coverage")
+    monkeypatch.setattr(tables_build, "recommendation_coverage", lambda *a: (None, "gone"))
+    tables_build.tables_stage(RunConfig(input_dir=built, output_dir=built))
     assert not (built / "tables" / "recommendation_coverage.csv").exists()
 
 
@@ -397,12 +406,14 @@ def test_the_runs_codebook_names_the_themes(
 
     def load(path=None):  # type: ignore[no-untyped-def]
         asked.append(path)
-        return [tables.ThemeInfo("police", "Police involvement", "officers, custody")]
+        return [theme_tables.ThemeInfo("police", "Police involvement", "officers, custody")]
 
-    monkeypatch.setattr(tables, "load_codebook", load)
+    monkeypatch.setattr(tables_build, "load_codebook", load)
     cfg = RunConfig(input_dir=stage_dir, output_dir=stage_dir)
     cfg.themes = types.SimpleNamespace(codebook=Path("my_codebook.yaml"))  # type: ignore[attr-defined]
-    t = tables.tables_stage(cfg)
+    t = tables_build.tables_stage(cfg)
     assert asked == [Path("my_codebook.yaml")]
-    assert t.catalog[0] == tables.ThemeInfo("police", "Police involvement", "officers, custody")
+    assert t.catalog[0] == theme_tables.ThemeInfo(
+        "police", "Police involvement", "officers, custody"
+    )
     assert _read(stage_dir, "theme_summary").at[0, "label"] == "Police involvement"

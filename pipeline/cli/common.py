@@ -9,15 +9,15 @@ codebook, or another run holding the output folder's lock); 2 a usage error; 3 w
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline import schema
 from pipeline.config import (
     DEFAULT_MODEL_THRESHOLD,
     DEFAULT_REVIEWS_PATH,
@@ -27,7 +27,10 @@ from pipeline.config import (
     ThemeOptions,
 )
 from pipeline.lock import OutputLocked, output_lock
-from pipeline.run import ExtractResult
+from pipeline.runrecord import RunSummary
+
+if TYPE_CHECKING:
+    from pipeline.schema import Table
 
 EXIT_STRICT = 3
 
@@ -104,8 +107,38 @@ ocr_option = click.option(
 )
 
 
+#: Where each command of ``sgpipe`` is defined: its module is imported only when the
+#: command runs (or ``--help`` lists it), so that a command loads only what it needs.
+COMMAND_MODULES = {
+    "run": "pipeline.cli.run_command",
+    "extract": "pipeline.cli.stages",
+    "tag": "pipeline.cli.stages",
+    "train": "pipeline.cli.stages",
+    "recommendations": "pipeline.cli.stages",
+    "link": "pipeline.cli.stages",
+    "trace": "pipeline.cli.stages",
+    "tables": "pipeline.cli.stages",
+    "report": "pipeline.cli.stages",
+    "changes": "pipeline.cli.stages",
+    "export": "pipeline.cli.stages",
+    "eval": "pipeline.cli.evaluate",
+    "review": "pipeline.cli.review",
+}
+
+
 class SgpipeGroup(click.Group):
-    """A command group that reports a locked output folder as an error (exit code 1)."""
+    """The ``sgpipe`` group: commands load lazily (:data:`COMMAND_MODULES`), and a locked
+    output folder is reported as an error (exit code 1)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, whether or not its module is loaded yet."""
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing the module that defines it on first use."""
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(COMMAND_MODULES[cmd_name])
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -265,22 +298,22 @@ def run_config(
     )
 
 
-def report_extraction(result: ExtractResult, output_dir: Path, strict: bool) -> None:
-    docs = result.documents
-    failed = result.failed
-    dupes = int((docs["status"] == "duplicate").sum()) if len(docs) else 0
+def report_extraction(summary: RunSummary, output_dir: Path, strict: bool) -> None:
+    """The run's summary line on stderr; exit code 3 with ``--strict`` when a document
+    could not be read."""
     if not is_quiet():
+        s = summary
         click.echo(
-            f"{len(docs)} documents ({result.extracted} processed, {result.cached} unchanged"
-            f"{f', {dupes} duplicate' if dupes else ''}, {len(failed)} could not be read); "
-            f"{len(result.passages)} passages -> {output_dir}",
+            f"{s.documents} documents ({s.extracted} processed, {s.cached} unchanged"
+            f"{f', {s.duplicates} duplicate' if s.duplicates else ''}, {len(s.failed)} could "
+            f"not be read); {s.passages} passages -> {output_dir}",
             err=True,
         )
-    if strict and len(failed):
+    if strict and summary.failed:
         raise SystemExit(EXIT_STRICT)
 
 
-def need_tables(output_dir: Path, *tables: schema.Table, hint: str) -> None:
+def need_tables(output_dir: Path, *tables: Table, hint: str) -> None:
     for table in tables:
         if not (output_dir / table.filename).exists():
             raise click.ClickException(f"{output_dir / table.filename} not found: {hint}")

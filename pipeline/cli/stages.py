@@ -1,5 +1,5 @@
-"""``sgpipe`` commands that run the pipeline or one stage: run, extract, tag, train,
-recommendations, link, trace, tables, report, changes, export."""
+"""``sgpipe`` commands that run one stage: extract, tag, train, recommendations, link,
+trace, tables, report, changes, export (``sgpipe run``: :mod:`pipeline.cli.run_command`)."""
 
 from __future__ import annotations
 
@@ -39,64 +39,8 @@ from pipeline.config import (
 )
 from pipeline.documents import ManifestError
 from pipeline.rag import RagMappingError
-from pipeline.run import run_all, run_extract
+from pipeline.run import run_extract
 from pipeline.tracing.curated import RecommendationsFileError
-
-
-@main.command()
-@input_option
-@output_option
-@jobs_option
-@pdf_backend_option
-@ocr_option
-@strict_option
-@codebook_option
-@model_option
-@no_model_option
-@reviews_option
-@wait_option
-@since_option
-@silent_option
-def run(
-    input_dir: Path,
-    output_dir: Path,
-    jobs: int | None,
-    pdf_backend: str,
-    ocr: bool,
-    strict: bool,
-    codebook: Path | None,
-    model_path: Path | None,
-    no_model: bool,
-    reviews_path: Path,
-    wait: bool,
-    since: str,
-    silent_months: int,
-) -> None:
-    """Run every stage on INPUT and write all outputs to OUTPUT.
-
-    Each run keeps a snapshot under OUTPUT/history/ and lists what changed since the
-    previous run (or --since) in tables/changes.csv and at the top of the briefings.
-
-    One run at a time per OUTPUT: a second run on the same folder stops at once
-    (exit code 1, naming the other run's process id), or waits with --wait.
-    """
-    themes = theme_options_from(codebook, model_path, no_model, reviews_path)
-    cfg = run_config(input_dir, output_dir, jobs, pdf_backend, ocr, themes)
-    cfg.wait, cfg.since, cfg.silent_months = wait, since, silent_months
-    from pipeline.changes import SnapshotError
-
-    if since:  # a bad --since stops the run before it writes anything
-        try:
-            from pipeline.changes import pick_base
-
-            pick_base(output_dir, since)
-        except SnapshotError as exc:
-            raise click.ClickException(str(exc)) from exc
-    try:
-        result = run_all(cfg)
-    except (ManifestError, RecommendationsFileError, RagMappingError, *theme_errors()) as exc:
-        raise click.ClickException(str(exc)) from exc
-    report_extraction(result, output_dir, strict)
 
 
 @main.command()
@@ -128,7 +72,7 @@ def extract(
         result = run_extract(cfg)
     except (ManifestError, RagMappingError) as exc:
         raise click.ClickException(str(exc)) from exc
-    report_extraction(result, output_dir, strict)
+    report_extraction(result.summary(), output_dir, strict)
 
 
 @main.command()

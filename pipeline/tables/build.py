@@ -35,13 +35,13 @@ def recommendation_coverage(
     passages: pd.DataFrame,
     documents: pd.DataFrame,
 ) -> tuple[pd.DataFrame | None, str]:
-    """``pipeline.tracing.link.coverage`` where the linking stage is installed: ``(table, "")``;
+    """``pipeline.tracing.coverage.coverage`` where the tracing stage is installed: ``(table, "")``;
     else ``(None, reason)``. This module does not compute coverage itself."""
     try:
         from pipeline.tracing.coverage import coverage
     except ImportError:
         return None, (
-            "Recommendation coverage is not available: the linking stage (pipeline.tracing.link) "
+            "Recommendation coverage is not available: the tracing stage (pipeline.tracing) "
             "is not installed, so recommendation_coverage.csv was not written."
         )
     return coverage(recommendations, links, passages, documents), ""

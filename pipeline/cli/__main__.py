@@ -1,0 +1,5 @@
+"""``python -m pipeline.cli``: the ``sgpipe`` command."""
+
+from pipeline.cli.common import main
+
+main()
