@@ -18,6 +18,7 @@ weights come from :mod:`pipeline.recmodel`.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipeline.extract.underline import spans_share
 from pipeline.textnorm import normalize_for_match
 
 #: Top-level number of a printed reference: "8.14" -> "8.14", "8.14.2" -> "8.14",
@@ -252,6 +254,9 @@ FEATURES = (
     "rec_path_imperative",
     "rec_path_short",
     "contents_any",
+    "sentence",
+    "underline",
+    "underline_contrast",
 )
 
 #: Typographic emphasis as features (:func:`emphasis_features`): the candidate's italic
@@ -294,6 +299,12 @@ class Candidate:
     #: +1 / -1 where the typeface inside a mixed numbered run under a heading naming
     #: conclusions and recommendations marks the item (see :func:`mark_typeface`).
     typeface: int = 0
+    #: ``[start, end)`` spans of :attr:`text` underlined in the PDF (``passages.underline_spans``).
+    spans: list[list[int]] = field(default_factory=list)
+    #: A sentence-level candidate (:func:`sentence_candidates`): sentences set off inside
+    #: a prose paragraph; ``parent`` is the index of that paragraph's candidate.
+    sentence: bool = False
+    parent: int = -1
 
     @property
     def full_text(self) -> str:
@@ -304,6 +315,11 @@ class Candidate:
     def italic(self) -> float:
         """Share (0-1) of the candidate's characters on italic lines."""
         return self.italic_chars / self.chars if self.chars else 0.0
+
+    @property
+    def underline(self) -> float:
+        """Share (0-1) of the text's non-space characters that are underlined."""
+        return spans_share(self.text, self.spans) if self.spans else 0.0
 
     def add_emphasis(self, text: str, share: float) -> None:
         """Count a passage's characters and its italic share (``passages.italic``)."""
@@ -365,6 +381,7 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
         kind, ref, text = str(p.kind), str(p.ref or ""), str(p.text or "").strip()
         # passages of older outputs have no italic column: no emphasis known
         share = float(getattr(p, "italic", 0.0) or 0.0)
+        spans = _spans(getattr(p, "underline_spans", ""))
         parent = str(p.parent_ref or "")
         if kind == "footnote" or not text:
             continue
@@ -409,6 +426,8 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
                 if current.parts:
                     current.parts[-1] = f"{current.parts[-1]} {text}"
                 else:
+                    shift = len(current.text) + 1
+                    current.spans.extend([a + shift, b + shift] for a, b in spans)
                     current.text = f"{current.text} {text}"
                 current.passage_ids.append(str(p.passage_id))
                 current.pages.append(int(p.page))
@@ -427,13 +446,101 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
             pages=[int(p.page)],
             headings=list(headings),
             section=section,
+            spans=[list(sp) for sp in spans],
         )
         current.add_emphasis(text, share)
         cands.append(current)
         opens_list = text.endswith(":")
     _attach_titled_bodies(cands)
     mark_typeface(cands)
-    return cands
+    return sentence_candidates(cands)
+
+
+def _spans(value: object) -> list[list[int]]:
+    """``passages.underline_spans`` (JSON) as a list of spans; none when empty or absent."""
+    if not isinstance(value, str) or not value:
+        return []
+    try:
+        return [[int(a), int(b)] for a, b in json.loads(value)]
+    except (ValueError, TypeError):
+        return []
+
+
+#: A sentence ends at ". ", "! " or "? " (after closing quotes or brackets) before a
+#: capital, a quote, a bracket or a digit; "e.g., adding" does not end one.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[A-Z\"“‘(\d])")
+#: A sentence is set off from its paragraph when at least this share of it is underlined
+#: and the paragraph as a whole is at most :data:`PLAIN_PARAGRAPH` underlined.
+SET_OFF_SHARE = 0.3
+PLAIN_PARAGRAPH = 0.8
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each sentence of ``text`` (see :data:`_SENTENCE_END`)."""
+    out = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        out.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def sentence_candidates(cands: list[Candidate]) -> list[Candidate]:
+    """``cands`` with a sentence-level candidate after each unnumbered prose paragraph
+    holding sentences set off from the rest: underlined while the paragraph is mostly
+    not (emphasis relative to the paragraph, never absolute). Consecutive set-off
+    sentences make one candidate; a sentence that announces how recommendations are
+    marked ("Recommendations are underlined in the text below") is not one. The
+    candidate's text is the sentence(s), its passages the paragraph's."""
+    out: list[Candidate] = []
+    for c in cands:
+        out.append(c)
+        if c.kind != "paragraph" or c.number or c.parts or not c.spans:
+            continue
+        if c.underline > PLAIN_PARAGRAPH:
+            continue
+        bounds = sentences(c.text)
+        if len(bounds) < 2:
+            continue
+        flags = [
+            spans_share(c.text, c.spans, a, b) >= SET_OFF_SHARE
+            and not _ANNOUNCES.search(c.text[a:b])
+            for a, b in bounds
+        ]
+        parent = len(out) - 1
+        k = 0
+        while k < len(bounds):
+            if not flags[k]:
+                k += 1
+                continue
+            j = k
+            while j + 1 < len(bounds) and flags[j + 1]:
+                j += 1
+            a, b = bounds[k][0], bounds[j][1]
+            out.append(
+                Candidate(
+                    doc_id=c.doc_id,
+                    seq=c.seq,
+                    page=c.page,
+                    kind=c.kind,
+                    ref="",
+                    number="",
+                    text=c.text[a:b].strip(),
+                    passage_ids=list(c.passage_ids),
+                    pages=list(c.pages),
+                    headings=list(c.headings),
+                    section=c.section,
+                    spans=[
+                        [max(x - a, 0), min(y - a, b - a)] for x, y in c.spans if x < b and y > a
+                    ],
+                    sentence=True,
+                    parent=parent,
+                )
+            )
+            k = j + 1
+    return out
 
 
 def _attach_titled_bodies(cands: list[Candidate]) -> None:
@@ -652,7 +759,13 @@ def _path_features(headings: tuple[str, ...], labelled: bool) -> tuple[bool, boo
 
 
 def candidate_features(cands: list[Candidate]) -> np.ndarray:
-    """The :data:`FEATURES` of each candidate of one document, as a matrix."""
+    """The :data:`FEATURES` of each candidate of one document, as a matrix.
+
+    The context of a candidate (its section's shares, repeated openings, position,
+    an announcing passage above it) is read from the paragraph-level candidates only:
+    a sentence-level candidate (:func:`sentence_candidates`) takes its paragraph's
+    context and changes nobody else's.
+    """
     n = len(cands)
     x = np.zeros((n, len(FEATURES)), dtype=float)
     if not n:
@@ -661,11 +774,22 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
     runs = _run_lengths(cands)
     openings = [normalize_for_match(c.text)[:60] for c in cands]
     seen: dict[str, int] = {}
-    for o in openings:
-        seen[o] = seen.get(o, 0) + 1
+    for i, o in enumerate(openings):
+        if not cands[i].sentence:
+            seen[o] = seen.get(o, 0) + 1
+    # the position among paragraph-level candidates (a sentence: its paragraph's)
+    base_index = [0] * n
+    n_base = 0
+    for i, c in enumerate(cands):
+        if c.sentence:
+            base_index[i] = base_index[c.parent] if c.parent >= 0 else n_base
+        else:
+            base_index[i] = n_base
+            n_base += 1
     by_section: dict[int, list[int]] = {}
     for i, c in enumerate(cands):
-        by_section.setdefault(c.section, []).append(i)
+        if not c.sentence:
+            by_section.setdefault(c.section, []).append(i)
     texts = [c.full_text for c in cands]
     modal = [bool(_MODAL.search(t)) for t in texts]
     we_ask = [bool(_WE_ASK.search(t)) for t in texts]
@@ -690,6 +814,10 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
         for j in members:
             intro[j] = said
             said = said or bool(_ANNOUNCES.search(cands[j].text))
+    for i, c in enumerate(cands):
+        if c.sentence and c.parent >= 0:
+            intro[i] = intro[c.parent] or bool(_ANNOUNCES.search(cands[c.parent].text))
+    underline = _underline_contrast(cands, by_section)
     for i, c in enumerate(cands):
         text = texts[i]
         head = c.text[:300]
@@ -728,10 +856,10 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
             "h_contents": h_contents,
             "h_back": h_back,
             "no_heading": not c.headings,
-            "early": i < 0.05 * n,
-            "repeated": seen[openings[i]] > 1 and len(openings[i]) >= 30,
-            "section_ask_share": shares[c.section][0],
-            "section_numbered_share": shares[c.section][1],
+            "early": base_index[i] < 0.05 * n_base,
+            "repeated": not c.sentence and seen[openings[i]] > 1 and len(openings[i]) >= 30,
+            "section_ask_share": shares.get(c.section, (0.0, 0.0))[0],
+            "section_numbered_share": shares.get(c.section, (0.0, 0.0))[1],
         }
         rec_path = values["h_recommend"]
         stance = bool(_STANCE.search(text))
@@ -742,14 +870,41 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
         values["rec_path_plain"] = rec_path and not (ask_flags[i] or stance)
         values["rec_path_run"] = rec_path and runs[i] >= 2
         values["rec_path_item"] = rec_path and (
-            c.kind in ("bullet", "recommendation") or bool(c.number) or values["label_prefix"]
+            c.kind in ("bullet", "recommendation")
+            or bool(c.number)
+            or values["label_prefix"]
+            or c.sentence
         )
         values["rec_path_imperative"] = rec_path and values["imperative"]
         values["rec_path_short"] = rec_path and values["short"]
         values["contents_any"] = values["contents_line"] or values["h_contents"]
+        values["sentence"] = c.sentence
+        values["underline"], values["underline_contrast"] = underline[i]
         for name, value in values.items():
             x[i, col[name]] = float(value)
     return x
+
+
+def _underline_contrast(
+    cands: list[Candidate], by_section: dict[int, list[int]]
+) -> list[tuple[float, float]]:
+    """Per candidate: its underlined share, and that share minus the share of the text
+    around it (a sentence: its paragraph; a paragraph: its section's paragraph-level
+    candidates, by characters). Emphasis counts only relative to its surroundings:
+    a section all underlined (a list of links) sets nothing apart."""
+    own = [c.underline for c in cands]
+    out = [(0.0, 0.0)] * len(cands)
+    section_share: dict[int, float] = {}
+    for sec, members in by_section.items():
+        chars = sum(len(cands[j].text) for j in members)
+        under = sum(own[j] * len(cands[j].text) for j in members)
+        section_share[sec] = under / chars if chars else 0.0
+    for i, c in enumerate(cands):
+        if not own[i]:
+            continue
+        around = own[c.parent] if c.sentence and c.parent >= 0 else section_share[c.section]
+        out[i] = (own[i], own[i] - around)
+    return out
 
 
 def emphasis_features(cands: list[Candidate]) -> np.ndarray:

@@ -520,6 +520,9 @@ def apply_labels(cands: list[Candidate], prob: np.ndarray) -> np.ndarray:
 def decide(cands: list[Candidate], prob: np.ndarray, threshold: float = THRESHOLD) -> list[_Item]:
     """Keep the candidates at or above ``threshold``; merge copies; assign lists.
 
+    A kept sentence-level candidate (a sentence set off inside a paragraph) replaces
+    its paragraph's candidate.
+
     Copies (one text printed twice, in the body and in a summary) are merged by
     their words; the copy kept is the one in the chapter holding more of the
     document's recommendations (the summary list), its text the fullest.
@@ -529,9 +532,14 @@ def decide(cands: list[Candidate], prob: np.ndarray, threshold: float = THRESHOL
     ordinal among the document's unnumbered items as ``number``.
     """
     prob = apply_labels(cands, prob)
+    # a paragraph whose set-off sentence is kept gives way to the sentence: the
+    # recommendation's text is the sentence, its provenance the paragraph's passage
+    superseded = {
+        c.parent for c, p in zip(cands, prob, strict=True) if c.sentence and p >= threshold
+    }
     items: list[_Item] = []
-    for cand, p in zip(cands, prob, strict=True):
-        if p < threshold:
+    for i, (cand, p) in enumerate(zip(cands, prob, strict=True)):
+        if p < threshold or i in superseded:
             continue
         items.append(
             _Item(
@@ -597,10 +605,17 @@ def merge_copies(items: list[_Item]) -> list[_Item]:
         per_chapter[item.chapter] = per_chapter.get(item.chapter, 0) + 1
     kept: list[_Item] = []
     words: list[set[str]] = []
+    openings: list[str] = []
     for item in items:
         mine = set(re.findall(r"\w+", item.full_text.lower()))
+        # the same opening words (as :func:`_record_copies` reads a copy): one printed
+        # shorter than the other (a summary that leaves out a clause) is still a copy
+        opening = normalize_for_match(item.text)[:60]
         twin = None
         for k, (other, theirs) in enumerate(zip(kept, words, strict=True)):
+            if len(opening) >= 30 and opening == openings[k]:
+                twin = k
+                break
             if not _may_repeat(other, item, mine, theirs):
                 continue
             short, long_ = _shorter(other, item), _longer(other, item)
@@ -610,6 +625,7 @@ def merge_copies(items: list[_Item]) -> list[_Item]:
         if twin is None:
             kept.append(item)
             words.append(mine)
+            openings.append(opening)
             continue
         other = kept[twin]
         if per_chapter[item.chapter] > per_chapter[other.chapter]:
