@@ -188,7 +188,7 @@ _DOT_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}|_{4,}")
 _TRAILING_PAGE = re.compile(r"\s\d{1,3}$")
 
 _H_NEXT = re.compile(
-    r"\b(?:next steps?|implications|lessons|the way forward|what (?:needs|should) (?:to )?"
+    r"\b(?:next steps?|implications|the way forward|what (?:needs|should) (?:to )?"
     r"happen|actions? (?:required|needed|for)|priorities for|areas? for (?:improvement|action)|"
     r"suggestions? for|calls? to action)\b",
     re.I,
@@ -201,6 +201,10 @@ _ANNOUNCES = re.compile(
     re.I,
 )
 _H_CONCL = re.compile(r"\bconclusions?\b", re.I)
+#: A heading of lessons or learning ("Lessons learnt", "Lessons to be learned by ..."):
+#: a feature of its own (``h_lessons``), not a heading that names recommendations; what
+#: it weighs is learned (lessons some reports address to others, others record).
+_H_LESSONS = re.compile(r"\b(?:lessons?|learning|learnt|learned)\b", re.I)
 _H_CONTENTS = re.compile(r"^\s*(?:contents|table of contents|list of \w+)\s*$", re.I)
 _H_BACK = re.compile(
     r"\b(?:appendix|appendices|annex|annexe|glossary|references|bibliography|acknowledg\w*|"
@@ -257,6 +261,7 @@ FEATURES = (
     "sentence",
     "underline",
     "underline_contrast",
+    "h_lessons",
 )
 
 #: Typographic emphasis as features (:func:`emphasis_features`): the candidate's italic
@@ -470,9 +475,18 @@ def _spans(value: object) -> list[list[int]]:
 #: capital, a quote, a bracket or a digit; "e.g., adding" does not end one.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[A-Z\"“‘(\d])")
 #: A sentence is set off from its paragraph when at least this share of it is underlined
-#: and the paragraph as a whole is at most :data:`PLAIN_PARAGRAPH` underlined.
+#: and the paragraph as a whole is at most :data:`PLAIN_PARAGRAPH` underlined (a run-in
+#: label or a closing clause left plain still leaves the sentence set off).
 SET_OFF_SHARE = 0.3
 PLAIN_PARAGRAPH = 0.8
+#: A sentence inside prose that states a recommendation in words ("We recommend that
+#: ...", "The panel would strongly recommend that ...", "It is recommended ...") is a
+#: sentence-level candidate too, underlined or not.
+_WE_RECOMMEND = re.compile(
+    r"\b(?:we|i|the (?:committee|panel|review|inquiry|report|evaluation))\s+(?:would\s+)?"
+    r"(?:strongly\s+)?recommends?\s+that\b|\bit is recommended\b",
+    re.I,
+)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -490,14 +504,15 @@ def sentences(text: str) -> list[tuple[int, int]]:
 def sentence_candidates(cands: list[Candidate]) -> list[Candidate]:
     """``cands`` with a sentence-level candidate after each unnumbered prose paragraph
     holding sentences set off from the rest: underlined while the paragraph is mostly
-    not (emphasis relative to the paragraph, never absolute). Consecutive set-off
+    not (emphasis relative to the paragraph, never absolute), or stating a
+    recommendation in words (:data:`_WE_RECOMMEND`). Consecutive set-off
     sentences make one candidate; a sentence that announces how recommendations are
     marked ("Recommendations are underlined in the text below") is not one. The
     candidate's text is the sentence(s), its passages the paragraph's."""
     out: list[Candidate] = []
     for c in cands:
         out.append(c)
-        if c.kind != "paragraph" or c.number or c.parts or not c.spans:
+        if c.kind != "paragraph" or c.number or c.parts:
             continue
         if c.underline > PLAIN_PARAGRAPH:
             continue
@@ -505,7 +520,10 @@ def sentence_candidates(cands: list[Candidate]) -> list[Candidate]:
         if len(bounds) < 2:
             continue
         flags = [
-            spans_share(c.text, c.spans, a, b) >= SET_OFF_SHARE
+            (
+                spans_share(c.text, c.spans, a, b) >= SET_OFF_SHARE
+                or bool(_WE_RECOMMEND.search(c.text[a:b]))
+            )
             and not _ANNOUNCES.search(c.text[a:b])
             for a, b in bounds
         ]
@@ -743,9 +761,11 @@ def _run_ids(cands: list[Candidate]) -> list[int]:
     return out
 
 
-def _path_features(headings: tuple[str, ...], labelled: bool) -> tuple[bool, bool, bool, bool]:
+def _path_features(
+    headings: tuple[str, ...], labelled: bool
+) -> tuple[bool, bool, bool, bool, bool]:
     """Heading-path signs: names recommendations (or next steps, implications ...),
-    names conclusions, lies under a contents page, lies in back matter."""
+    names conclusions, lies under a contents page, lies in back matter, names lessons."""
     # contents entries ("Chapter 8: Recommendations 67") do not open a section; a
     # printed "Recommendation 3" label heads its own text
     real = [h for h in headings if not _is_contents_line(h)]
@@ -755,7 +775,7 @@ def _path_features(headings: tuple[str, ...], labelled: bool) -> tuple[bool, boo
     h_rec = bool(_RECOMMEND.search(path) or _H_NEXT.search(path))
     contents = any(_H_CONTENTS.match(h) or _is_contents_line(h) for h in headings)
     back = bool(_H_BACK.search(path)) and not _RECOMMEND.search(path)
-    return h_rec, bool(_H_CONCL.search(path)), contents, back
+    return h_rec, bool(_H_CONCL.search(path)), contents, back, bool(_H_LESSONS.search(path))
 
 
 def candidate_features(cands: list[Candidate]) -> np.ndarray:
@@ -805,7 +825,7 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
         )
         for sec, members in by_section.items()
     }
-    path_cache: dict[tuple[tuple[str, ...], bool], tuple[bool, bool, bool, bool]] = {}
+    path_cache: dict[tuple[tuple[str, ...], bool], tuple[bool, bool, bool, bool, bool]] = {}
     # "Recommendations are underlined in the text below": an earlier passage under the
     # same heading that speaks of recommendations
     intro = [False] * n
@@ -825,7 +845,7 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
         key = (tuple(c.headings), c.kind == "recommendation")
         if key not in path_cache:
             path_cache[key] = _path_features(*key)
-        h_rec, h_concl, h_contents, h_back = path_cache[key]
+        h_rec, h_concl, h_contents, h_back, h_lessons = path_cache[key]
         label = strip_label(c.text)
         values = {
             "modal": modal[i],
@@ -855,6 +875,7 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
             "h_conclusion": h_concl,
             "h_contents": h_contents,
             "h_back": h_back,
+            "h_lessons": h_lessons,
             "no_heading": not c.headings,
             "early": base_index[i] < 0.05 * n_base,
             "repeated": not c.sentence and seen[openings[i]] > 1 and len(openings[i]) >= 30,
