@@ -501,14 +501,29 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if text[a:b].strip()]
 
 
+def _set_off(c: Candidate, a: int, b: int, k: int) -> str:
+    """How sentence ``k`` (``c.text[a:b]``) of a paragraph is set off: ``"u"``
+    underlined (at least :data:`SET_OFF_SHARE`), ``"w"`` asking in words (a
+    recommendation stated as such, or an imperative opening after the first
+    sentence), ``""`` not; a sentence announcing how recommendations are marked is not."""
+    text = c.text[a:b]
+    if _ANNOUNCES.search(text):
+        return ""
+    if c.spans and spans_share(c.text, c.spans, a, b) >= SET_OFF_SHARE:
+        return "u"
+    if _WE_RECOMMEND.search(text) or (k > 0 and _imperative(text)):
+        return "w"
+    return ""
+
+
 def sentence_candidates(cands: list[Candidate]) -> list[Candidate]:
     """``cands`` with a sentence-level candidate after each unnumbered prose paragraph
     holding sentences set off from the rest: underlined while the paragraph is mostly
-    not (emphasis relative to the paragraph, never absolute), or stating a
-    recommendation in words (:data:`_WE_RECOMMEND`). Consecutive set-off
-    sentences make one candidate; a sentence that announces how recommendations are
-    marked ("Recommendations are underlined in the text below") is not one. The
-    candidate's text is the sentence(s), its passages the paragraph's."""
+    not (emphasis relative to the paragraph, never absolute), or asking in words
+    (:func:`_set_off`). Consecutive underlined sentences make one candidate; a
+    sentence that announces how recommendations are marked ("Recommendations are
+    underlined in the text below") is not one. The candidate's text is the
+    sentence(s), its passages the paragraph's."""
     out: list[Candidate] = []
     for c in cands:
         out.append(c)
@@ -519,22 +534,16 @@ def sentence_candidates(cands: list[Candidate]) -> list[Candidate]:
         bounds = sentences(c.text)
         if len(bounds) < 2:
             continue
-        flags = [
-            (
-                spans_share(c.text, c.spans, a, b) >= SET_OFF_SHARE
-                or bool(_WE_RECOMMEND.search(c.text[a:b]))
-            )
-            and not _ANNOUNCES.search(c.text[a:b])
-            for a, b in bounds
-        ]
+        # "u": underlined while the paragraph is not; "w": asks in words; "": plain
+        flags = [_set_off(c, a, b, k) for k, (a, b) in enumerate(bounds)]
         parent = len(out) - 1
         k = 0
         while k < len(bounds):
             if not flags[k]:
                 k += 1
                 continue
-            j = k
-            while j + 1 < len(bounds) and flags[j + 1]:
+            j = k  # underlined sentences in a row are one candidate
+            while flags[k] == "u" and j + 1 < len(bounds) and flags[j + 1] == "u":
                 j += 1
             a, b = bounds[k][0], bounds[j][1]
             out.append(
