@@ -489,11 +489,19 @@ _WE_RECOMMEND = re.compile(
 )
 
 
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(])(?:p|pp|para|paras|no|nos|vol|ch|cf|fig|e\.g|i\.e|etc|dr|mr|mrs|ms|st)\.$",
+    re.I,
+)
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` of each sentence of ``text`` (see :data:`_SENTENCE_END`)."""
     out = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
+        if _ABBREVIATION.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "p. 2", "para. 4", "Dr. Smith", "e.g. The"
         out.append((start, m.start()))
         start = m.end()
     if start < len(text):
