@@ -98,6 +98,9 @@ MIN_PER_DOCUMENT = 2
 #: Two items under different numbers are one recommendation when one quotes the
 #: other this completely (see :func:`pipeline.textsim.containment`).
 DUPLICATE_SIMILARITY = 0.9
+#: ... or this completely when both open with the same words (the first 60 characters,
+#: compared normalised): a summary copy that leaves out a clause of the body's.
+OPENING_COPY_SIMILARITY = 0.8
 CURATED_FILE = "recommendations.csv"
 CURATED_DOC_ID = "curated"
 CURATED_COLUMNS = ("review", "number", "text", "addressees", "date")
@@ -608,18 +611,18 @@ def merge_copies(items: list[_Item]) -> list[_Item]:
     openings: list[str] = []
     for item in items:
         mine = set(re.findall(r"\w+", item.full_text.lower()))
-        # the same opening words (as :func:`_record_copies` reads a copy): one printed
-        # shorter than the other (a summary that leaves out a clause) is still a copy
+        # the same opening words (as :func:`_record_copies` reads a copy): a copy printed
+        # much shorter than the other (a summary that leaves out a clause) is compared
+        # too, though the lengths differ; the longer must still quote most of it
         opening = normalize_for_match(item.text)[:60]
         twin = None
         for k, (other, theirs) in enumerate(zip(kept, words, strict=True)):
-            if len(opening) >= 30 and opening == openings[k]:
-                twin = k
-                break
-            if not _may_repeat(other, item, mine, theirs):
+            same_opening = len(opening) >= 30 and opening == openings[k]
+            if not same_opening and not _may_repeat(other, item, mine, theirs):
                 continue
             short, long_ = _shorter(other, item), _longer(other, item)
-            if containment(short.full_text, long_.full_text) >= DUPLICATE_SIMILARITY:
+            needed = OPENING_COPY_SIMILARITY if same_opening else DUPLICATE_SIMILARITY
+            if containment(short.full_text, long_.full_text) >= needed:
                 twin = k
                 break
         if twin is None:

@@ -247,3 +247,27 @@ def test_sentence_candidates_leave_other_shapes_alone() -> None:
     cands = document_candidates(_passages(rows))
     assert not any(c.sentence for c in cands)
     assert sentence_candidates([]) == []
+
+
+def test_different_items_with_the_same_opening_stay_apart() -> None:
+    from pipeline.recommendations import _Item
+
+    opening = "The Department for Education should work with local authorities to "
+    items = [
+        _Item(
+            number="",
+            text=opening + rest,
+            labelled=False,
+            passage_ids=[f"d:{i}"],
+            pages=[1],
+            seq=i,
+            numbered=False,
+        )
+        for i, rest in enumerate(
+            (
+                "publish a national protocol for sharing records between schools and police.",
+                "fund a training programme for designated safeguarding leads in every area.",
+            )
+        )
+    ]
+    assert len(merge_copies(items)) == 2
