@@ -259,7 +259,6 @@ FEATURES = (
     "rec_path_short",
     "contents_any",
     "sentence",
-    "underline",
     "underline_contrast",
     "h_lessons",
 )
@@ -917,21 +916,21 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
         values["rec_path_short"] = rec_path and values["short"]
         values["contents_any"] = values["contents_line"] or values["h_contents"]
         values["sentence"] = c.sentence
-        values["underline"], values["underline_contrast"] = underline[i]
+        values["underline_contrast"] = underline[i]
         for name, value in values.items():
             x[i, col[name]] = float(value)
     return x
 
 
-def _underline_contrast(
-    cands: list[Candidate], by_section: dict[int, list[int]]
-) -> list[tuple[float, float]]:
-    """Per candidate: its underlined share, and that share minus the share of the text
-    around it (a sentence: its paragraph; a paragraph: its section's paragraph-level
-    candidates, by characters). Emphasis counts only relative to its surroundings:
-    a section all underlined (a list of links) sets nothing apart."""
+def _underline_contrast(cands: list[Candidate], by_section: dict[int, list[int]]) -> list[float]:
+    """Per candidate: its underlined share minus the share of the text around it (a
+    sentence: its paragraph; a paragraph: its section's paragraph-level candidates, by
+    characters). Emphasis counts only relative to its surroundings: a section all
+    underlined (a list of links) sets nothing apart. The absolute share is not a
+    feature (absolute italic made leave-one-document-out worse; the absolute
+    underline share added nothing to the contrast by leave-one-document-out)."""
     own = [c.underline for c in cands]
-    out = [(0.0, 0.0)] * len(cands)
+    out = [0.0] * len(cands)
     section_share: dict[int, float] = {}
     for sec, members in by_section.items():
         chars = sum(len(cands[j].text) for j in members)
@@ -941,7 +940,7 @@ def _underline_contrast(
         if not own[i]:
             continue
         around = own[c.parent] if c.sentence and c.parent >= 0 else section_share[c.section]
-        out[i] = (own[i], own[i] - around)
+        out[i] = own[i] - around
     return out
 
 

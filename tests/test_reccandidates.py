@@ -108,7 +108,6 @@ def test_underline_is_a_contrast_with_the_paragraph() -> None:
     s = next(i for i, c in enumerate(cands) if c.sentence)
     parent = cands[s].parent
     assert x[s, col["sentence"]] == 1.0
-    assert x[s, col["underline"]] == 1.0
     share = cands[parent].underline
     assert 0 < share < 0.8
     assert np.isclose(x[s, col["underline_contrast"]], 1.0 - share)
@@ -120,7 +119,7 @@ def test_underline_is_a_contrast_with_the_paragraph() -> None:
         c.spans = []
     x_base = candidate_features(base)
     keep = [i for i, c in enumerate(cands) if not c.sentence]
-    emphasis = [col["underline"], col["underline_contrast"]]
+    emphasis = [col["underline_contrast"]]
     rest = [j for j in range(len(FEATURES)) if j not in emphasis]
     assert np.array_equal(x[np.ix_(keep, rest)], x_base[:, rest])
 
