@@ -280,4 +280,6 @@ def _passage_row(doc_id: str, p: Passage) -> dict[str, Any]:
         "addressees": p.addressees,
         # share of the characters on italic lines (recommendations set apart by typeface)
         "italic": round(p.italic, 3),
+        # underlined spans of the text (asks some reports underline inside prose)
+        "underline_spans": json.dumps(p.underline_spans) if p.underline_spans else "",
     }

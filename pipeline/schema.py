@@ -74,8 +74,9 @@ PASSAGES = Table(
     },
     key=("doc_id", "seq"),
     # share (0-1) of the passage's characters on italic lines; 0 where the format or
-    # the reader knows no italic
-    optional={"italic": FLOAT},
+    # the reader knows no italic; underline_spans: JSON list of [start, end) character
+    # spans of ``text`` underlined in the PDF (rules drawn under the words), "" when none
+    optional={"italic": FLOAT, "underline_spans": STRING},
 )
 
 THEMES = Table(

@@ -41,6 +41,7 @@ from pipeline.extract.lines import (
     Line,
     RawDocument,
 )
+from pipeline.extract.underline import locate_runs
 from pipeline.textnorm import normalize_whitespace
 
 # --- labels printed at the start of a block ------------------------------------------
@@ -121,6 +122,8 @@ class Passage:
     addressees: str = ""
     #: Share (0-1) of the passage's characters on italic lines (:func:`italic_share`).
     italic: float = 0.0
+    #: ``[start, end)`` spans of ``text`` underlined in the PDF (:func:`underline_spans`).
+    underline_spans: list[list[int]] = field(default_factory=list)
 
 
 def _ends_sentence(text: str) -> bool:
@@ -783,7 +786,13 @@ def blocks_to_passages(
             parent = ""
         text = normalize_whitespace(block.text)
         italic = italic_share(block.lines)
+        runs = [r for ln in block.lines for r in ln.underlined]
+        cursor = 0
         for piece in split_long_text(text):
+            spans: list[list[int]] = []
+            if runs:
+                cursor = max(text.find(piece, cursor), cursor)
+                spans = underline_spans(piece, text, cursor, runs)
             passages.append(
                 Passage(
                     seq=len(passages),
@@ -796,9 +805,21 @@ def blocks_to_passages(
                     ocr=any(ln.ocr for ln in block.lines),
                     size=block.lines[0].size,
                     italic=italic,
+                    underline_spans=spans,
                 )
             )
     return passages
+
+
+def underline_spans(piece: str, text: str, offset: int, runs: list[str]) -> list[list[int]]:
+    """The underlined ``runs`` of a block (its lines' :attr:`Line.underlined`) as spans
+    of ``piece``, the part of the block's ``text`` that starts at ``offset``."""
+    out = []
+    for a, b in locate_runs(text, runs):
+        a, b = max(a - offset, 0), min(b - offset, len(piece))
+        if a < b:
+            out.append([a, b])
+    return out
 
 
 def italic_share(lines: list[Line]) -> float:

@@ -32,7 +32,7 @@ def main() -> None:
         "--emphasis",
         action="store_true",
         help="only print the LODO figures with the typographic emphasis features added "
-        "(reccandidates.EMPHASIS_FEATURES; the shipped model leaves them out); writes nothing",
+        "(candidates.EMPHASIS_FEATURES; the shipped model leaves them out); writes nothing",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

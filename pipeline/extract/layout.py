@@ -96,13 +96,16 @@ class PageChars:
     """One page's characters as columns: the same data as a list of :class:`Char`.
 
     ``text`` is a list of strings; ``x0``, ``top``, ``x1``, ``bottom`` and ``size``
-    are float64 arrays and ``bold`` and ``italic`` bool arrays (``italic`` all False
-    when not given), all of the same length. A backend
+    are float64 arrays and ``bold``, ``italic`` and ``underline`` bool arrays (``italic``
+    and ``underline`` all False when not given; a reader sets ``underline`` for the
+    words a drawn rule underlines, :mod:`pipeline.extract.underline`), all of the same
+    length. A backend
     that knows which characters are blank and how long each text is may pass
     ``blank`` and ``nchar``; else they are computed from the texts when needed.
     """
 
-    __slots__ = ("_blank", "_nchar", "bold", "bottom", "italic", "size", "text", "top", "x0", "x1")
+    __slots__ = ("_blank", "_nchar", "bold", "bottom", "italic", "size", "text", "top",
+                 "underline", "x0", "x1")  # fmt: skip
 
     def __init__(
         self,
@@ -117,6 +120,7 @@ class PageChars:
         blank: np.ndarray | None = None,
         nchar: np.ndarray | None = None,
         italic: Sequence[bool] | np.ndarray | None = None,
+        underline: Sequence[bool] | np.ndarray | None = None,
     ) -> None:
         self.text = text
         self._blank = blank
@@ -129,6 +133,11 @@ class PageChars:
         self.bold = np.asarray(bold, dtype=bool)
         self.italic = (
             np.zeros(len(text), dtype=bool) if italic is None else np.asarray(italic, dtype=bool)
+        )
+        self.underline = (
+            np.zeros(len(text), dtype=bool)
+            if underline is None
+            else np.asarray(underline, dtype=bool)
         )
 
     @classmethod
@@ -186,6 +195,7 @@ class PageChars:
             blank=None if self._blank is None else self._blank[index],
             nchar=None if self._nchar is None else self._nchar[index],
             italic=self.italic[index],
+            underline=self.underline[index],
         )
 
     def chars(self) -> list[Char]:
@@ -410,12 +420,12 @@ class _Segments:
         self._lists: tuple[list, ...] | None = None
 
     def lists(self) -> tuple[list, ...]:
-        """(text, x0, x1, size, bold, blank, raised, italic) as Python lists."""
+        """(text, x0, x1, size, bold, blank, raised, italic, underline) as Python lists."""
         if self._lists is None:
             pc = self.pc
             self._lists = (pc.text, pc.x0.tolist(), pc.x1.tolist(), pc.size.tolist(),
                            pc.bold.tolist(), self.blank.tolist(), self.raised.tolist(),
-                           pc.italic.tolist())  # fmt: skip
+                           pc.italic.tolist(), pc.underline.tolist())  # fmt: skip
         return self._lists
 
 
@@ -468,7 +478,7 @@ def _segment_line(sg: _Segments, s: int, page: int) -> Line | None:
     if not sg.has_text[s]:
         return None
     size = float(sg.seg_size[s])
-    texts, xs0, xs1, sizes, bolds, blanks, raiseds, italics = sg.lists()
+    texts, xs0, xs1, sizes, bolds, blanks, raiseds, italics, unders = sg.lists()
     space_gap = SPACE_GAP * size
     parts: list[str] = []
     pending_space = False
@@ -479,6 +489,10 @@ def _segment_line(sg: _Segments, s: int, page: int) -> Line | None:
     kx0, kx1 = float("inf"), float("-inf")
     kept_len = kept_bold = sized_len = sized_bold = kept_italic = sized_italic = 0
     sized = False
+    # underlined runs: lists of the parts they hold, and the characters underlined
+    runs: list[list[str]] = []
+    in_run = False
+    under_len = 0
     for i in range(int(sg.bounds[s]), int(sg.bounds[s + 1])):
         x1 = xs1[i]
         if blanks[i]:
@@ -501,9 +515,19 @@ def _segment_line(sg: _Segments, s: int, page: int) -> Line | None:
             # the next character is measured from the marker's right edge
             last_x1 = max(last_x1, x1)
             continue
-        if last_x1 is not None and (pending_space or x0 - last_x1 > space_gap):
+        spaced = last_x1 is not None and (pending_space or x0 - last_x1 > space_gap)
+        if spaced:
             parts.append(" ")
         parts.append(text)
+        if unders[i]:
+            if in_run:
+                runs[-1].append(" " + text if spaced else text)
+            else:
+                runs.append([text])
+            in_run = True
+            under_len += len(text)
+        else:
+            in_run = False
         if x0 < kx0:
             kx0 = x0
         if x1 > kx1:
@@ -527,8 +551,13 @@ def _segment_line(sg: _Segments, s: int, page: int) -> Line | None:
         in_marker = marker
     bold = sized_bold > sized_len / 2 if sized else kept_bold > kept_len / 2
     italic = sized_italic > sized_len / 2 if sized else kept_italic > kept_len / 2
-    return _line(parts, page, kx0, float(sg.seg_top[s]), kx1, float(sg.seg_bottom[s]), size, bold,
+    line = _line(parts, page, kx0, float(sg.seg_top[s]), kx1, float(sg.seg_bottom[s]), size, bold,
                  italic)  # fmt: skip
+    if line is not None and runs:
+        texts_u = (normalize_chars("".join(r)).strip() for r in runs)
+        line.underlined = tuple(t for t in texts_u if t)
+        line.underline = 2 * under_len > kept_len
+    return line
 
 
 def _line(parts: list[str], page: int, x0: float, top: float, x1: float, bottom: float,
@@ -555,6 +584,8 @@ def _segment_lines(sg: _Segments, page: int, *, vectorised: bool = True) -> list
     nonblank = ~blank
     n = len(seg)
     special = np.bincount(seg[raised & nonblank], minlength=sg.nseg) > 0
+    if pc.underline.any():  # underlined runs are collected by the character loop
+        special |= np.bincount(seg[pc.underline], minlength=sg.nseg) > 0
     if not vectorised:
         special[:] = True
     lines: list[Line] = []

@@ -42,6 +42,10 @@ class Line:
             ``"table"`` or ``"footnote"``.
         level: Heading level or list nesting depth when the reader knows it.
         ocr: The text came from optical character recognition.
+        underline: Whether most of the line's characters are underlined (a PDF draws
+            underlines as thin rules under the text: :mod:`pipeline.extract.underline`).
+        underlined: The line's underlined runs of text, in order (empty when none), so
+            that a partly underlined passage knows which of its words are.
     """
 
     text: str
@@ -57,6 +61,8 @@ class Line:
     level: int = 0
     ocr: bool = False
     italic: bool = False
+    underline: bool = False
+    underlined: tuple[str, ...] = ()
 
     @property
     def height(self) -> float:

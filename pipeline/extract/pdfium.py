@@ -43,6 +43,7 @@ from pipeline.extract.layout import (
     is_italic_font,
 )
 from pipeline.extract.lines import Line, Page, RawDocument, ReadError
+from pipeline.extract.underline import underline_rules, underlined_words
 
 log = logging.getLogger(__name__)
 
@@ -626,6 +627,11 @@ def read_pdf_pdfium(path: str | Path, *, tables: bool = True) -> RawDocument:
                 if not tp:
                     raise pdfium.PdfiumError("Failed to load text page.")
                 chars = page_columns(tp, top, left)
+                rules = underline_rules(page, page_top=top, page_left=left)
+                if len(rules) and len(chars):
+                    chars.underline = underlined_words(
+                        chars.x0, chars.x1, chars.bottom, chars.size, chars.blanks(), rules
+                    )
                 blocks: list[TableBlock] = []
                 if tables:
                     blocks = handle_tables(

@@ -78,7 +78,8 @@ class _PathApi:
 _PATH_API: _PathApi | None = None
 
 
-def _path_api() -> _PathApi:
+def path_api() -> _PathApi:
+    """The ctypes bindings of PDFium's path-object calls, built once per process."""
     global _PATH_API
     if _PATH_API is None:
         _PATH_API = _PathApi()
@@ -98,7 +99,7 @@ def _own_matrix(api: _PathApi, obj) -> tuple[float, ...]:
 _Path = tuple[_Ptr, tuple[float, ...], int]  # a path object, the forms' matrix, its segments
 
 
-def _page_paths(page_handle) -> tuple[int, list[_Path]]:
+def page_paths(page_handle) -> tuple[int, list[_Path]]:
     """Segments of the page's path objects (forms included), and each path object with
     the matrix of the forms around it, in the order the edges are read.
 
@@ -106,7 +107,7 @@ def _page_paths(page_handle) -> tuple[int, list[_Path]]:
     objects included); the paths' own matrices and segments are read only when the
     page has enough segments to be a table candidate.
     """
-    api = _path_api()
+    api = path_api()
     path_kind, form_kind, object_type = api.PATH, api.FORM, api.object_type
     count_segments = api.count_segments
     total = 0
@@ -152,7 +153,7 @@ def page_edges(page_handle, *, page_top: float, page_left: float = 0.0) -> list[
     shorter than :data:`MIN_EDGE_LENGTH` are left out: pdfplumber's table finder
     drops them before anything else.
     """
-    return _edges(_page_paths(page_handle)[1], page_top=page_top, page_left=page_left)
+    return _edges(page_paths(page_handle)[1], page_top=page_top, page_left=page_left)
 
 
 #: pdfplumber's table finder drops edges shorter than this first thing
@@ -179,7 +180,7 @@ def _too_small(api: _PathApi, obj: _Ptr, outer: tuple[float, ...]) -> bool:
 
 
 def _edges(paths: list[_Path], *, page_top: float, page_left: float) -> list[dict]:
-    api = _path_api()
+    api = path_api()
     x, y = ctypes.c_float(), ctypes.c_float()
     x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
     get_segment, segment_point = api.get_segment, api.segment_point
@@ -382,7 +383,7 @@ def handle_tables(
     number: int = 0,
 ) -> list[TableBlock]:
     """:func:`page_tables` for a raw ``FPDF_PAGE`` handle and the page's size."""
-    total, paths = _page_paths(page_handle)
+    total, paths = page_paths(page_handle)
     if total < MIN_SEGMENTS_FOR_TABLES:
         return []
     edges = _edges(paths, page_top=page_top, page_left=page_left)

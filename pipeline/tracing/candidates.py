@@ -23,6 +23,7 @@ step with both.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipeline.extract.underline import spans_share
 from pipeline.recnumbers import DEEP_NUMBER, LETTER, top_number
 from pipeline.textnorm import normalize_for_match
 
@@ -187,7 +189,7 @@ _DOT_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}|_{4,}")
 _TRAILING_PAGE = re.compile(r"\s\d{1,3}$")
 
 _H_NEXT = re.compile(
-    r"\b(?:next steps?|implications|lessons|the way forward|what (?:needs|should) (?:to )?"
+    r"\b(?:next steps?|implications|the way forward|what (?:needs|should) (?:to )?"
     r"happen|actions? (?:required|needed|for)|priorities for|areas? for (?:improvement|action)|"
     r"suggestions? for|calls? to action)\b",
     re.I,
@@ -200,6 +202,10 @@ _ANNOUNCES = re.compile(
     re.I,
 )
 _H_CONCL = re.compile(r"\bconclusions?\b", re.I)
+#: A heading of lessons or learning ("Lessons learnt", "Lessons to be learned by ..."):
+#: a feature of its own (``h_lessons``), not a heading that names recommendations; what
+#: it weighs is learned (lessons some reports address to others, others record).
+_H_LESSONS = re.compile(r"\b(?:lessons?|learning|learnt|learned)\b", re.I)
 _H_CONTENTS = re.compile(r"^\s*(?:contents|table of contents|list of \w+)\s*$", re.I)
 _H_BACK = re.compile(
     r"\b(?:appendix|appendices|annex|annexe|glossary|references|bibliography|acknowledg\w*|"
@@ -253,6 +259,9 @@ FEATURES = (
     "rec_path_imperative",
     "rec_path_short",
     "contents_any",
+    "sentence",
+    "underline_contrast",
+    "h_lessons",
 )
 
 #: Typographic emphasis as features (:func:`emphasis_features`): the candidate's italic
@@ -295,6 +304,12 @@ class Candidate:
     #: +1 / -1 where the typeface inside a mixed numbered run under a heading naming
     #: conclusions and recommendations marks the item (see :func:`mark_typeface`).
     typeface: int = 0
+    #: ``[start, end)`` spans of :attr:`text` underlined in the PDF (``passages.underline_spans``).
+    spans: list[list[int]] = field(default_factory=list)
+    #: A sentence-level candidate (:func:`sentence_candidates`): sentences set off inside
+    #: a prose paragraph; ``parent`` is the index of that paragraph's candidate.
+    sentence: bool = False
+    parent: int = -1
 
     @property
     def full_text(self) -> str:
@@ -305,6 +320,11 @@ class Candidate:
     def italic(self) -> float:
         """Share (0-1) of the candidate's characters on italic lines."""
         return self.italic_chars / self.chars if self.chars else 0.0
+
+    @property
+    def underline(self) -> float:
+        """Share (0-1) of the text's non-space characters that are underlined."""
+        return spans_share(self.text, self.spans) if self.spans else 0.0
 
     def add_emphasis(self, text: str, share: float) -> None:
         """Count a passage's characters and its italic share (``passages.italic``)."""
@@ -356,6 +376,7 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
         kind, ref, text = str(p.kind), str(p.ref or ""), str(p.text or "").strip()
         # passages of older outputs have no italic column: no emphasis known
         share = float(getattr(p, "italic", 0.0) or 0.0)
+        spans = _spans(getattr(p, "underline_spans", ""))
         parent = str(p.parent_ref or "")
         if kind == "footnote" or not text:
             continue
@@ -400,6 +421,8 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
                 if current.parts:
                     current.parts[-1] = f"{current.parts[-1]} {text}"
                 else:
+                    shift = len(current.text) + 1
+                    current.spans.extend([a + shift, b + shift] for a, b in spans)
                     current.text = f"{current.text} {text}"
                 current.passage_ids.append(str(p.passage_id))
                 current.pages.append(int(p.page))
@@ -418,13 +441,131 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
             pages=[int(p.page)],
             headings=list(headings),
             section=section,
+            spans=[list(sp) for sp in spans],
         )
         current.add_emphasis(text, share)
         cands.append(current)
         opens_list = text.endswith(":")
     _attach_titled_bodies(cands)
     mark_typeface(cands)
-    return cands
+    return sentence_candidates(cands)
+
+
+def _spans(value: object) -> list[list[int]]:
+    """``passages.underline_spans`` (JSON) as a list of spans; none when empty or absent."""
+    if not isinstance(value, str) or not value:
+        return []
+    try:
+        return [[int(a), int(b)] for a, b in json.loads(value)]
+    except (ValueError, TypeError):
+        return []
+
+
+#: A sentence ends at ". ", "! " or "? " (after closing quotes or brackets) before a
+#: capital, a quote, a bracket or a digit; "e.g., adding" does not end one.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[A-Z\"“‘(\d])")
+#: A sentence is set off from its paragraph when at least this share of it is underlined
+#: and the paragraph as a whole is at most :data:`PLAIN_PARAGRAPH` underlined (a run-in
+#: label or a closing clause left plain still leaves the sentence set off).
+SET_OFF_SHARE = 0.3
+PLAIN_PARAGRAPH = 0.8
+#: A sentence inside prose that states a recommendation in words ("We recommend that
+#: ...", "The panel would strongly recommend that ...", "It is recommended ...") is a
+#: sentence-level candidate too, underlined or not.
+_WE_RECOMMEND = re.compile(
+    r"\b(?:we|i|the (?:committee|panel|review|inquiry|report|evaluation))\s+(?:would\s+)?"
+    r"(?:strongly\s+)?recommends?\s+that\b|\bit is recommended\b",
+    re.I,
+)
+
+
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(])(?:p|pp|para|paras|no|nos|vol|ch|cf|fig|e\.g|i\.e|etc|dr|mr|mrs|ms|st)\.$",
+    re.I,
+)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each sentence of ``text`` (see :data:`_SENTENCE_END`)."""
+    out = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if _ABBREVIATION.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "p. 2", "para. 4", "Dr. Smith", "e.g. The"
+        out.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def _set_off(c: Candidate, a: int, b: int, k: int) -> str:
+    """How sentence ``k`` (``c.text[a:b]``) of a paragraph is set off: ``"u"``
+    underlined (at least :data:`SET_OFF_SHARE`), ``"w"`` asking in words (a
+    recommendation stated as such, or an imperative opening after the first
+    sentence), ``""`` not; a sentence announcing how recommendations are marked is not."""
+    text = c.text[a:b]
+    if _ANNOUNCES.search(text):
+        return ""
+    if c.spans and spans_share(c.text, c.spans, a, b) >= SET_OFF_SHARE:
+        return "u"
+    if _WE_RECOMMEND.search(text) or (k > 0 and _imperative(text)):
+        return "w"
+    return ""
+
+
+def sentence_candidates(cands: list[Candidate]) -> list[Candidate]:
+    """``cands`` with a sentence-level candidate after each unnumbered prose paragraph
+    holding sentences set off from the rest: underlined while the paragraph is mostly
+    not (emphasis relative to the paragraph, never absolute), or asking in words
+    (:func:`_set_off`). Consecutive underlined sentences make one candidate; a
+    sentence that announces how recommendations are marked ("Recommendations are
+    underlined in the text below") is not one. The candidate's text is the
+    sentence(s), its passages the paragraph's."""
+    out: list[Candidate] = []
+    for c in cands:
+        out.append(c)
+        if c.kind != "paragraph" or c.number or c.parts:
+            continue
+        if c.underline > PLAIN_PARAGRAPH:
+            continue
+        bounds = sentences(c.text)
+        if len(bounds) < 2:
+            continue
+        # "u": underlined while the paragraph is not; "w": asks in words; "": plain
+        flags = [_set_off(c, a, b, k) for k, (a, b) in enumerate(bounds)]
+        parent = len(out) - 1
+        k = 0
+        while k < len(bounds):
+            if not flags[k]:
+                k += 1
+                continue
+            j = k  # underlined sentences in a row are one candidate
+            while flags[k] == "u" and j + 1 < len(bounds) and flags[j + 1] == "u":
+                j += 1
+            a, b = bounds[k][0], bounds[j][1]
+            out.append(
+                Candidate(
+                    doc_id=c.doc_id,
+                    seq=c.seq,
+                    page=c.page,
+                    kind=c.kind,
+                    ref="",
+                    number="",
+                    text=c.text[a:b].strip(),
+                    passage_ids=list(c.passage_ids),
+                    pages=list(c.pages),
+                    headings=list(c.headings),
+                    section=c.section,
+                    spans=[
+                        [max(x - a, 0), min(y - a, b - a)] for x, y in c.spans if x < b and y > a
+                    ],
+                    sentence=True,
+                    parent=parent,
+                )
+            )
+            k = j + 1
+    return out
 
 
 def _attach_titled_bodies(cands: list[Candidate]) -> None:
@@ -627,9 +768,11 @@ def _run_ids(cands: list[Candidate]) -> list[int]:
     return out
 
 
-def _path_features(headings: tuple[str, ...], labelled: bool) -> tuple[bool, bool, bool, bool]:
+def _path_features(
+    headings: tuple[str, ...], labelled: bool
+) -> tuple[bool, bool, bool, bool, bool]:
     """Heading-path signs: names recommendations (or next steps, implications ...),
-    names conclusions, lies under a contents page, lies in back matter."""
+    names conclusions, lies under a contents page, lies in back matter, names lessons."""
     # contents entries ("Chapter 8: Recommendations 67") do not open a section; a
     # printed "Recommendation 3" label heads its own text
     real = [h for h in headings if not _is_contents_line(h)]
@@ -639,11 +782,17 @@ def _path_features(headings: tuple[str, ...], labelled: bool) -> tuple[bool, boo
     h_rec = bool(_RECOMMEND.search(path) or _H_NEXT.search(path))
     contents = any(_H_CONTENTS.match(h) or _is_contents_line(h) for h in headings)
     back = bool(_H_BACK.search(path)) and not _RECOMMEND.search(path)
-    return h_rec, bool(_H_CONCL.search(path)), contents, back
+    return h_rec, bool(_H_CONCL.search(path)), contents, back, bool(_H_LESSONS.search(path))
 
 
 def candidate_features(cands: list[Candidate]) -> np.ndarray:
-    """The :data:`FEATURES` of each candidate of one document, as a matrix."""
+    """The :data:`FEATURES` of each candidate of one document, as a matrix.
+
+    The context of a candidate (its section's shares, repeated openings, position,
+    an announcing passage above it) is read from the paragraph-level candidates only:
+    a sentence-level candidate (:func:`sentence_candidates`) takes its paragraph's
+    context and changes nobody else's.
+    """
     n = len(cands)
     x = np.zeros((n, len(FEATURES)), dtype=float)
     if not n:
@@ -652,11 +801,22 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
     runs = _run_lengths(cands)
     openings = [normalize_for_match(c.text)[:60] for c in cands]
     seen: dict[str, int] = {}
-    for o in openings:
-        seen[o] = seen.get(o, 0) + 1
+    for i, o in enumerate(openings):
+        if not cands[i].sentence:
+            seen[o] = seen.get(o, 0) + 1
+    # the position among paragraph-level candidates (a sentence: its paragraph's)
+    base_index = [0] * n
+    n_base = 0
+    for i, c in enumerate(cands):
+        if c.sentence:
+            base_index[i] = base_index[c.parent] if c.parent >= 0 else n_base
+        else:
+            base_index[i] = n_base
+            n_base += 1
     by_section: dict[int, list[int]] = {}
     for i, c in enumerate(cands):
-        by_section.setdefault(c.section, []).append(i)
+        if not c.sentence:
+            by_section.setdefault(c.section, []).append(i)
     texts = [c.full_text for c in cands]
     modal = [bool(_MODAL.search(t)) for t in texts]
     we_ask = [bool(_WE_ASK.search(t)) for t in texts]
@@ -672,7 +832,7 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
         )
         for sec, members in by_section.items()
     }
-    path_cache: dict[tuple[tuple[str, ...], bool], tuple[bool, bool, bool, bool]] = {}
+    path_cache: dict[tuple[tuple[str, ...], bool], tuple[bool, bool, bool, bool, bool]] = {}
     # "Recommendations are underlined in the text below": an earlier passage under the
     # same heading that speaks of recommendations
     intro = [False] * n
@@ -682,13 +842,17 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
             intro[j] = said
             said = said or bool(_ANNOUNCES.search(cands[j].text))
     for i, c in enumerate(cands):
+        if c.sentence and c.parent >= 0:
+            intro[i] = intro[c.parent] or bool(_ANNOUNCES.search(cands[c.parent].text))
+    underline = _underline_contrast(cands, by_section)
+    for i, c in enumerate(cands):
         text = texts[i]
         head = c.text[:300]
         words = _words(text)
         key = (tuple(c.headings), c.kind == "recommendation")
         if key not in path_cache:
             path_cache[key] = _path_features(*key)
-        h_rec, h_concl, h_contents, h_back = path_cache[key]
+        h_rec, h_concl, h_contents, h_back, h_lessons = path_cache[key]
         label = strip_label(c.text)
         values = {
             "modal": modal[i],
@@ -718,11 +882,12 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
             "h_conclusion": h_concl,
             "h_contents": h_contents,
             "h_back": h_back,
+            "h_lessons": h_lessons,
             "no_heading": not c.headings,
-            "early": i < 0.05 * n,
-            "repeated": seen[openings[i]] > 1 and len(openings[i]) >= 30,
-            "section_ask_share": shares[c.section][0],
-            "section_numbered_share": shares[c.section][1],
+            "early": base_index[i] < 0.05 * n_base,
+            "repeated": not c.sentence and seen[openings[i]] > 1 and len(openings[i]) >= 30,
+            "section_ask_share": shares.get(c.section, (0.0, 0.0))[0],
+            "section_numbered_share": shares.get(c.section, (0.0, 0.0))[1],
         }
         rec_path = values["h_recommend"]
         stance = bool(_STANCE.search(text))
@@ -733,14 +898,41 @@ def candidate_features(cands: list[Candidate]) -> np.ndarray:
         values["rec_path_plain"] = rec_path and not (ask_flags[i] or stance)
         values["rec_path_run"] = rec_path and runs[i] >= 2
         values["rec_path_item"] = rec_path and (
-            c.kind in ("bullet", "recommendation") or bool(c.number) or values["label_prefix"]
+            c.kind in ("bullet", "recommendation")
+            or bool(c.number)
+            or values["label_prefix"]
+            or c.sentence
         )
         values["rec_path_imperative"] = rec_path and values["imperative"]
         values["rec_path_short"] = rec_path and values["short"]
         values["contents_any"] = values["contents_line"] or values["h_contents"]
+        values["sentence"] = c.sentence
+        values["underline_contrast"] = underline[i]
         for name, value in values.items():
             x[i, col[name]] = float(value)
     return x
+
+
+def _underline_contrast(cands: list[Candidate], by_section: dict[int, list[int]]) -> list[float]:
+    """Per candidate: its underlined share minus the share of the text around it (a
+    sentence: its paragraph; a paragraph: its section's paragraph-level candidates, by
+    characters). Emphasis counts only relative to its surroundings: a section all
+    underlined (a list of links) sets nothing apart. The absolute share is not a
+    feature (absolute italic made leave-one-document-out worse; the absolute
+    underline share added nothing to the contrast by leave-one-document-out)."""
+    own = [c.underline for c in cands]
+    out = [0.0] * len(cands)
+    section_share: dict[int, float] = {}
+    for sec, members in by_section.items():
+        chars = sum(len(cands[j].text) for j in members)
+        under = sum(own[j] * len(cands[j].text) for j in members)
+        section_share[sec] = under / chars if chars else 0.0
+    for i, c in enumerate(cands):
+        if not own[i]:
+            continue
+        around = own[c.parent] if c.sentence and c.parent >= 0 else section_share[c.section]
+        out[i] = own[i] - around
+    return out
 
 
 def emphasis_features(cands: list[Candidate]) -> np.ndarray:

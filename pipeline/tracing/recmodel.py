@@ -18,7 +18,9 @@ Training data
     number where the gold is numbered, and the gold opening in its text; for
     unnumbered gold, the opening alone); a copy of a gold recommendation printed
     under another number (the body copy of a summary item) is left out of
-    training; every other candidate is negative. Documents of the corpus judged to
+    training; every other candidate is negative. Where a sentence-level candidate
+    (a sentence set off inside a paragraph) holds a gold recommendation, it is the
+    positive and its paragraph is left out. Documents of the corpus judged to
     make no recommendations (``data/labels/recs_none.csv``: ADCS, Keeping Children
     Safe in Education, the National Framework, the Hackney minutes) add their
     candidates as negatives. Government responses are left out: they restate every
@@ -267,6 +269,11 @@ def label_candidates(cands: list[Candidate], gold: pd.DataFrame) -> tuple[np.nda
             else:
                 w[i] = 0.0
     w[y == 1] = 1.0
+    # a paragraph whose set-off sentence is the recommendation: the sentence is the
+    # positive, the paragraph (which holds the same words) is left out
+    for c, label in zip(cands, y.tolist(), strict=True):
+        if c.sentence and label and c.parent >= 0:
+            y[c.parent], w[c.parent] = 0.0, 0.0
     return y, w
 
 

@@ -98,6 +98,9 @@ MIN_PER_DOCUMENT = 2
 #: Two items under different numbers are one recommendation when one quotes the
 #: other this completely (see :func:`pipeline.textsim.containment`).
 DUPLICATE_SIMILARITY = 0.9
+#: ... or this completely when both open with the same words (the first 60 characters,
+#: compared normalised): a summary copy that leaves out a clause of the body's.
+OPENING_COPY_SIMILARITY = 0.8
 
 SOURCE_TYPES = ("review", "report", "other")
 _FOLLOW_UP_TITLE = re.compile(
@@ -199,6 +202,9 @@ def apply_labels(cands: list[Candidate], prob: np.ndarray) -> np.ndarray:
 def decide(cands: list[Candidate], prob: np.ndarray, threshold: float = THRESHOLD) -> list[_Item]:
     """Keep the candidates at or above ``threshold``; merge copies; assign lists.
 
+    A kept sentence-level candidate (a sentence set off inside a paragraph) replaces
+    its paragraph's candidate.
+
     Copies (one text printed twice, in the body and in a summary) are merged by
     their words; the copy kept is the one in the chapter holding more of the
     document's recommendations (the summary list), its text the fullest.
@@ -208,9 +214,14 @@ def decide(cands: list[Candidate], prob: np.ndarray, threshold: float = THRESHOL
     ordinal among the document's unnumbered items as ``number``.
     """
     prob = apply_labels(cands, prob)
+    # a paragraph whose set-off sentence is kept gives way to the sentence: the
+    # recommendation's text is the sentence, its provenance the paragraph's passage
+    superseded = {
+        c.parent for c, p in zip(cands, prob, strict=True) if c.sentence and p >= threshold
+    }
     items: list[_Item] = []
-    for cand, p in zip(cands, prob, strict=True):
-        if p < threshold:
+    for i, (cand, p) in enumerate(zip(cands, prob, strict=True)):
+        if p < threshold or i in superseded:
             continue
         items.append(
             _Item(
@@ -276,19 +287,27 @@ def merge_copies(items: list[_Item]) -> list[_Item]:
         per_chapter[item.chapter] = per_chapter.get(item.chapter, 0) + 1
     kept: list[_Item] = []
     words: list[set[str]] = []
+    openings: list[str] = []
     for item in items:
         mine = set(re.findall(r"\w+", item.full_text.lower()))
+        # the same opening words (as :func:`_record_copies` reads a copy): a copy printed
+        # much shorter than the other (a summary that leaves out a clause) is compared
+        # too, though the lengths differ; the longer must still quote most of it
+        opening = normalize_for_match(item.text)[:60]
         twin = None
         for k, (other, theirs) in enumerate(zip(kept, words, strict=True)):
-            if not _may_repeat(other, item, mine, theirs):
+            same_opening = len(opening) >= 30 and opening == openings[k]
+            if not same_opening and not _may_repeat(other, item, mine, theirs):
                 continue
             short, long_ = _shorter(other, item), _longer(other, item)
-            if containment(short.full_text, long_.full_text) >= DUPLICATE_SIMILARITY:
+            needed = OPENING_COPY_SIMILARITY if same_opening else DUPLICATE_SIMILARITY
+            if containment(short.full_text, long_.full_text) >= needed:
                 twin = k
                 break
         if twin is None:
             kept.append(item)
             words.append(mine)
+            openings.append(opening)
             continue
         other = kept[twin]
         if per_chapter[item.chapter] > per_chapter[other.chapter]:
