@@ -481,8 +481,11 @@ def test_leave_one_document_out_on_the_shared_reports(corpus_run: Path, labels_d
         f"{doc}: found {r.found}/{r.gold}, extra {r.extra}" for doc, r in m.iterrows()
     )
     # floors under the measured figures (see README): a change that lowers them fails
-    assert m.loc["all", "recall"] >= 0.9
+    assert m.loc["all", "recall"] >= 0.95
+    assert m.loc["all", "extra"] <= 0.05 * m.loc["all", "predicted"]
     assert m.loc["Behaviour-Change-Report-Recomm.pdf", "recall"] >= 0.95
+    # North Yorkshire: unnumbered asks, some underlined inside prose paragraphs
+    assert m.loc["NYC_Reimagining_Case_Management_Evaluation_2024.pdf", "recall"] >= 0.85
     for doc in (
         "Families_First_Pathfinder_Evaluation_2025.pdf",
         "Think_Family_Database_Evaluation.pdf",
