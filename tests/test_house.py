@@ -199,3 +199,16 @@ def test_long_modules_say_why_they_are_one() -> None:
             if "Kept as one module:" not in doc:
                 long.append(f"{name}: {text.count(chr(10))} lines")
     assert long == []
+
+
+def test_the_briefings_read_only_the_tables_public_api() -> None:
+    """``report/`` and ``explore.py`` import ``pipeline.tables`` itself, never its modules."""
+    modules = package_modules()
+    inside = [
+        f"{name}:{line} imports {target}"
+        for name, path in modules.items()
+        if name.startswith("pipeline.report") or name == "pipeline.explore"
+        for target, _, line in imports_of(path, modules)
+        if target.startswith("pipeline.tables.")
+    ]
+    assert inside == []
