@@ -264,7 +264,8 @@ def link(input_dir: Path, output_dir: Path, jobs: int | None) -> None:
 
     Also writes tables/recommendation_coverage.csv. Needs `sgpipe recommendations`.
     """
-    from pipeline.tracing.link import COVERAGE_CSV, link_stage
+    from pipeline.tracing.coverage import write_coverage
+    from pipeline.tracing.link import link_stage
 
     need_tables(
         output_dir,
@@ -273,9 +274,10 @@ def link(input_dir: Path, output_dir: Path, jobs: int | None) -> None:
         hint="run `sgpipe recommendations` first",
     )
     links = link_stage(RunConfig(input_dir=input_dir, output_dir=output_dir, jobs=jobs))
+    table = write_coverage(output_dir)
     click.echo(
         f"{len(links)} links to {links['rec_id'].nunique()} recommendation(s) -> "
-        f"{output_dir / schema.LINKS.filename}, {output_dir / COVERAGE_CSV}",
+        f"{output_dir / schema.LINKS.filename}, {table}",
         err=True,
     )
 

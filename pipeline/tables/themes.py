@@ -45,11 +45,8 @@ def load_codebook(path: str | Path | None = None) -> list[ThemeInfo]:
         from pipeline.themes import codebook as cb
     except ImportError:
         return []
-    loader = getattr(cb, "load_codebook", None)
-    if loader is None:
-        return []
-    try:
-        book = loader(path) if path else loader()
+    try:  # labels only: the tagger checks the patterns, the tables need not load spaCy
+        book = cb.load_codebook(path or None, check_patterns=False)
     except Exception as exc:  # a broken codebook must not stop the tables
         log.warning("codebook could not be loaded for labels: %s", exc)
         return []

@@ -242,13 +242,19 @@ def default_codebook_path() -> Path:
     return Path(str(resources.files("pipeline.themes").joinpath("codebook.yaml")))
 
 
-def load_codebook(path: str | os.PathLike[str] | None = None) -> Codebook:
+def load_codebook(
+    path: str | os.PathLike[str] | None = None, *, check_patterns: bool = True
+) -> Codebook:
     """Read and validate a codebook (``None``: the shipped default).
+
+    ``check_patterns=False`` skips compiling the token patterns with spaCy's
+    validating matcher (about a second, most of it importing spaCy): for readers that
+    need only the themes' ids, labels and descriptions, such as the tables.
 
     Raises :class:`CodebookError` naming the file, the theme and the problem.
     """
     path = Path(path) if path else default_codebook_path()
-    return _load_cached(str(path.resolve()), _mtime(path))
+    return _load_cached(str(path.resolve()), _mtime(path), check_patterns)
 
 
 def _mtime(path: Path) -> float:
@@ -259,7 +265,7 @@ def _mtime(path: Path) -> float:
 
 
 @functools.lru_cache(maxsize=16)
-def _load_cached(path: str, mtime: float) -> Codebook:
+def _load_cached(path: str, mtime: float, check_patterns: bool = True) -> Codebook:
     raw_bytes = Path(path).read_bytes()
     try:
         data = yaml.safe_load(raw_bytes.decode("utf-8"))
@@ -272,7 +278,8 @@ def _load_cached(path: str, mtime: float) -> Codebook:
     except ValidationError as exc:
         raise CodebookError(_describe(path, data, exc)) from exc
     _check_duplicates(path, book)
-    _check_compiles(path, book)
+    if check_patterns:
+        _check_compiles(path, book)
     return book.model_copy(update={"source": path, "sha256": hashlib.sha256(raw_bytes).hexdigest()})
 
 

@@ -4,9 +4,11 @@ who reported on each recommendation, when, with what status and stance."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
+from pipeline import schema, store
 from pipeline.recnumbers import number_order, top_number
 from pipeline.textnorm import normalize_for_match
 from pipeline.tracing.replies import STANCE_COLUMNS, reply_stances
@@ -229,3 +231,18 @@ def trace_review(
         else "Silent: none (every recommendation is mentioned)"
     )
     return "\n".join(lines)
+
+
+#: Where ``sgpipe link`` writes the coverage table (the tables stage writes the same file).
+COVERAGE_CSV = Path("tables") / "recommendation_coverage.csv"
+
+
+def write_coverage(output_dir: str | Path) -> Path:
+    """Compute the coverage table from the outputs in ``output_dir`` and write it to
+    :data:`COVERAGE_CSV` there; returns its path."""
+    out = Path(output_dir)
+    documents = store.read_table(schema.DOCUMENTS, out)
+    passages = store.read_table(schema.PASSAGES, out)
+    recs = store.read_table(schema.RECOMMENDATIONS, out)
+    links = store.read_table(schema.LINKS, out)
+    return store.write_csv(coverage(recs, links, passages, documents), out / COVERAGE_CSV)

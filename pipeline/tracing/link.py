@@ -55,7 +55,6 @@ import pandas as pd
 from pipeline import schema, store
 from pipeline.rag import apply_rag
 from pipeline.textsim import cosine, tfidf_matrix
-from pipeline.tracing.coverage import coverage
 from pipeline.tracing.document_links import (
     PARAMS,
     LinkContext,
@@ -189,12 +188,13 @@ def _empty_links() -> pd.DataFrame:
 
 # --- the stage ------------------------------------------------------------------------------
 
-COVERAGE_CSV = Path("tables") / "recommendation_coverage.csv"
-
 
 def link_stage(cfg: RunConfig) -> pd.DataFrame:
-    """Read passages, documents, recommendations and themes; write ``links.parquet``
-    and ``tables/recommendation_coverage.csv``."""
+    """Read passages, documents, recommendations and themes; write ``links.parquet``.
+
+    The coverage table is written by the tables stage of a run (and by ``sgpipe link``
+    on its own, :func:`pipeline.tracing.coverage.write_coverage`), not here: computing
+    it twice per run cost about 1.5 s."""
     out = Path(cfg.output_dir)
     documents = store.read_table(schema.DOCUMENTS, out)
     passages = store.read_table(schema.PASSAGES, out)
@@ -203,6 +203,5 @@ def link_stage(cfg: RunConfig) -> pd.DataFrame:
     links = link_passages(passages, documents, recs, themes=themes, jobs=getattr(cfg, "n_jobs", 1))
     links = apply_rag(links, passages, documents)  # the rag column, mapped statuses
     store.write_table(links, schema.LINKS, out)
-    store.write_csv(coverage(recs, links, passages, documents), out / COVERAGE_CSV)
     log.info("%d links to %d recommendation(s)", len(links), links["rec_id"].nunique())
     return links
