@@ -15,6 +15,7 @@ from pipeline.tracing.coverage import coverage, find_review, trace_review
 from pipeline.tracing.link import link_passages
 from pipeline.tracing.references import expand_reference, find_references
 from pipeline.tracing.reviews import ReviewIndex, document_review, title_names
+from tests.frames import docs_frame, passages_frame, recs_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,49 +76,7 @@ REC_TEXTS = {
 
 
 def _recs(texts: dict[str, str], review: str = "Healthy Travel", doc_id: str = "report-pdf"):
-    return pd.DataFrame(
-        [
-            {
-                "rec_id": f"{doc_id}#{n}",
-                "doc_id": doc_id,
-                "review": review,
-                "number": n,
-                "text": t,
-                "addressees": "",
-                "themes": "",
-                "title": f"{review}: a report",
-                "date": "2020-01-01",
-            }
-            for n, t in texts.items()
-        ]
-    )
-
-
-def _docs(*rows: dict) -> pd.DataFrame:
-    base = {"path": "", "doc_type": "other", "title": "", "date": "", "status": "ok", "review": ""}
-    return pd.DataFrame(
-        [{**base, **r, "path": r.get("path") or f"{r['doc_id']}.pdf"} for r in rows]
-    )
-
-
-def _passages(doc_id: str, rows: list[tuple]) -> pd.DataFrame:
-    """rows: (kind, ref, text) or (kind, ref, text, parent_ref)."""
-    out = []
-    for seq, r in enumerate(rows):
-        out.append(
-            {
-                "passage_id": f"{doc_id}:{seq:05d}",
-                "doc_id": doc_id,
-                "seq": seq,
-                "page": 1 + seq // 8,
-                "ref": r[1],
-                "parent_ref": r[3] if len(r) > 3 else "",
-                "kind": r[0],
-                "speaker": "",
-                "text": r[2],
-            }
-        )
-    return pd.DataFrame(out)
+    return recs_frame(texts, review, doc_id=doc_id)
 
 
 def _links_by_seq(links: pd.DataFrame) -> dict[int, list[str]]:
@@ -156,11 +115,11 @@ RESPONSE = [
 
 
 def test_restatements_and_the_replies_under_them() -> None:
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"},
         {"doc_id": "resp", "title": "Government response to the Healthy Travel report"},
     )
-    links = link_passages(_passages("resp", RESPONSE), docs, _recs(REC_TEXTS))
+    links = link_passages(passages_frame("resp", RESPONSE), docs, _recs(REC_TEXTS))
     by_seq = _links_by_seq(links)
     assert 1 not in by_seq  # the introduction shares words with every recommendation
     assert by_seq[3] == ["8.1"] and by_seq[4] == ["8.1"] and by_seq[5] == ["8.1"]
@@ -189,10 +148,10 @@ def test_a_response_that_numbers_the_recommendations_its_own_way() -> None:
         ]
     rows.append(("heading", "", "Annex: the fund"))
     rows.append(("paragraph", "", "As explained under Recommendation 3, the fund is open now."))
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"}, {"doc_id": "resp", "title": "Response"}
     )
-    links = link_passages(_passages("resp", rows), docs, _recs(texts))
+    links = link_passages(passages_frame("resp", rows), docs, _recs(texts))
     by_seq = _links_by_seq(links)
     assert by_seq[0] == ["2"] and by_seq[1] == ["2"] and by_seq[2] == ["2"]
     assert by_seq[3] == ["4"] and by_seq[6] == ["7"]  # "Recommendation 3" heading = report's 7
@@ -244,7 +203,7 @@ def test_minutes_number_paraphrase_bullets_and_another_review() -> None:
             ),
         ]
     )
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"},
         {"doc_id": "cycling-pdf", "doc_type": "report"},
         {
@@ -254,7 +213,7 @@ def test_minutes_number_paraphrase_bullets_and_another_review() -> None:
             "date": "2021-03-01",
         },
     )
-    links = link_passages(_passages("minutes", MINUTES), docs, recs)
+    links = link_passages(passages_frame("minutes", MINUTES), docs, recs)
     by_seq = _links_by_seq(links)
     assert 1 not in by_seq and 9 not in by_seq
     assert by_seq[2] == ["8.2"]
@@ -275,11 +234,11 @@ def test_a_table_with_a_recommendation_column() -> None:
         ("table", "", "8.2 | Department for Transport | Completed"),
         ("table", "", "8.5 | Treasury | Not accepted"),
     ]
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"},
         {"doc_id": "upd", "review": "Healthy Travel"},
     )
-    links = link_passages(_passages("upd", rows), docs, _recs(REC_TEXTS))
+    links = link_passages(passages_frame("upd", rows), docs, _recs(REC_TEXTS))
     assert list(zip(links["number"], links["status"], strict=True)) == [
         ("8.2", "completed"),
         ("8.5", "not_accepted"),
@@ -298,11 +257,11 @@ def test_a_table_with_a_recommendation_column() -> None:
 def test_which_documents_are_linked(doc: dict, linked: bool) -> None:
     rows = [("paragraph", "", "Recommendation 8.2 had been completed in full.")]
     docs = (
-        _docs({"doc_id": "report-pdf", "doc_type": "report"}, doc)
+        docs_frame({"doc_id": "report-pdf", "doc_type": "report"}, doc)
         if doc["doc_id"] != "report-pdf"
-        else _docs(doc)
+        else docs_frame(doc)
     )
-    links = link_passages(_passages(doc["doc_id"], rows), docs, _recs(REC_TEXTS))
+    links = link_passages(passages_frame(doc["doc_id"], rows), docs, _recs(REC_TEXTS))
     assert (len(links) > 0) == linked
 
 
@@ -334,14 +293,14 @@ def test_which_documents_are_linked(doc: dict, linked: bool) -> None:
 def test_document_review(doc: dict, opening: str, review: str, how: str) -> None:
     index = ReviewIndex.build(_recs(REC_TEXTS))
     row = pd.Series({"doc_id": "d", "title": "", "review": "", **doc})
-    passages = _passages("d", [("paragraph", "", opening)] if opening else [])
+    passages = passages_frame("d", [("paragraph", "", opening)] if opening else [])
     if passages.empty:
         passages = pd.DataFrame(columns=["page", "text"])
     assert document_review(row, passages, index) == (review, how)
 
 
 def test_coverage_and_trace() -> None:
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report", "title": "Healthy Travel"},
         {
             "doc_id": "minutes",
@@ -358,8 +317,12 @@ def test_coverage_and_trace() -> None:
     )
     passages = pd.concat(
         [
-            _passages("minutes", [("paragraph", "6.2", "Recommendation 8.2 was in progress.")]),
-            _passages("later", [("paragraph", "3.1", "Recommendation 8.2 has been completed.")]),
+            passages_frame(
+                "minutes", [("paragraph", "6.2", "Recommendation 8.2 was in progress.")]
+            ),
+            passages_frame(
+                "later", [("paragraph", "3.1", "Recommendation 8.2 has been completed.")]
+            ),
         ]
     )
     recs = _recs(REC_TEXTS)
@@ -392,8 +355,8 @@ def test_coverage_and_trace() -> None:
 
 def test_no_recommendations_no_links() -> None:
     links = link_passages(
-        _passages("d", [("paragraph", "", "Recommendation 1 is done.")]),
-        _docs({"doc_id": "d"}),
+        passages_frame("d", [("paragraph", "", "Recommendation 1 is done.")]),
+        docs_frame({"doc_id": "d"}),
         schema.RECOMMENDATIONS.empty(),
     )
     assert links.empty and list(links.columns[:7]) == list(schema.LINKS.columns)
@@ -509,11 +472,11 @@ def test_demo_hackney_minutes_are_not_linked_to_child_l(demo_run: Path) -> None:
 
 def test_a_manifest_review_name_is_matched_ignoring_case() -> None:
     rows = [("paragraph", "", "Recommendation 8.2 had been completed in full.")]
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"},
         {"doc_id": "upd", "review": "healthy travel"},
     )
-    links = link_passages(_passages("upd", rows), docs, _recs(REC_TEXTS))
+    links = link_passages(passages_frame("upd", rows), docs, _recs(REC_TEXTS))
     assert list(links["rec_id"]) == ["report-pdf#8.2"]
 
 
@@ -532,11 +495,11 @@ def test_the_printed_number_decides_between_recommendations_that_share_words(pri
         ("recommendation", printed, common + "."),
         ("paragraph", "", "The government accepts this recommendation."),
     ]
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"},
         {"doc_id": "resp", "review": "Healthy Travel"},
     )
-    links = link_passages(_passages("resp", rows), docs, _recs(texts))
+    links = link_passages(passages_frame("resp", rows), docs, _recs(texts))
     assert set(links["number"]) == {printed}
 
 
@@ -561,11 +524,11 @@ def test_shared_themes_and_addressees_are_supporting_evidence_only() -> None:
             "evidence": "",
         }
     )
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"},
         {"doc_id": "upd", "review": "Healthy Travel"},
     )
-    links = link_passages(_passages("upd", rows), docs, recs, themes=themes)
+    links = link_passages(passages_frame("upd", rows), docs, recs, themes=themes)
     assert list(links["passage_id"]) == ["upd:00001"]  # themes and addressee alone link nothing
     evidence = links["evidence"].iloc[0]
     assert "addressee Department of Health" in evidence and "themes health_trauma" in evidence
@@ -583,11 +546,11 @@ def test_a_reply_under_each_recommendation_number() -> None:
             "Partially accepted. A target will be set; an estimate for each policy will not.",
         ),
     ]
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"},
         {"doc_id": "resp", "doc_type": "response", "review": "Healthy Travel"},
     )
-    links = link_passages(_passages("resp", rows), docs, _recs(REC_TEXTS))
+    links = link_passages(passages_frame("resp", rows), docs, _recs(REC_TEXTS))
     got = {
         (n, st)
         for n, st, m in zip(links["number"], links["status"], links["method"], strict=True)
@@ -606,11 +569,11 @@ def test_a_reply_under_each_recommendation_number() -> None:
 )
 def test_a_table_whose_number_column_is_headed_rec_no(header: str) -> None:
     rows = [("table", "", header), ("table", "", "8.2 | Department for Transport | Completed")]
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"},
         {"doc_id": "upd", "review": "Healthy Travel"},
     )
-    links = link_passages(_passages("upd", rows), docs, _recs(REC_TEXTS))
+    links = link_passages(passages_frame("upd", rows), docs, _recs(REC_TEXTS))
     assert list(zip(links["number"], links["status"], strict=True)) == [("8.2", "completed")]
 
 
@@ -650,11 +613,11 @@ def test_lettered_recommendations_are_referred_to_by_letter() -> None:
         ("paragraph", "2.1", "Recommendation B has been completed: the guide was published."),
         ("paragraph", "2.2", "The recommendation a practitioner raised was discussed."),
     ]
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"},
         {"doc_id": "upd", "review": "Healthy Travel"},
     )
-    links = link_passages(_passages("upd", rows), docs, recs)
+    links = link_passages(passages_frame("upd", rows), docs, recs)
     explicit = links[links["method"].str.contains("explicit")]
     assert list(zip(explicit["number"], explicit["status"], strict=True)) == [("B", "completed")]
 
@@ -669,10 +632,10 @@ def test_a_numbered_heading_of_an_unknown_review_is_not_another_reviews_number()
             ("paragraph", "", "That the regulator publish its inspection findings each year."),
             ("paragraph", "", "The government accepts this recommendation and will legislate."),
         ]
-    docs = _docs(
+    docs = docs_frame(
         {"doc_id": "report-pdf", "doc_type": "report"},
         {"doc_id": "other-resp", "doc_type": "response", "title": "Response to the Tower Inquiry"},
     )
     recs = _recs({"1": REC_TEXTS["8.1"], "2": REC_TEXTS["8.3"], "3": REC_TEXTS["8.4"]})
-    links = link_passages(_passages("other-resp", rows), docs, recs)
+    links = link_passages(passages_frame("other-resp", rows), docs, recs)
     assert links.empty

@@ -12,50 +12,19 @@ import pytest
 from pipeline.tracing.coverage import coverage
 from pipeline.tracing.link import link_passages
 from pipeline.tracing.replies import map_replies, reply_stances, reviewed_name, segment_replies
+from tests.frames import docs_frame, passages_frame, recs_frame
 
 
-def _passages(doc_id: str, rows: list[tuple], per_page: int = 6) -> pd.DataFrame:
-    """rows: (kind, ref, text) or (kind, ref, text, parent_ref)."""
-    return pd.DataFrame(
-        [
-            {
-                "passage_id": f"{doc_id}:{seq:05d}",
-                "doc_id": doc_id,
-                "seq": seq,
-                "page": 1 + seq // per_page,
-                "ref": r[1],
-                "parent_ref": r[3] if len(r) > 3 else "",
-                "kind": r[0],
-                "speaker": "",
-                "text": r[2],
-            }
-            for seq, r in enumerate(rows)
-        ]
-    )
+def _passages(doc_id: str, rows: list[tuple]) -> pd.DataFrame:
+    return passages_frame(doc_id, rows, per_page=6)
 
 
 def _docs(*rows: dict) -> pd.DataFrame:
-    base = {"path": "", "doc_type": "response", "title": "", "date": "", "status": "ok"}
-    return pd.DataFrame([{**base, **r, "path": f"{r['doc_id']}.pdf", "review": ""} for r in rows])
+    return docs_frame(*({**r, "review": ""} for r in rows), doc_type="response")
 
 
 def _recs(texts: dict[str, str], review: str, doc_id: str = "report-pdf") -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "rec_id": f"{doc_id}#{n}",
-                "doc_id": doc_id,
-                "review": review,
-                "number": n,
-                "text": t,
-                "addressees": "",
-                "themes": "",
-                "title": f"{review}: report",
-                "date": "2020-01-01",
-            }
-            for n, t in texts.items()
-        ]
-    )
+    return recs_frame(texts, review, doc_id=doc_id, title=f"{review}: report")
 
 
 # --- shape 1: "Recommendation N" headings, prose replies over pages and section headings
