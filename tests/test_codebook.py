@@ -206,3 +206,20 @@ def test_a_valid_custom_codebook_loads(tmp_path: Path) -> None:
     assert book.ids == ["police"] and book.name == "mine"
     assert book.settings.threshold == 0.6
     assert book.core_ids == []
+
+
+def test_bad_token_patterns_are_refused_unless_only_labels_are_read(tmp_path: Path) -> None:
+    """The tagger's load compiles token patterns; the tables' (labels only) does not."""
+    path = _write(
+        tmp_path,
+        """
+        - id: police
+          label: Police involvement
+          description: d
+          patterns: [{tokens: [{IS_ALPHA: notabool}]}]
+        """,
+    )
+    with pytest.raises(CodebookError, match="bad token pattern"):
+        load_codebook(path)
+    book = load_codebook(path, check_patterns=False)
+    assert [(t.id, t.label) for t in book.themes] == [("police", "Police involvement")]
