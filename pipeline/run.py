@@ -164,7 +164,7 @@ def _run_extract(cfg: RunConfig) -> ExtractResult:
     for rel, sha, (row, plist) in _run_tasks(cfg, todo, manifest):
         rows[rel], passages[rel] = row, plist
         _write_cache(cache_dir, rel, _cache_key(sha, key_suffix, manifest.get(rel)), row, plist)
-    _prune_cache(cache_dir, {make_doc_id(r) for r in relpaths})
+    store.prune_cache(cache_dir, {make_doc_id(r) for r in relpaths})
     docs = pd.DataFrame([_apply_manifest(rows[r], manifest.get(r), rag_default) for r in relpaths])
     if docs.empty:
         docs = schema.DOCUMENTS.empty()
@@ -274,12 +274,8 @@ def _cache_file(cache_dir: Path, rel: str) -> Path:
 def _read_cache(
     cache_dir: Path, rel: str, key: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    path = _cache_file(cache_dir, rel)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if data.get("key") != key or data.get("path") != rel:
+    data = store.read_keyed(_cache_file(cache_dir, rel), key)
+    if not isinstance(data, dict) or data.get("path") != rel:
         return None
     return data["document"], data["passages"]
 
@@ -287,19 +283,9 @@ def _read_cache(
 def _write_cache(
     cache_dir: Path, rel: str, key: str, row: dict[str, Any], plist: list[dict[str, Any]]
 ) -> None:
-    store.write_json(
-        {"key": key, "path": rel, "document": row, "passages": plist},
-        _cache_file(cache_dir, rel),
-        indent=None,  # read by the next run only: compact JSON is written twice as fast
-    )
-
-
-def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
-    if not cache_dir.is_dir():
-        return
-    for f in cache_dir.glob("*.json"):
-        if f.stem not in keep:
-            f.unlink(missing_ok=True)
+    # read by the next run only: compact JSON is written twice as fast
+    payload = {"path": rel, "document": row, "passages": plist}
+    store.write_keyed(payload, _cache_file(cache_dir, rel), key)
 
 
 def run_themes(cfg: RunConfig) -> Any:

@@ -157,6 +157,34 @@ def write_json(obj: Any, path: str | os.PathLike[str], *, indent: int | None = 2
     return write_text(text + "\n", path)
 
 
+def read_keyed(path: str | os.PathLike[str], key: str) -> Any | None:
+    """The payload a cache file written by :func:`write_keyed` holds, when it was
+    written under ``key``; ``None`` when the file is missing, unreadable or stale."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    return data.get("payload")
+
+
+def write_keyed(payload: Any, path: str | os.PathLike[str], key: str) -> Path:
+    """Cache ``payload`` (JSON-serialisable) under ``key``, compact and atomically."""
+    return write_json({"key": key, "payload": payload}, path, indent=None)
+
+
+def prune_cache(cache_dir: str | os.PathLike[str], keep: Iterable[str]) -> None:
+    """Remove the ``*.json`` files of ``cache_dir`` whose stem is not in ``keep``."""
+    folder = Path(cache_dir)
+    if not folder.is_dir():
+        return
+    wanted = set(keep)
+    for f in folder.glob("*.json"):
+        if f.stem not in wanted:
+            f.unlink(missing_ok=True)
+
+
 def code_hash(files: Iterable[Path]) -> str:
     """Hash of source files, so a cached result is dropped when the code that made it changes."""
     digest = hashlib.sha256()

@@ -802,3 +802,61 @@ def test_the_typeface_decides_only_in_a_mixed_run_under_both_names() -> None:
     assert not any(
         c.typeface for c in document_candidates(_emphasis_rows("Recommendations", mixed))
     )
+
+
+_SECTION = [
+    ("heading", "", "", "Recommendations"),
+    ("paragraph", "1", "", "The Council should appoint a lead officer for the work."),
+    ("paragraph", "2", "", "The Police should review the data-sharing agreement."),
+    ("paragraph", "3", "", "Schools should publish their search policy."),
+]
+
+
+def test_cached_recommendations_equal_fresh_ones_and_only_changed_documents_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.tracing import recommendations as mod
+
+    passages = pd.concat([_passages("a", _SECTION), _passages("b", _SECTION)], ignore_index=True)
+    docs = pd.DataFrame([_doc("a", "review", "Review: Child A"), _doc("b", "review", "Review: B")])
+    fresh = extract_recommendations(passages, docs)
+    cache = tmp_path / "cache"
+    first = extract_recommendations(passages, docs, cache_dir=cache)
+    assert sorted(p.stem for p in cache.glob("*.json")) == ["a", "b"]
+    read: list[str] = []
+    real = mod.document_items
+    monkeypatch.setattr(
+        mod,
+        "document_items",
+        lambda p, *a, **k: read.append(p["doc_id"].iloc[0]) or real(p, *a, **k),
+    )
+    again = extract_recommendations(passages, docs, cache_dir=cache)
+    pd.testing.assert_frame_equal(first, fresh)
+    pd.testing.assert_frame_equal(again, fresh)
+    assert read == []  # both documents came from the cache
+    edited = passages.copy()
+    edited.loc[edited["doc_id"] == "b", "text"] = edited["text"].str.replace("Schools", "Colleges")
+    changed = extract_recommendations(edited, docs, cache_dir=cache)
+    assert read == ["b"]  # the edited document only
+    assert "Colleges should publish" in " ".join(changed["text"])
+    extract_recommendations(passages[passages["doc_id"] == "a"], docs.iloc[:1], cache_dir=cache)
+    assert [p.stem for p in cache.glob("*.json")] == ["a"]  # a removed document's entry goes
+
+
+def test_a_cache_written_by_other_code_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.tracing import recommendations as mod
+
+    passages = _passages("a", _SECTION)
+    docs = pd.DataFrame([_doc("a", "review", "Review: Child A")])
+    cache = tmp_path / "cache"
+    extract_recommendations(passages, docs, cache_dir=cache)
+    monkeypatch.setattr(mod, "_code_key", lambda: "other code")
+    read: list[str] = []
+    real = mod.document_items
+    monkeypatch.setattr(
+        mod, "document_items", lambda p, *a, **k: read.append("a") or real(p, *a, **k)
+    )
+    extract_recommendations(passages, docs, cache_dir=cache)
+    assert read == ["a"]

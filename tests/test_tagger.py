@@ -311,6 +311,6 @@ def test_tagging_in_processes_gives_the_same_rows(tmp_path: Path) -> None:
     two = tag_documents(passages, RULES, cache_dir=tmp_path / "two", jobs=2)
     assert json.dumps(one.found) == json.dumps(two.found)  # (NaN scores compare as text)
     cached = [json.loads(p.read_text()) for p in sorted((tmp_path / "two").glob("*.json"))]
-    assert json.dumps([c["rows"] for c in cached], sort_keys=True) == json.dumps(
+    assert json.dumps([c["payload"] for c in cached], sort_keys=True) == json.dumps(
         [one.found[: len(TEXTS)], one.found[len(TEXTS) :]], sort_keys=True
     )

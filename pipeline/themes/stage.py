@@ -127,13 +127,9 @@ def tag_documents(
             for i, r in zip(members[doc_id], rows, strict=True):
                 found[i] = r
             if cache_dir is not None:
-                store.write_json(
-                    {"key": keys[doc_id], "rows": rows}, cache_dir / f"{doc_id}.json", indent=None
-                )
-    if cache_dir is not None and cache_dir.is_dir():
-        for f in cache_dir.glob("*.json"):
-            if f.stem not in members:
-                f.unlink(missing_ok=True)
+                store.write_keyed(rows, cache_dir / f"{doc_id}.json", keys[doc_id])
+    if cache_dir is not None:
+        store.prune_cache(cache_dir, members)
     log.info("themes: %d document(s) tagged, %d from the cache", len(todo), len(cached))
     return TaggingResult(found=found, tagged=todo, cached=cached)
 
@@ -141,12 +137,8 @@ def tag_documents(
 def _read_doc_cache(
     cache_dir: Path, doc_id: str, key: str, n: int
 ) -> list[list[dict[str, Any]]] | None:
-    try:
-        data = json.loads((cache_dir / f"{doc_id}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    rows = data.get("rows") if isinstance(data, dict) else None
-    if data.get("key") != key or not isinstance(rows, list) or len(rows) != n:
+    rows = store.read_keyed(cache_dir / f"{doc_id}.json", key)
+    if not isinstance(rows, list) or len(rows) != n:
         return None
     return rows
 

@@ -63,9 +63,10 @@ The curated file
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -157,6 +158,39 @@ def document_items(
     lists and numbers assigned (see :func:`decide`)."""
     cands, prob = score_candidates(doc_passages, model)
     return decide(cands, prob, threshold)
+
+
+#: The folder of ``<output>/.cache/`` that keeps each document's recommendations.
+CACHE_FOLDER = "recommendations"
+_PKG = Path(__file__).resolve().parent.parent
+
+
+@functools.lru_cache(maxsize=1)
+def _code_key() -> str:
+    """Hash of the package's code and shipped data (the recommendation model among them)."""
+    files = [*sorted(_PKG.rglob("*.py")), *sorted(_PKG.rglob("*.json"))]
+    return store.code_hash(files)
+
+
+def items_key(doc_passages: pd.DataFrame) -> str:
+    """Hash of everything :func:`document_items` reads of one document (every column of
+    its passages, in order) and of the code and model that read it."""
+    rows = pd.util.hash_pandas_object(doc_passages, index=False).to_numpy().tobytes()
+    head = "\x1f".join([_code_key(), *map(str, doc_passages.columns)]).encode()
+    return hashlib.sha256(head + rows).hexdigest()
+
+
+def cached_document_items(doc_passages: pd.DataFrame, doc_id: str, cache_dir: Path) -> list[_Item]:
+    """:func:`document_items` with the default model, read from ``cache_dir`` when the
+    document's passages and the code are unchanged since it was cached there."""
+    key = items_key(doc_passages)
+    path = Path(cache_dir) / f"{doc_id}.json"
+    hit = store.read_keyed(path, key)
+    if isinstance(hit, list):
+        return [_Item(**item) for item in hit]
+    items = document_items(doc_passages)
+    store.write_keyed([asdict(item) for item in items], path, key)
+    return items
 
 
 def _title(cand: Candidate) -> str:
@@ -407,7 +441,11 @@ def _rec_ids(doc_id: str, items: list[_Item]) -> list[str]:
 
 
 def extract_recommendations(
-    passages: pd.DataFrame, documents: pd.DataFrame, model: RecModel | None = None
+    passages: pd.DataFrame,
+    documents: pd.DataFrame,
+    model: RecModel | None = None,
+    *,
+    cache_dir: Path | None = None,
 ) -> pd.DataFrame:
     """Recommendations of every source document, one row per top-level number.
 
@@ -417,13 +455,23 @@ def extract_recommendations(
     ``pages``, ``passage_ids``, ``parts``, ``ordinal`` (the position in the
     document), ``asks_action`` (see :func:`asks_action`) and ``source``
     (``document``).
+
+    ``cache_dir`` (with the default model): each document's items are kept there and
+    reused while its passages and the code are unchanged (:func:`cached_document_items`),
+    so a run that adds one document reads only that one.
     """
     rows = []
     grouped = dict(tuple(passages.groupby("doc_id", sort=False))) if len(passages) else {}
-    for doc in source_documents(documents).itertuples(index=False):
+    sources = source_documents(documents)
+    if cache_dir is not None and model is None:
+        store.prune_cache(cache_dir, sources["doc_id"].astype(str))
+    for doc in sources.itertuples(index=False):
         if doc.doc_id not in grouped:
             continue
-        items = document_items(grouped[doc.doc_id], model)
+        if cache_dir is not None and model is None:
+            items = cached_document_items(grouped[doc.doc_id], str(doc.doc_id), cache_dir)
+        else:
+            items = document_items(grouped[doc.doc_id], model)
         if len(items) < MIN_PER_DOCUMENT:
             if items:
                 log.info("%s: %d recommendation(s) only; not a review", doc.doc_id, len(items))
@@ -499,9 +547,11 @@ def build_recommendations(
     *,
     curated: pd.DataFrame | None = None,
     themes: pd.DataFrame | None = None,
+    cache_dir: Path | None = None,
 ) -> pd.DataFrame:
-    """Extract, add the curated rows, attach themes: the ``recommendations.parquet`` frame."""
-    recs = extract_recommendations(passages, documents)
+    """Extract, add the curated rows, attach themes: the ``recommendations.parquet`` frame
+    (``cache_dir``: see :func:`extract_recommendations`)."""
+    recs = extract_recommendations(passages, documents, cache_dir=cache_dir)
     if curated is not None:
         recs = combine(recs, curated)
     if themes is not None:
@@ -520,7 +570,13 @@ def recommendations_stage(cfg: RunConfig) -> pd.DataFrame:
     curated_path = Path(cfg.input_dir) / CURATED_FILE
     curated = load_curated(curated_path) if curated_path.exists() else None
     themes = store.read_table(schema.THEMES, out)
-    recs = build_recommendations(passages, documents, curated=curated, themes=themes)
+    recs = build_recommendations(
+        passages,
+        documents,
+        curated=curated,
+        themes=themes,
+        cache_dir=out / ".cache" / CACHE_FOLDER,
+    )
     store.write_table(recs, schema.RECOMMENDATIONS, out)
     log.info("%d recommendations of %d review(s)", len(recs), recs["review"].nunique())
     return recs
