@@ -140,3 +140,25 @@ def test_stages_run_alone_give_the_same_outputs_for_any_jobs(
             assert result.exit_code == 0, result.output
         for name in names:
             assert (out / name).read_bytes() == (demo_run / name).read_bytes(), (jobs, name)
+
+
+def test_quiet_stage_commands_write_nothing_to_stderr(tmp_path: Path) -> None:
+    """With -q only errors reach stderr: no progress bar, no summary line."""
+    out = tmp_path / "out"
+    runner = CliRunner()
+    done = runner.invoke(main, ["-q", "extract", "--input", str(DEMO), "--output", str(out)])
+    assert done.exit_code == 0, done.output
+    assert done.stderr == ""
+    assert pd.read_parquet(out / "documents.parquet")["doc_id"].nunique() >= 4  # a bar would show
+    io = ["--input", str(DEMO), "--output", str(out)]
+    for args in (
+        ["tag", "--output", str(out), "--no-model", "--jobs", "1"],
+        ["recommendations", *io],
+        ["link", *io, "--jobs", "1"],
+    ):
+        loud = runner.invoke(main, args)
+        assert loud.exit_code == 0, loud.output
+        assert "->" in loud.stderr  # the summary line, without -q
+        quiet = runner.invoke(main, ["-q", *args])
+        assert quiet.exit_code == 0, quiet.output
+        assert quiet.stderr == "", args[0]

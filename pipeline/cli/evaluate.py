@@ -16,6 +16,7 @@ from pipeline.cli.common import (
     need_tables,
     output_option,
     reviews_option,
+    say,
     theme_errors,
     theme_options_from,
     threshold_option,
@@ -57,7 +58,7 @@ def eval_links(gold_path: Path, output_dir: Path) -> None:
         ci = "" if row.ci_low != row.ci_low else f"  (95% CI {row.ci_low:.3f}-{row.ci_high:.3f})"
         click.echo(f"{row.metric:16s} {row.value:.3f}  n={row.n}{ci}")
     paths = write_scores(scores, output_dir / "eval", stem=gold_path.stem)
-    click.echo(f"-> {', '.join(str(p) for p in paths)}", err=True)
+    say(f"-> {', '.join(str(p) for p in paths)}")
 
 
 @evaluate.command("replies")
@@ -109,7 +110,7 @@ def eval_replies(labels_dir: Path, output_dir: Path) -> None:
         store.write_csv(figures, folder / "replies_metrics.csv"),
         store.write_csv(items, folder / "replies_items.csv"),
     ]
-    click.echo(f"-> {', '.join(str(p) for p in paths)}", err=True)
+    say(f"-> {', '.join(str(p) for p in paths)}")
 
 
 @evaluate.command("recommendations")
@@ -168,7 +169,7 @@ def eval_recommendations(gold_paths: tuple[Path, ...], output_dir: Path, lodo: b
         click.echo("leave-one-document-out (model refitted without the document it is scored on)")
         _echo_rec_metrics(result.metrics)
         paths.append(store.write_csv(result.metrics, folder / "recommendations_lodo_metrics.csv"))
-    click.echo(f"-> {', '.join(str(p) for p in paths)}", err=True)
+    say(f"-> {', '.join(str(p) for p in paths)}")
 
 
 def _echo_rec_metrics(metrics: Any) -> None:
@@ -272,9 +273,9 @@ def eval_themes(
         click.echo(f"\n== {name} ==")
         click.echo(format_table(result.table))
         for note in result.notes:
-            click.echo(f"note: {note}", err=True)
+            say(f"note: {note}")
         path = write_evaluation(result, output_dir / "eval", f"themes_{name}")
-        click.echo(f"scores -> {path} (per-item predictions beside it)", err=True)
+        say(f"scores -> {path} (per-item predictions beside it)")
     pooled = results.get(POOLED) or next(iter(results.values()))
     docs = document_table(pooled, n_resamples=min(resamples, 300), seed=seed)
     click.echo("\n== by document (micro over the themes scored; held out by the model) ==")

@@ -10,6 +10,7 @@ from pipeline.cli.common import (
     codebook_option,
     main,
     output_option,
+    say,
     theme_errors,
 )
 from pipeline.config import (
@@ -45,7 +46,7 @@ def review_export(output_dir: Path, file_path: Path | None, limit: int | None) -
         n = export_review(output_dir, path, limit=limit)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{n} tags to review -> {path}", err=True)
+    say(f"{n} tags to review -> {path}")
 
 
 @review.command("import")
@@ -72,8 +73,7 @@ def review_import(
         res = import_review(file_path, output_dir, reviews_path=reviews_path, known_themes=known)
     except theme_errors() as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(
+    say(
         f"{res.accepted} accepted, {res.rejected} rejected, {res.added} added, "
         f"{res.skipped} rows without a decision -> {res.path}",
-        err=True,
     )

@@ -11,6 +11,7 @@ from pipeline import schema, store
 from pipeline.cli.common import (
     codebook_option,
     input_option,
+    is_quiet,
     jobs_option,
     labels_option,
     locks_output,
@@ -115,17 +116,22 @@ def tag(
         raise click.ClickException(
             f"{output_dir}: no passages.parquet (run `sgpipe extract` or `sgpipe run` first)"
         )
-    cfg = RunConfig(input_dir=Path("."), output_dir=output_dir, jobs=jobs, themes=options)
+    cfg = RunConfig(
+        input_dir=Path("."),
+        output_dir=output_dir,
+        jobs=jobs,
+        themes=options,
+        progress=not is_quiet(),
+    )
     try:
         themes = tag_stage(cfg)
     except theme_errors() as exc:
         raise click.ClickException(str(exc)) from exc
     n = len(counted(themes))
-    click.echo(
+    say(
         f"{n} theme tags ({len(themes) - n} negated) on {themes['passage_id'].nunique()} "
         f"passages ({'rules + model' if options.model else 'rules only'}) "
         f"-> {output_dir / 'themes.parquet'}",
-        err=True,
     )
 
 
@@ -215,18 +221,17 @@ def train(
         raise click.ClickException(str(exc)) from exc
     meta = result.model.metadata
     sources = ", ".join(f"{k} {v}" for k, v in meta["training_passages"].items())
-    click.echo(f"trained on {len(result.data)} passages ({sources})", err=True)
-    click.echo(f"themes modelled: {', '.join(result.model.classes) or 'none'}", err=True)
+    say(f"trained on {len(result.data)} passages ({sources})")
+    say(f"themes modelled: {', '.join(result.model.classes) or 'none'}")
     cvm = meta.get("cross_validation")
     if cvm:
         for system in ("rules", "model", "combined"):
             r = cvm[system]
-            click.echo(
+            say(
                 f"cross-validated {system:9s} P {r['precision']:.3f}  R {r['recall']:.3f}  "
                 f"F1 {r['f1']:.3f}  ({cvm['passages']} labelled passages, folds by document)",
-                err=True,
             )
-    click.echo(f"model -> {result.path} (metadata: {result.path}.json)", err=True)
+    say(f"model -> {result.path} (metadata: {result.path}.json)")
 
 
 @main.command()
@@ -248,10 +253,8 @@ def recommendations(input_dir: Path, output_dir: Path) -> None:
         raise click.ClickException(str(exc)) from exc
     counts = recs.groupby("review").size() if len(recs) else {}
     for review, n in dict(counts).items():
-        click.echo(f"{review}: {n} recommendation(s)", err=True)
-    click.echo(
-        f"{len(recs)} recommendations -> {output_dir / schema.RECOMMENDATIONS.filename}", err=True
-    )
+        say(f"{review}: {n} recommendation(s)")
+    say(f"{len(recs)} recommendations -> {output_dir / schema.RECOMMENDATIONS.filename}")
 
 
 @main.command()
@@ -275,10 +278,9 @@ def link(input_dir: Path, output_dir: Path, jobs: int | None) -> None:
     )
     links = link_stage(RunConfig(input_dir=input_dir, output_dir=output_dir, jobs=jobs))
     table = write_coverage(output_dir)
-    click.echo(
+    say(
         f"{len(links)} links to {links['rec_id'].nunique()} recommendation(s) -> "
         f"{output_dir / schema.LINKS.filename}, {table}",
-        err=True,
     )
 
 
