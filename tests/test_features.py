@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from pipeline.config import ThemeOptions
-from pipeline.themes.features import Meaning, record, records
+from pipeline.themes.features import Meaning
+from pipeline.themes.passage_features import record, records
 from pipeline.themes.tagger import Tagger
 
 

@@ -1,19 +1,14 @@
-"""What the theme model reads of a passage: its words, what the rules found, and its meaning.
+"""The scikit-learn transformers that turn passage records into the model's features.
 
-The model's input is one *record* per passage: ``{"text": ..., "kind": ..., "rules":
-{feature: value}}``. Three blocks of features are made from it (:func:`feature_union`):
+The model's input is one *record* per passage (:func:`pipeline.themes.passage_features.record`).
+Three blocks of features are made from it:
 
-- **words**: TF-IDF of word 1-2-grams of the text;
+- **words**: TF-IDF of word 1-2-grams of the text (:class:`TextOf` feeds the vectoriser);
 - **rules**: the rule matches as features rather than as final tags
-  (:func:`rule_features`): which theme the rules tagged and with which score, which
-  pattern fired, whether the mention was negated, dropped by its context (a name,
-  an address, a citation, an exclusion, a bibliographic reference), made in a
-  heading, or made inside a list of agencies ("police, health and education"), plus
-  the passage's kind and length;
-- **meaning**: a static sentence embedding (WordLlama ``l2_supercat``, 256
-  dimensions, shipped inside the ``wordllama`` wheel and loaded from the installed
-  package with downloads disabled), so that a passage that says a theme in other
-  words than the codebook's is near the passages that say it in its words.
+  (:func:`pipeline.themes.passage_features.rule_features`, fed by :class:`RulesOf`);
+- **meaning**: a static sentence embedding (:class:`Meaning`), so that a passage that
+  says a theme in other words than the codebook's is near the passages that say it in
+  its words; optionally **likeness** to each theme's description (:class:`Likeness`).
 
 Every transformer here is stateless or stores only plain arrays, so a fitted model
 is saved with ``skops`` and in the compact form of :mod:`pipeline.themes.model`.
@@ -21,118 +16,13 @@ is saved with ``skops`` and in the compact form of :mod:`pipeline.themes.model`.
 
 from __future__ import annotations
 
-import logging
-import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-if TYPE_CHECKING:
-    from spacy.tokens import Doc
-
-log = logging.getLogger(__name__)
-
-#: Words that may stand between two items of a list ("police, health services and the
-#: school"): separators, articles, and the words that follow an agency's name.
-LIST_GLUE = frozenset(
-    {",", "and", "or", "/", "&", "the", "as", "well", "local", "other", "any"}
-    | {"service", "services", "agency", "agencies", "team", "teams", "partners"}
-    | {"professionals", "practitioners", "colleagues", "staff", "settings"}
-)
-#: A list of agencies: at least this many rule mentions joined by list words.
-LIST_MIN_ITEMS = 3
-#: The WordLlama configuration and dimension the meaning block uses.
-EMBEDDING_CONFIG = "l2_supercat"
-EMBEDDING_DIM = 256
-
-_EMBEDDERS: dict[tuple[str, int], Any] = {}
-
-
-def record(text: str, kind: str = "", rules: dict[str, float] | None = None) -> dict[str, Any]:
-    """One passage as the model reads it."""
-    return {"text": text, "kind": kind or "", "rules": rules or {}}
-
-
-def records(
-    texts: Sequence[str],
-    kinds: Sequence[str] | None = None,
-    rules: Sequence[dict[str, float]] | None = None,
-) -> list[dict[str, Any]]:
-    """Records of parallel lists (missing kinds and rule features are empty)."""
-    return [
-        record(t, kinds[i] if kinds else "", rules[i] if rules else None)
-        for i, t in enumerate(texts)
-    ]
-
-
-def rule_features(doc: Doc, kind: str = "") -> dict[str, float]:
-    """The features of one passage that the rule tagger found (``doc`` tagged by
-    ``theme_rules``), see the module docstring. Feature names are
-    ``<what>:<theme>[|<detail>]``."""
-    out: dict[str, float] = {}
-    tags = doc._.theme_tags or {}
-    matches = doc._.theme_matches or []
-    dropped = doc._.theme_dropped or []
-    for theme, tag in tags.items():
-        if tag.negated:
-            out[f"neg:{theme}"] = 1.0
-        else:
-            out[f"tag:{theme}"] = float(tag.score)
-            if kind == "heading":
-                out[f"head:{theme}"] = 1.0
-    live = [m for m in matches if not m.negated]
-    for m in matches:
-        if m.negated:
-            out[f"negmatch:{m.theme}"] = 1.0
-        else:
-            out[f"pat:{m.theme}|{m.pattern}"] = 1.0
-            out[f"role:{m.theme}|{m.role}"] = 1.0
-    for m, reason in dropped:
-        what = reason.split(":", 1)[0]
-        if what == "reference":
-            out["reference"] = 1.0
-        else:
-            out[f"drop:{m.theme}|{what}"] = 1.0
-    listed = _listed(doc, live)
-    for theme in {m.theme for m in live}:
-        ms = [m for m in live if m.theme == theme]
-        if any(id(m) in listed for m in ms):
-            out[f"list:{theme}"] = 1.0
-            if all(id(m) in listed for m in ms):
-                out[f"onlylist:{theme}"] = 1.0
-    n_themes = sum(1 for t in tags.values() if not t.negated)
-    if n_themes:
-        out["n_themes"] = min(n_themes, 6) / 6.0
-    if kind:
-        out[f"kind:{kind}"] = 1.0
-    out["length"] = min(math.log1p(len(doc)) / 6.0, 1.0)
-    return out
-
-
-def _listed(doc: Doc, live: Sequence[Any]) -> set[int]:
-    """Ids of the matches that stand in a list of at least :data:`LIST_MIN_ITEMS`
-    mentions of at least two themes, joined only by list words."""
-    ordered = sorted(live, key=lambda m: (m.start, m.end))
-    runs: list[list[Any]] = []
-    for m in ordered:
-        if runs:
-            prev = runs[-1][-1]
-            if m.start < prev.end:  # overlapping mentions of two themes: one item
-                runs[-1].append(m)
-                continue
-            gap = [doc[k].lower_ for k in range(prev.end, m.start)]
-            if len(gap) <= 3 and all(w in LIST_GLUE for w in gap):
-                runs[-1].append(m)
-                continue
-        runs.append([m])
-    out: set[int] = set()
-    for run in runs:
-        items = len({(m.start, m.end) for m in run})
-        if items >= LIST_MIN_ITEMS and len({m.theme for m in run}) >= 2:
-            out.update(id(m) for m in run)
-    return out
+from pipeline.themes.passage_features import EMBEDDING_CONFIG, EMBEDDING_DIM, unit_embeddings
 
 
 class TextOf(TransformerMixin, BaseEstimator):
@@ -159,21 +49,6 @@ class RulesOf(TransformerMixin, BaseEstimator):
         return [r["rules"] for r in X]
 
 
-def load_embedder(config: str = EMBEDDING_CONFIG, dim: int = EMBEDDING_DIM) -> Any:
-    """The WordLlama model shipped in the ``wordllama`` package (never downloaded;
-    loaded once per process)."""
-    key = (config, dim)
-    if key not in _EMBEDDERS:
-        from pathlib import Path
-
-        import wordllama
-        from wordllama import WordLlama
-
-        folder = Path(wordllama.__file__).resolve().parent
-        _EMBEDDERS[key] = WordLlama.load(config, cache_dir=folder, dim=dim, disable_download=True)
-    return _EMBEDDERS[key]
-
-
 class Meaning(TransformerMixin, BaseEstimator):
     """A unit-length static embedding of each record's text, times ``weight``."""
 
@@ -195,12 +70,7 @@ class Meaning(TransformerMixin, BaseEstimator):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings of ``texts`` times ``weight``, ``(n, dim)`` float64."""
-        if not len(texts):
-            return np.zeros((0, self.dim))
-        vecs = np.asarray(load_embedder(self.config, self.dim).embed(list(texts)), dtype=float)
-        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return vecs / norms * self.weight
+        return unit_embeddings(texts, self.config, self.dim, self.weight)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``meaning0`` ... ``meaning<dim-1>``."""

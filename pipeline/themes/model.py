@@ -214,7 +214,7 @@ class TrainingData:
 
     def records(self) -> list[dict[str, Any]]:
         """The model's input for every passage."""
-        from pipeline.themes.features import records
+        from pipeline.themes.passage_features import records
 
         return records(self.texts, self.kinds, self.rules)
 
@@ -272,7 +272,7 @@ class ThemeModel:
     ) -> np.ndarray:
         """Probability of each of :attr:`classes` for each text (``kinds`` and ``rules``:
         the passage kind and rule features of each, see :mod:`pipeline.themes.features`)."""
-        from pipeline.themes.features import records
+        from pipeline.themes.passage_features import records
 
         if not len(texts) or not self.classes:
             return np.zeros((len(texts), len(self.classes)))

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
     from pipeline.themes.codebook import Codebook
+    from pipeline.themes.linear import LinearThemeModel
     from pipeline.themes.model import ThemeModel
     from pipeline.themes.rules import ThemeRules, ThemeTag
 
@@ -84,7 +85,7 @@ class Tagger:
 
     codebook: Codebook
     nlp: Language
-    model: ThemeModel | None
+    model: LinearThemeModel | ThemeModel | None
     options: ThemeOptions
 
     @classmethod
@@ -92,7 +93,7 @@ class Tagger:
         """Load the codebook, build the shared pipeline and load the model (if any).
 
         ``model_cache``: a folder where the model is kept in a form that loads fast
-        (:meth:`ThemeModel.load`).
+        (:func:`pipeline.themes.linear.load_tagging_model`).
         """
         from pipeline.themes.rules import theme_nlp
 
@@ -102,10 +103,10 @@ class Tagger:
         codebook = load_codebook(options.codebook)
         nlp = theme_nlp(str(options.codebook) if options.codebook else None, options.spacy_pipeline)
         model = None
-        if options.model:  # scikit-learn is imported only when there is a model
-            from pipeline.themes.model import ThemeModel
+        if options.model:  # in linear form: scikit-learn is not imported to tag
+            from pipeline.themes.linear import load_tagging_model
 
-            model = ThemeModel.load(options.model, cache_dir=model_cache)
+            model = load_tagging_model(options.model, cache_dir=model_cache)
         if model is not None:
             unknown = [t for t in model.classes if t not in codebook.ids]
             if unknown:
@@ -124,7 +125,7 @@ class Tagger:
         kinds: Sequence[str] | None = None,
     ) -> list[RuleResult]:
         """Rule tags of each text, the themes whose model tags its context vetoes, and
-        the rule features the model reads (:func:`~pipeline.themes.features.rule_features`;
+        the rule features the model reads (:func:`~pipeline.themes.passage_features.rule_features`;
         ``kinds``: each text's passage kind, e.g. ``heading``).
 
         The veto set holds the themes with a negated mention or a mention dropped by
@@ -164,7 +165,7 @@ class Tagger:
     def _rule_results(
         self, texts: list[str], kinds: Sequence[str], batch_size: int
     ) -> list[RuleResult]:
-        from pipeline.themes.features import rule_features
+        from pipeline.themes.passage_features import rule_features
         from pipeline.themes.rules import THEME_COMPONENT
 
         out: list[RuleResult] = []
