@@ -41,6 +41,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.frames import itertuples
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def build_snapshot(folder: str | Path) -> dict[str, Any]:
     ok = documents[documents["status"] == "ok"]
     docs = {
         r.doc_id: {"path": r.path, "title": r.title, "date": r.date, "doc_type": r.doc_type}
-        for r in ok.itertuples(index=False)
+        for r in itertuples(ok, index=False)
     }
     dates = {d: v["date"] for d, v in docs.items()}
     text = dict(zip(passages["passage_id"], passages["text"], strict=True))
@@ -93,7 +94,7 @@ def build_snapshot(folder: str | Path) -> dict[str, Any]:
     lk = lk.sort_values(["date", "doc_id", "seq"], kind="stable")
     by_rec = {rid: grp for rid, grp in lk.groupby("rec_id", sort=False)}
     out_recs: dict[str, Any] = {}
-    for r in recs.drop_duplicates("rec_id").itertuples(index=False):
+    for r in itertuples(recs.drop_duplicates("rec_id"), index=False):
         mine = by_rec.get(r.rec_id, lk.iloc[0:0])
         stated = mine[mine["status"] != ""]
         dated = [d for d in mine["date"] if d]

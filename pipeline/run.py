@@ -24,6 +24,7 @@ import pandas as pd
 from pipeline import schema, store
 from pipeline.config import ExtractOptions, RunConfig
 from pipeline.documents import load_manifest, make_doc_id
+from pipeline.frames import itertuples
 from pipeline.lock import output_lock
 from pipeline.passages import document_row, extract_task
 from pipeline.rag import format_mapping
@@ -78,7 +79,7 @@ class ExtractResult:
             cached=self.cached,
             duplicates=int((docs["status"] == "duplicate").sum()) if len(docs) else 0,
             passages=len(self.passages),
-            failed=tuple((str(r.path), str(r.status), str(r.error)) for r in failed.itertuples()),
+            failed=tuple((str(r.path), str(r.status), str(r.error)) for r in itertuples(failed)),
         )
 
 

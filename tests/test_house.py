@@ -26,6 +26,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "pipeline",  # the package's own __init__
             "pipeline.schema",
             "pipeline.store",
+            "pipeline.frames",
             "pipeline.config",
             "pipeline.textnorm",
             "pipeline.textsim",

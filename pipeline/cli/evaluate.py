@@ -21,6 +21,7 @@ from pipeline.cli.common import (
     theme_options_from,
     threshold_option,
 )
+from pipeline.frames import itertuples
 from pipeline.gold import GoldError
 
 
@@ -54,7 +55,7 @@ def eval_links(gold_path: Path, output_dir: Path) -> None:
         scores = evaluate_links_folder(gold_path, output_dir)
     except GoldError as exc:
         raise click.ClickException(str(exc)) from exc
-    for row in scores.metrics.itertuples(index=False):
+    for row in itertuples(scores.metrics, index=False):
         ci = "" if row.ci_low != row.ci_low else f"  (95% CI {row.ci_low:.3f}-{row.ci_high:.3f})"
         click.echo(f"{row.metric:16s} {row.value:.3f}  n={row.n}{ci}")
     paths = write_scores(scores, output_dir / "eval", stem=gold_path.stem)
@@ -92,7 +93,7 @@ def eval_replies(labels_dir: Path, output_dir: Path) -> None:
     if MODEL_PATH.exists():
         card = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["card"]
         click.echo(f"stance model: C={card['C']}, trained on {', '.join(card['training_files'])}")
-    for r in figures.itertuples(index=False):
+    for r in itertuples(figures, index=False):
         prec = "n/a" if r.link_precision != r.link_precision else f"{r.link_precision:.3f}"
         click.echo(
             f"{r.pair}: {r.linked}/{r.recommendations} linked from the response "
@@ -174,7 +175,7 @@ def eval_recommendations(gold_paths: tuple[Path, ...], output_dir: Path, lodo: b
 
 def _echo_rec_metrics(metrics: Any) -> None:
     """Print one line per report of a recommendations metrics frame."""
-    for row in metrics.itertuples(index=False):
+    for row in itertuples(metrics, index=False):
         click.echo(
             f"  {row.doc}: gold {row.gold}, found {row.found}, missed {row.missed}, "
             f"extra {row.extra} (recall {row.recall:.3f}, precision {row.precision:.3f}"

@@ -39,6 +39,7 @@ from pipeline.config import (
     RunConfig,
 )
 from pipeline.documents import ManifestError
+from pipeline.frames import itertuples
 from pipeline.rag import RagMappingError
 from pipeline.run import run_extract
 from pipeline.tracing.curated import RecommendationsFileError
@@ -382,7 +383,7 @@ def changes(output_dir: Path, since: str, silent_months: int) -> None:
         tables.changes = compare(base, build_snapshot(output_dir), silent_months=silent_months)
     intro, rows = changes_view(tables)
     click.echo(intro)
-    for r in rows.itertuples(index=False):
+    for r in itertuples(rows, index=False):
         move = f": {r.Before or '-'} -> {r.Now}" if r.Before or r.Now else ""
         click.echo(f"- {r.What}: {r[1]}{move}")
         if r.Quote:

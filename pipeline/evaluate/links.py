@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.frames import itertuples
 from pipeline.gold import load_gold, locate_quotes
 from pipeline.metrics import bootstrap_interval, set_counts
 from pipeline.textnorm import normalize_for_match
@@ -65,7 +66,7 @@ def evaluate_links(
     located = locate_quotes(gold, passages, documents)
     by_passage: dict[str, pd.DataFrame] = {pid: g for pid, g in links.groupby("passage_id")}
     rows = []
-    for g, loc in zip(gold.itertuples(index=False), located, strict=True):
+    for g, loc in zip(itertuples(gold, index=False), located, strict=True):
         numbers = [n.strip() for n in str(g.numbers).split(";") if n.strip()]
         statuses = [s.strip() for s in str(g.status).split(";")] if str(g.status).strip() else []
         statuses += [""] * (len(numbers) - len(statuses))

@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.frames import itertuples
 from pipeline.gold import load_gold
 from pipeline.textnorm import normalize_for_match
 from pipeline.tracing.recmodel import document_data, fit_on, gold_is_numbered, opening_found
@@ -52,7 +53,7 @@ def match_document(
     found = [-1] * len(gold)
     used: set[int] = set()
     order = sorted(range(len(gold)), key=lambda i: not numbered[i])
-    rows = list(gold.itertuples(index=False))
+    rows = list(itertuples(gold, index=False))
     for gi in order:
         row = rows[gi]
         for pi, (num, text) in enumerate(zip(numbers, texts, strict=True)):

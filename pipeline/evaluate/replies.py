@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.frames import itertuples
 from pipeline.gold import load_gold
 from pipeline.metrics import bootstrap_interval
 from pipeline.textnorm import normalize_for_match
@@ -109,7 +110,7 @@ def keyed_rows(labels_dir: str | os.PathLike[str], run: Run) -> pd.DataFrame:
                 for r, n in zip(gold["response_number"], gold["number"], strict=True)
                 if str(r).strip()
             }
-        for k in key.itertuples(index=False):
+        for k in itertuples(key, index=False):
             number = str(k.number).strip()
             target = via.get(number, number) if len(recs) else number
             found, ask = None, ""
@@ -215,7 +216,7 @@ def passage_rows(labels_dir: str | os.PathLike[str], run: Run) -> pd.DataFrame:
     out = []
     for path in sorted(labels.glob("links_*.csv")):
         gold = load_gold(path, ("doc", "quote", "numbers", "status"))
-        for g in gold.itertuples(index=False):
+        for g in itertuples(gold, index=False):
             statuses = [s.strip() for s in str(g.status).split(";") if s.strip()]
             if len(statuses) != 1 or statuses[0] not in STANCE_OF_STATUS:
                 continue

@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 
+from pipeline.frames import itertuples
 from pipeline.tables import ThemeInfo
 
 #: Status -> (colour, marker, legend label). Colour and shape both differ, so the
@@ -195,7 +196,7 @@ def heatmap_svg(theme_by_document: pd.DataFrame, catalog: Sequence[ThemeInfo]) -
     vmax = float(share.to_numpy(dtype=float).max()) or 1.0
     cell_w, cell_h, size = 62.0, 22.0, 9.0
     row_labels = [labels.get(t, t) for t in order]
-    col_labels = [short_title(r.title, r.date, width=28) for r in docs.itertuples()]
+    col_labels = [short_title(r.title, r.date, width=28) for r in itertuples(docs)]
     left = 12 + max(_text_width(x, size) for x in row_labels)
     top = 34.0
     # labels below the grid, rotated 35 degrees and anchored at their end
@@ -300,7 +301,7 @@ def timeline_svg(
     links = evidence[evidence["kind"] == "link"] if len(evidence) else evidence
     doc_dates = dict(zip(documents["doc_id"], documents["date"], strict=False))
     if "date" in recs.columns:  # the recommendations stage may date curated reviews itself
-        for rec in recs.itertuples():
+        for rec in itertuples(recs):
             if rec.doc_id not in doc_dates and _parse(str(rec.date or "")):
                 doc_dates[rec.doc_id] = str(rec.date)
     link_dates = list(map(_parse, links["date"])) if len(links) else []
@@ -309,7 +310,7 @@ def timeline_svg(
     by_rec = dict(tuple(links.groupby("rec_id"))) if len(links) else {}
     n = len(recs)
     row_h, size = 20.0, 8.0
-    row_labels = [_rec_label(r.review, r.number, r.text) for r in recs.itertuples()]
+    row_labels = [_rec_label(r.review, r.number, r.text) for r in itertuples(recs)]
     left = 12 + max(_text_width(x, size) for x in row_labels)
     plot_w = 620.0
     top = 34.0
@@ -339,7 +340,7 @@ def timeline_svg(
             label = tick.strftime("%b %Y")
         svg.text(x, top + plot_h + 12, label, size=size, anchor="middle")
     notes_w = 0.0
-    for y_i, rec in enumerate(recs.itertuples()):
+    for y_i, rec in enumerate(itertuples(recs)):
         y = top + (y_i + 0.5) * row_h
         svg.line(left, y, left + plot_w, y, "#f0f0f0", 0.6)
         svg.text(left - 6, y, row_labels[y_i], size=size, anchor="end")

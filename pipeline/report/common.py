@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from pipeline.frames import itertuples
 from pipeline.report.charts import short_title
 from pipeline.tables import Tables
 
@@ -46,7 +47,7 @@ def doc_labels(tables: Tables, *, width: int = 32) -> dict[str, str]:
     """A short, unique column label per document: its title (cut) and date."""
     docs = tables.theme_by_document.drop_duplicates("doc_id")
     out: dict[str, str] = {}
-    for r in docs.itertuples():
+    for r in itertuples(docs):
         label = short_title(r.title, r.date, width=width).replace("\n", " (") + ")"
         while label in out.values():
             label = f"{label} [{r.doc_id}]"
@@ -250,7 +251,7 @@ def changes_view(tables: Tables) -> tuple[str, pd.DataFrame]:
         intro += " Nothing has changed since then."
     labels = {t.id: t.label for t in tables.catalog}
     out = []
-    for r in rows.itertuples(index=False):
+    for r in itertuples(rows, index=False):
         if r.rec_id:
             subject = f"{r.review} recommendation {r.number}"
         elif r.theme:

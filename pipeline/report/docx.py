@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Inches, Pt
 from docx.table import Table as DocxTable
 
+from pipeline.frames import itertuples
 from pipeline.report.common import (
     COVERAGE_VIEW,
     SINCE_TITLE,
@@ -71,7 +72,7 @@ def add_table(
         cell.text = ""
         run = cell.paragraphs[0].add_run(_t(head))
         run.bold = True
-    for row in df.itertuples(index=False):
+    for row in itertuples(df, index=False):
         cells = table.add_row().cells
         for i, (cell, value) in enumerate(zip(cells, row, strict=True)):
             cell.text = _t(value, width=CELL_WIDTH)
@@ -211,7 +212,7 @@ def build_docx(tables: Tables) -> bytes:
         doc.add_paragraph("No quotes yet.")
     for _theme, grp in quotes.groupby("theme", sort=False):
         doc.add_heading(_t(grp["label"].iloc[0]), level=2)
-        for q in grp.itertuples(index=False):
+        for q in itertuples(grp, index=False):
             doc.add_paragraph(f"“{_t(q.quote)}”", style="Quote")
             source = doc.add_paragraph()
             run = source.add_run("— " + _t(provenance_line(q._asdict())))
@@ -223,7 +224,7 @@ def build_docx(tables: Tables) -> bytes:
         doc.add_paragraph(note, style="List Bullet")
     if len(tables.unread):
         doc.add_paragraph("Documents not counted:")
-        for r in tables.unread.itertuples():
+        for r in itertuples(tables.unread):
             doc.add_paragraph(_t(f"{r.path}: {r.status} {r.error}".strip()), style="List Bullet")
 
     buf = io.BytesIO()

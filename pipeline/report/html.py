@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from pipeline.frames import itertuples
 from pipeline.report import charts
 from pipeline.report.common import (
     SINCE_TITLE,
@@ -155,7 +156,7 @@ def table_html(
     body = []
     names = [col for col, _ in columns]
     present = [c for c in names if c in df.columns]
-    for values in df[present].itertuples(index=False, name=None):
+    for values in itertuples(df[present], index=False, name=None):
         rec = dict(zip(present, values, strict=True))
         cells = []
         for col in names:
@@ -247,9 +248,9 @@ def evidence_section(tables: Tables, *, limit: int = MAX_EVIDENCE_ROWS) -> str:
     )
     themes = [(t.id, t.label) for t in tables.catalog if t.id in set(ev["theme"])]
     docs = ev.drop_duplicates("doc_id")[["doc_id", "title", "date"]]
-    doc_opts = [(r.doc_id, f"{r.title} ({r.date or 'undated'})") for r in docs.itertuples()]
+    doc_opts = [(r.doc_id, f"{r.title} ({r.date or 'undated'})") for r in itertuples(docs)]
     recs = ev[ev["kind"] == "link"].drop_duplicates("rec_id")
-    rec_opts = [(r.rec_id, f"{r.review} {r.number}".strip()) for r in recs.itertuples()]
+    rec_opts = [(r.rec_id, f"{r.review} {r.number}".strip()) for r in itertuples(recs)]
     speakers = sorted({s for s in ev["speaker"] if s})
     types = sorted({t for t in ev["doc_type"] if t})
     filters = [
@@ -264,7 +265,7 @@ def evidence_section(tables: Tables, *, limit: int = MAX_EVIDENCE_ROWS) -> str:
         _options([("yes", "counted"), ("no", "not counted (negated)")], "Counted", "counted"),
     ]
     rows = []
-    for r in ev.itertuples(index=False):
+    for r in itertuples(ev, index=False):
         what = r.label if r.kind == "theme" else f"{r.review} {r.number}".strip()
         attrs = {
             "kind": r.kind,
@@ -365,7 +366,7 @@ def render_html(
     unread = tables.unread
     unread_html = (
         "<ul>"
-        + "".join(f"<li>{e(r.path)}: {e(r.status)} {e(r.error)}</li>" for r in unread.itertuples())
+        + "".join(f"<li>{e(r.path)}: {e(r.status)} {e(r.error)}</li>" for r in itertuples(unread))
         + "</ul>"
         if len(unread)
         else "<p>Every document was read.</p>"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from pipeline.frames import itertuples
 from pipeline.report.common import (
     SINCE_TITLE,
     changes_view,
@@ -50,7 +51,7 @@ def md_table(
     lines.append(
         "| " + " | ".join("---:" if i in right else "---" for i in range(len(headers))) + " |"
     )
-    for row in df.itertuples(index=False):
+    for row in itertuples(df, index=False):
         lines.append("| " + " | ".join(md_escape(v) for v in row) + " |")
     return "\n".join(lines)
 
@@ -139,7 +140,7 @@ def render_markdown(tables: Tables) -> str:
         out.append("No quotes yet.")
     for _theme, grp in quotes.groupby("theme", sort=False):
         out += [f"### {md_escape(grp['label'].iloc[0])}", ""]
-        for q in grp.itertuples(index=False):
+        for q in itertuples(grp, index=False):
             out.append(f"> “{md_escape(q.quote)}”  ")
             out.append(f"> — *{md_escape(provenance_line(q._asdict()))}*")
             out.append("")
@@ -154,13 +155,13 @@ def render_markdown(tables: Tables) -> str:
                 "kind": ev["kind"],
                 "what": [
                     r.label if r.kind == "theme" else f"{r.review} {r.number}".strip()
-                    for r in ev.itertuples()
+                    for r in itertuples(ev)
                 ],
                 "status": ev["status"],
                 "score": ev["score"].map(lambda s: f"{s:.2f}"),
                 "counted": ev["counted"].map({True: "yes", False: "no"}),
                 "evidence": ev["evidence"],
-                "source": [provenance_line(r._asdict()) for r in ev.itertuples(index=False)],
+                "source": [provenance_line(r._asdict()) for r in itertuples(ev, index=False)],
             }
         )
         out.append(
@@ -185,6 +186,6 @@ def render_markdown(tables: Tables) -> str:
         out += ["", "Documents not counted:", ""]
         out += [
             f"- {md_escape(r.path)}: {md_escape(r.status)} {md_escape(r.error)}".rstrip()
-            for r in tables.unread.itertuples()
+            for r in itertuples(tables.unread)
         ]
     return "\n".join(out) + "\n"

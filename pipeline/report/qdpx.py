@@ -34,6 +34,7 @@ import pandas as pd
 
 from pipeline import store
 from pipeline.counting import counted_tags
+from pipeline.frames import itertuples
 from pipeline.recnumbers import number_key
 from pipeline.report.common import package_version, run_datetime, write_zip
 from pipeline.tables import Tables, locate_evidence
@@ -103,7 +104,7 @@ class SourceText:
 def source_text(doc_id: str, passages: pd.DataFrame) -> SourceText:
     """Join a document's passages (in reading order) into one text, keeping offsets."""
     parts, offsets, pos = [], {}, 0
-    for p in passages.sort_values("seq").itertuples(index=False):
+    for p in itertuples(passages.sort_values("seq"), index=False):
         if parts:
             parts.append(SEPARATOR)
             pos += len(SEPARATOR)
@@ -134,7 +135,7 @@ def theme_selections(
     texts = tables.passages.set_index("passage_id")["text"]
     labels = {t.id: t.label for t in tables.catalog}
     out = []
-    for t in tags.itertuples(index=False):
+    for t in itertuples(tags, index=False):
         src = sources.get(t.doc_id)
         if src is None or t.passage_id not in src.offsets or t.theme not in codes:
             continue
@@ -170,7 +171,7 @@ def link_selections(
     texts = tables.passages.set_index("passage_id")["text"]
     recs = tables.recommendations.set_index("rec_id")
     out = []
-    for lk in tables.links.itertuples(index=False):
+    for lk in itertuples(tables.links, index=False):
         src = sources.get(lk.doc_id)
         if src is None or lk.passage_id not in src.offsets or lk.rec_id not in codes:
             continue
@@ -248,7 +249,7 @@ def build_project(
                 name=str(review) or "Review",
                 isCodable="false",
             )
-            for rec in grp.itertuples(index=False):
+            for rec in itertuples(grp, index=False):
                 codes[rec.rec_id] = guid("rec", rec.rec_id)
                 code = _sub(
                     rv,
@@ -281,7 +282,7 @@ def build_project(
     files: dict[str, str] = {}
     src_root = _sub(root, "Sources")
     names: set[str] = set()
-    for doc in docs.itertuples(index=False):
+    for doc in itertuples(docs, index=False):
         if doc.doc_id not in sources:
             continue
         sguid = guid("source", doc.doc_id)

@@ -25,6 +25,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.frames import itertuples
 from pipeline.report.common import (
     headline,
     normalize_zip,
@@ -241,7 +242,7 @@ def write_read_me(wb: Workbook, tables: Tables, sheets: list[str]) -> Worksheet:
         rows += [([], wrap), (["Documents not counted"], bold)]
         rows += [
             ([r.path, f"{r.status}: {r.error}".strip(": ")], wrap)
-            for r in tables.unread.itertuples()
+            for r in itertuples(tables.unread)
         ]
     for r, (values, fmt) in enumerate(rows):
         values = [_clean(v) for v in values]

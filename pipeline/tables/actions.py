@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.documents import MONTHS
+from pipeline.frames import itertuples
 from pipeline.tables.common import (
     SENTENCE_END,
     column_dtype,
@@ -170,7 +171,7 @@ def actions(documents: pd.DataFrame, passages: pd.DataFrame) -> pd.DataFrame:
         grp = grp.sort_values("seq")
         doc = docs.loc[doc_id]
         texts = grp[grp["kind"] != "heading"]
-        for i, p in enumerate(texts.itertuples(index=False)):
+        for i, p in enumerate(itertuples(texts, index=False)):
             if p.kind != "action":
                 continue
             owner, task = split_action(p.text)

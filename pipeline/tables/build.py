@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.frames import itertuples
 from pipeline.tables.actions import actions
 from pipeline.tables.common import (
     TABLES_DIR,
@@ -208,7 +209,7 @@ def tables_markdown_readme(tables: Tables, written: Iterable[str]) -> str:
     unread = tables.unread
     if len(unread):
         lines += ["", "## Documents not counted", ""]
-        lines += [f"- {r.path}: {r.status} {r.error}".rstrip() for r in unread.itertuples()]
+        lines += [f"- {r.path}: {r.status} {r.error}".rstrip() for r in itertuples(unread)]
     return "\n".join(lines) + "\n"
 
 

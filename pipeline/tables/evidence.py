@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.counting import counted_tags
+from pipeline.frames import itertuples
 from pipeline.recnumbers import number_key
 from pipeline.tables.common import (
     QUOTE_WIDTH,
@@ -199,7 +200,7 @@ def evidence(
     rows: list[dict[str, Any]] = []
     has_neg = "negated" in themes.columns
     has_spans = "evidence_spans" in themes.columns
-    for t in themes.itertuples(index=False):
+    for t in itertuples(themes, index=False):
         found = prov.get(t.passage_id)
         if found is None:
             continue
@@ -237,7 +238,7 @@ def evidence(
             strict=True,
         ):
             recs.setdefault(rec_id, (review, number))  # the first row, as ``.loc`` gives it
-    for lk in links.itertuples(index=False):
+    for lk in itertuples(links, index=False):
         found = prov.get(lk.passage_id)
         if found is None:
             continue

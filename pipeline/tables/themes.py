@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.counting import counted_tags
+from pipeline.frames import itertuples
 from pipeline.tables.common import (
     column_dtype,
     share,
@@ -119,7 +120,7 @@ def theme_by_document(
     tags = counted_tags(themes, include_negated=include_negated)
     tagged = tags.groupby(["doc_id", "theme"])["passage_id"].nunique()
     rows = []
-    for doc in docs.itertuples(index=False):
+    for doc in itertuples(docs, index=False):
         total = int(totals.get(doc.doc_id, 0))
         for theme in catalog:
             n = int(tagged.get((doc.doc_id, theme.id), 0))

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.extract.underline import spans_share
+from pipeline.frames import itertuples
 from pipeline.recnumbers import DEEP_NUMBER, LETTER, top_number
 from pipeline.textnorm import normalize_for_match
 
@@ -372,7 +373,7 @@ def document_candidates(doc_passages: pd.DataFrame) -> list[Candidate]:
     section = 0
     current: Candidate | None = None
     opens_list = False  # the current candidate ends with ":"; the bullets below are its parts
-    for p in doc_passages.sort_values("seq").itertuples(index=False):
+    for p in itertuples(doc_passages.sort_values("seq"), index=False):
         kind, ref, text = str(p.kind), str(p.ref or ""), str(p.text or "").strip()
         # passages of older outputs have no italic column: no emphasis known
         share = float(getattr(p, "italic", 0.0) or 0.0)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.frames import itertuples
 from pipeline.recnumbers import number_order, top_number
 from pipeline.textnorm import normalize_for_match
 from pipeline.tracing.replies import STANCE_COLUMNS, reply_stances
@@ -60,7 +61,7 @@ def coverage(
     # each recommendation's links, in the links' order (as a mask per recommendation gives)
     by_rec = {rid: grp for rid, grp in lk.groupby("rec_id", sort=False)}
     none = lk.iloc[0:0]
-    for rec in order.itertuples(index=False):
+    for rec in itertuples(order, index=False):
         mine = by_rec.get(rec.rec_id, none)
         dated = sorted(d for d in mine["date"] if d)
         stated = mine[mine["status"] != ""].sort_values(["date", "doc_id", "seq"])
@@ -193,7 +194,7 @@ def trace_review(
     pas = passages.set_index("passage_id")
     lines = [f"{review}: {len(recs)} recommendation(s)"]
     silent = []
-    for rec in recs.itertuples(index=False):
+    for rec in itertuples(recs, index=False):
         mine = links[links["rec_id"] == rec.rec_id]
         text = re.sub(r"\s+", " ", str(rec.text))
         lines.append("")
@@ -208,7 +209,7 @@ def trace_review(
             date=mine["doc_id"].map(lambda d: docs.loc[d, "date"] if d in docs.index else ""),
             seq=mine["passage_id"].map(lambda p: pas.loc[p, "seq"] if p in pas.index else 0),
         ).sort_values(["date", "doc_id", "seq"])
-        for link in mine.itertuples(index=False):
+        for link in itertuples(mine, index=False):
             p = pas.loc[link.passage_id] if link.passage_id in pas.index else None
             doc = docs.loc[link.doc_id] if link.doc_id in docs.index else None
             name = (str(doc["title"]) or str(doc["path"])) if doc is not None else link.doc_id

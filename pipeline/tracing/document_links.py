@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from pipeline.frames import itertuples
 from pipeline.recnumbers import top_number
 from pipeline.status import detect_status, leading_label
 from pipeline.structure import is_generic_heading
@@ -319,7 +320,7 @@ def link_document(
     prm = ctx.params
     index = ctx.index
     passages = doc_passages.sort_values("seq").reset_index(drop=True)
-    rows_of = list(passages.itertuples(index=False))  # read once, used by every pass below
+    rows_of = list(itertuples(passages, index=False))  # read once, used by every pass below
     doc_date = str(doc.get("date", "") or "")
 
     def allowed(review: str) -> bool:

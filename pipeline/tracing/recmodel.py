@@ -42,6 +42,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
+from pipeline.frames import itertuples
 from pipeline.textnorm import normalize_for_match
 from pipeline.textsim import containment
 from pipeline.tracing.candidates import (
@@ -305,7 +306,7 @@ def document_data(
     gold_by_doc = {by_name.get(str(d), ""): g for d, g in gold.groupby("doc")}
     out = []
     grouped = dict(tuple(passages.groupby("doc_id", sort=False)))
-    for doc in documents.sort_values("doc_id").itertuples(index=False):
+    for doc in itertuples(documents.sort_values("doc_id"), index=False):
         if doc.status != "ok" or doc.doc_id not in grouped:
             continue
         g = gold_by_doc.get(doc.doc_id)

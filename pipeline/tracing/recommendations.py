@@ -74,6 +74,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
+from pipeline.frames import itertuples
 from pipeline.recnumbers import number_order
 from pipeline.textnorm import normalize_for_match
 from pipeline.textsim import containment
@@ -414,7 +415,7 @@ def source_documents(documents: pd.DataFrame) -> pd.DataFrame:
     docs = docs[~docs["title"].fillna("").str.contains(_FOLLOW_UP_TITLE)]
     if "review" in docs.columns:
         keep = []
-        for row in docs.itertuples(index=False):
+        for row in itertuples(docs, index=False):
             review = str(getattr(row, "review", "") or "")
             siblings = documents[
                 (documents.get("review", pd.Series(dtype=str)).fillna("") == review)
@@ -465,7 +466,7 @@ def extract_recommendations(
     sources = source_documents(documents)
     if cache_dir is not None and model is None:
         store.prune_cache(cache_dir, sources["doc_id"].astype(str))
-    for doc in sources.itertuples(index=False):
+    for doc in itertuples(sources, index=False):
         if doc.doc_id not in grouped:
             continue
         if cache_dir is not None and model is None:

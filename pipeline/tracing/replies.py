@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pipeline.frames import itertuples
 from pipeline.recnumbers import number_order
 from pipeline.tracing.stance import (
     StanceModel,
@@ -160,7 +161,7 @@ def segment_replies(doc_passages: pd.DataFrame, *, restated: Collection[str] = (
     restated = set(restated)
     if doc_passages.empty:
         return []
-    rows = list(doc_passages.sort_values("seq").itertuples(index=False))
+    rows = list(itertuples(doc_passages.sort_values("seq"), index=False))
     doc_id = str(rows[0].doc_id)
     replies: list[Reply] = []
     seen: set[str] = set()
@@ -440,7 +441,7 @@ def reply_stances(
     by_doc = {d: g for d, g in passages.groupby("doc_id", sort=False)}
     link_docs = {d: g for d, g in links.groupby("doc_id", sort=False)} if len(links) else {}
     out = []
-    for doc in ok.sort_values("doc_id").itertuples(index=False):
+    for doc in itertuples(ok.sort_values("doc_id"), index=False):
         doc_links = link_docs.get(doc.doc_id)
         replies = segment_replies(
             by_doc.get(doc.doc_id, passages.iloc[0:0]), restated=restated_ids(doc_links)
