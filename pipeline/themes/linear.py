@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.themes.modelbase import Thresholds, evidence_words
 from pipeline.themes.passage_features import records, unit_embeddings
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class NotLinear(ValueError):
 
 
 @dataclass
-class LinearThemeModel:
+class LinearThemeModel(Thresholds):
     """A fitted theme model as arrays: the same ``classes``, ``thresholds`` and
     probabilities as the :class:`~pipeline.themes.model.ThemeModel` it was compiled from."""
 
@@ -69,14 +70,6 @@ class LinearThemeModel:
     #: One row of coefficients per class (``(n_classes, n_features)``) and intercepts.
     coef: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     intercept: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-    def threshold_set(self, theme: str) -> dict[str, float]:
-        """The thresholds chosen for ``theme`` (see :meth:`ThemeModel.threshold_set`)."""
-        return dict(self.thresholds.get(theme, {}))
-
-    def threshold(self, theme: str, default: float = 0.5) -> float:
-        """The probability a tag of the model alone needs for ``theme``."""
-        return float(self.thresholds.get(theme, {}).get("model", default))
 
     # ------------------------------------------------------------------ features
 
@@ -210,42 +203,19 @@ class LinearThemeModel:
         (computed as :meth:`ThemeModel.evidence` computes them)."""
         if theme not in self.classes:
             return []
-        coef = self.coef[self.classes.index(theme)]
-        pattern = self.words.get("evidence_pattern", r"(?u)\b[^\W\d_]{2,}\b")
-        words = [
-            (m.start(), m.end(), m.group())
-            for m in re.finditer(pattern, text)
-            if m.group().lower() not in self.stop_words
-        ]
-        if not words:  # only function words, or no words: any of them
-            words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\w+|\S+", text)]
-        if not words:
-            return []
-        scores = np.zeros(len(words))
         cols = self._block("words")
-        if cols is not None:
-            row = self.word_matrix([text])
-            vocab = self.vocabulary
-            weight = {
-                int(j): float(v) * coef[cols][j] for j, v in zip(row.indices, row.data, strict=True)
-            }
-            lower = [w.lower() for _, _, w in words]
-            for i, w in enumerate(lower):
-                j = vocab.get(w)
-                if j is not None:
-                    scores[i] += weight.get(j, 0.0)
-                if i + 1 < len(lower):
-                    j = vocab.get(f"{w} {lower[i + 1]}")
-                    if j is not None:  # a bigram's weight is shared by its two words
-                        scores[i] += weight.get(j, 0.0) / 2
-                        scores[i + 1] += weight.get(j, 0.0) / 2
-        cols = self._block("meaning")
-        if cols is not None:
-            vecs = self._embed([w for _, _, w in words])
-            scores += vecs @ coef[cols] / len(words)
-        order = np.argsort(-scores, kind="stable")
-        chosen = [k for k in order[:top] if scores[k] > 0] or [int(order[0])]
-        return sorted([list(words[k]) for k in chosen])
+        meaning = self._block("meaning")
+        return evidence_words(
+            text,
+            self.coef[self.classes.index(theme)],
+            stop_words=self.stop_words,
+            vocabulary=self.vocabulary if cols is not None else None,
+            row=self.word_matrix([text]) if cols is not None else None,
+            word_cols=cols,
+            embed=self._embed if meaning is not None else None,
+            meaning_cols=meaning,
+            top=top,
+        )
 
     # ------------------------------------------------------------------- storage
 
@@ -314,7 +284,6 @@ def compile_model(model: Any) -> LinearThemeModel:
     from sklearn.linear_model import LogisticRegression
 
     from pipeline.themes.features import Likeness, Meaning
-    from pipeline.themes.model import TOKEN_PATTERN
 
     steps = model.pipeline.named_steps
     estimators = steps["clf"].estimators_
@@ -344,7 +313,6 @@ def compile_model(model: Any) -> LinearThemeModel:
                 "token_pattern": vec.token_pattern,
                 "ngram_range": tuple(vec.ngram_range),
                 "sublinear_tf": bool(vec.sublinear_tf),
-                "evidence_pattern": TOKEN_PATTERN,
             }
             out.vocabulary = {str(t): int(j) for t, j in vec.vocabulary_.items()}
             out.idf = np.asarray(vec.idf_, dtype=np.float64)

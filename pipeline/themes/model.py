@@ -34,7 +34,6 @@ import json
 import logging
 import os
 import platform
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,12 +48,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+from pipeline.themes.modelbase import TOKEN_PATTERN, Thresholds, evidence_words
+
 log = logging.getLogger(__name__)
 
 FORMAT = "sgpipe-themes-model"
 FORMAT_VERSION = 2
-#: Words of two or more letters (no digits: page numbers and years carry no theme).
-TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 
 #: The types a saved model holds beyond those ``skops`` trusts by default (stock
 #: scikit-learn estimators, numpy arrays, builtins). ``skops`` refuses a file that holds
@@ -244,7 +243,7 @@ class TrainingData:
 
 
 @dataclass
-class ThemeModel:
+class ThemeModel(Thresholds):
     """A fitted pipeline, the themes it predicts (column order), the decision threshold
     of each, and its metadata."""
 
@@ -253,15 +252,6 @@ class ThemeModel:
     metadata: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
     _coef: np.ndarray | None = None
-
-    def threshold_set(self, theme: str) -> dict[str, float]:
-        """The thresholds chosen for ``theme`` (``model``, ``keep``, ``add``; see
-        :func:`pipeline.themes.training.choose_thresholds`), empty when none were."""
-        return dict(self.thresholds.get(theme, {}))
-
-    def threshold(self, theme: str, default: float = 0.5) -> float:
-        """The probability a tag of the model alone needs for ``theme``."""
-        return float(self.thresholds.get(theme, {}).get("model", default))
 
     def predict_proba(
         self,
@@ -317,42 +307,19 @@ class ThemeModel:
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
         coef = self._coefficients()[self.classes.index(theme)]
-        words = [
-            (m.start(), m.end(), m.group())
-            for m in re.finditer(TOKEN_PATTERN, text)
-            if m.group().lower() not in ENGLISH_STOP_WORDS
-        ]
-        if not words:  # only function words, or no words: any of them
-            words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\w+|\S+", text)]
-        if not words:
-            return []
-        scores = np.zeros(len(words))
-        block = self._block("words")
-        if block is not None:
-            vec, cols = block[0].named_steps["tfidf"], block[1]
-            row = vec.transform([text]).tocsr()
-            vocab = vec.vocabulary_
-            weight = {
-                int(j): float(v) * coef[cols][j] for j, v in zip(row.indices, row.data, strict=True)
-            }
-            lower = [w.lower() for _, _, w in words]
-            for i, w in enumerate(lower):
-                j = vocab.get(w)
-                if j is not None:
-                    scores[i] += weight.get(j, 0.0)
-                if i + 1 < len(lower):
-                    j = vocab.get(f"{w} {lower[i + 1]}")
-                    if j is not None:  # a bigram's weight is shared by its two words
-                        scores[i] += weight.get(j, 0.0) / 2
-                        scores[i + 1] += weight.get(j, 0.0) / 2
-        block = self._block("meaning")
-        if block is not None:
-            meaning, cols = block
-            vecs = meaning.embed([w for _, _, w in words])
-            scores += vecs @ coef[cols] / len(words)
-        order = np.argsort(-scores, kind="stable")
-        chosen = [k for k in order[:top] if scores[k] > 0] or [int(order[0])]
-        return sorted([list(words[k]) for k in chosen])
+        words_block, meaning_block = self._block("words"), self._block("meaning")
+        vec = words_block[0].named_steps["tfidf"] if words_block is not None else None
+        return evidence_words(
+            text,
+            coef,
+            stop_words=ENGLISH_STOP_WORDS,
+            vocabulary=vec.vocabulary_ if vec is not None else None,
+            row=vec.transform([text]).tocsr() if vec is not None else None,
+            word_cols=words_block[1] if words_block is not None else None,
+            embed=meaning_block[0].embed if meaning_block is not None else None,
+            meaning_cols=meaning_block[1] if meaning_block is not None else None,
+            top=top,
+        )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the model with ``skops`` (and its metadata beside it as JSON), atomically."""
