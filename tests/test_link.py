@@ -639,3 +639,26 @@ def test_a_numbered_heading_of_an_unknown_review_is_not_another_reviews_number()
     recs = _recs({"1": REC_TEXTS["8.1"], "2": REC_TEXTS["8.3"], "3": REC_TEXTS["8.4"]})
     links = link_passages(passages_frame("other-resp", rows), docs, recs)
     assert links.empty
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Child Q review said so.", "The   review said so."),
+        ("THE CHILD Q REVIEW; child q again", "THE   REVIEW;   again"),
+        ("Child Qs are not Child Q.", "Child Qs are not  ."),
+        ("Nothing named here.", "Nothing named here."),
+        ("Café Child Q — naïve", "Café   — naïve"),  # not ASCII: the regex alone decides
+        ("Behaviour Change and Child Q", "  and  "),
+    ],
+)
+def test_strip_names_removes_each_review_name_in_any_case(text: str, expected: str) -> None:
+    import re
+
+    from pipeline.tracing.document_links import strip_names
+
+    names = ["Child Q", "Behaviour Change"]
+    reference = text
+    for name in names:  # what strip_names is defined to do
+        reference = re.sub(rf"\b{re.escape(name)}\b", " ", reference, flags=re.I)
+    assert strip_names(text, names) == reference == expected

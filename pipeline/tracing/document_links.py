@@ -125,8 +125,14 @@ _SCOPE_END = re.compile(
 def strip_names(text: str, names: list[str]) -> str:
     """``text`` without the review names ``names`` (a name in every text weighs nothing)."""
     out = text
+    low = out.lower() if out.isascii() else None
     for name in names:
-        out = re.sub(rf"\b{re.escape(name)}\b", " ", out, flags=re.I)
+        if low is not None and name.isascii() and name.lower() not in low:
+            continue  # ASCII: a text without the name in any case cannot match (checked cheaply)
+        new = re.sub(rf"\b{re.escape(name)}\b", " ", out, flags=re.I)
+        if new != out:
+            out = new
+            low = out.lower() if out.isascii() else None
     return out
 
 
