@@ -129,3 +129,15 @@ def test_a_linear_form_that_disagrees_is_not_used(
     monkeypatch.setattr(linear_mod, "agrees", lambda *a: False)
     assert isinstance(load_tagging_model(path, cache_dir=cache), ThemeModel)
     assert not list(cache.glob("linear-*"))
+
+
+def test_a_linear_form_saved_by_other_code_is_compiled_again(
+    model: ThemeModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = model.save(tmp_path / "m.skops")
+    cache = tmp_path / "cache"
+    load_tagging_model(path, cache_dir=cache)
+    (tree,) = cache.glob("linear-*.json")
+    assert LinearThemeModel.read(tree.with_suffix("")) is not None
+    monkeypatch.setattr(linear_mod, "code_key", lambda: "other code")
+    assert LinearThemeModel.read(tree.with_suffix("")) is None

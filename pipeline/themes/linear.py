@@ -41,6 +41,16 @@ log = logging.getLogger(__name__)
 LINEAR_FORMAT = "sgpipe-themes-linear-1"
 #: Probe records the compiled form is checked on.
 PROBES = 60
+_HERE = Path(__file__).resolve().parent
+
+
+def code_key() -> str:
+    """Hash of the code that computes with a linear form: a form saved by other code
+    is not read (it is compiled again)."""
+    from pipeline import store
+
+    names = ("linear.py", "modelbase.py", "passage_features.py")
+    return store.code_hash([_HERE / n for n in names])
 
 
 class NotLinear(ValueError):
@@ -227,6 +237,7 @@ class LinearThemeModel(Thresholds):
         arrays.update({f"likeness_{k}": v for k, v in self.likeness.items()})
         tree = {
             "format": LINEAR_FORMAT,
+            "code": code_key(),
             "classes": self.classes,
             "thresholds": self.thresholds,
             "metadata": self.metadata,
@@ -244,11 +255,11 @@ class LinearThemeModel(Thresholds):
 
     @classmethod
     def read(cls, stem: Path) -> LinearThemeModel | None:
-        """The model saved at ``stem``, or ``None`` when absent, unreadable or of
-        another format (arrays are read without pickle)."""
+        """The model saved at ``stem``, or ``None`` when absent, unreadable, of another
+        format or saved by other code (arrays are read without pickle)."""
         try:
             tree = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
-            if tree.get("format") != LINEAR_FORMAT:
+            if tree.get("format") != LINEAR_FORMAT or tree.get("code") != code_key():
                 return None
             with np.load(stem.with_suffix(".npz"), allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
