@@ -408,7 +408,7 @@ def test_the_runs_codebook_names_the_themes(
         asked.append(path)
         return [theme_tables.ThemeInfo("police", "Police involvement", "officers, custody")]
 
-    monkeypatch.setattr(tables_build, "load_codebook", load)
+    monkeypatch.setattr(tables_build, "theme_infos", load)
     cfg = RunConfig(input_dir=stage_dir, output_dir=stage_dir)
     cfg.themes = types.SimpleNamespace(codebook=Path("my_codebook.yaml"))  # type: ignore[attr-defined]
     t = tables_build.tables_stage(cfg)

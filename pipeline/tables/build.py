@@ -20,10 +20,10 @@ from pipeline.tables.common import (
 from pipeline.tables.evidence import evidence
 from pipeline.tables.themes import (
     ThemeInfo,
-    load_codebook,
     theme_by_date,
     theme_by_document,
     theme_catalog,
+    theme_infos,
     theme_summary,
 )
 
@@ -122,7 +122,7 @@ def build_tables(
             "links.parquet not found: the linking stage has not run, so no later mention "
             "of a recommendation is traced."
         )
-    catalog = theme_catalog(themes, load_codebook() if codebook is None else codebook)
+    catalog = theme_catalog(themes, theme_infos() if codebook is None else codebook)
     kw: dict[str, Any] = {"catalog": catalog, "include_negated": include_negated}
     by_doc = theme_by_document(documents, passages, themes, **kw)
     coverage, reason = recommendation_coverage(recommendations, links, passages, documents)
@@ -233,7 +233,7 @@ def run_codebook(cfg: Any) -> list[ThemeInfo] | None:
     """The themes of the codebook the run tagged with (``cfg.themes.codebook``, when
     the run names one), else ``None`` (the default codebook)."""
     path = getattr(getattr(cfg, "themes", None), "codebook", None)
-    return load_codebook(path) if path else None
+    return theme_infos(path) if path else None
 
 
 #: The tables last built by :func:`tables_stage` in this process, with the signature of

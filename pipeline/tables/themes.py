@@ -39,7 +39,7 @@ def humanize_theme(theme_id: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def load_codebook(path: str | Path | None = None) -> list[ThemeInfo]:
+def theme_infos(path: str | Path | None = None) -> list[ThemeInfo]:
     """The codebook's themes (the default one, or the YAML at ``path``) in codebook
     order, or ``[]`` where the theme tagger (``pipeline.themes``) is not installed."""
     try:
