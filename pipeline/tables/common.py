@@ -1,4 +1,4 @@
-"""What every table shares: the output folder name, status order, quote width and column types."""
+"""What every table shares: the output folder name, quote width and column types."""
 
 from __future__ import annotations
 
@@ -7,16 +7,6 @@ import re
 import pandas as pd
 
 TABLES_DIR = "tables"
-#: Statuses a link may carry, in the order a briefing lists them.
-STATUSES = (
-    "completed",
-    "in_progress",
-    "planned",
-    "not_accepted",
-    "on_hold",
-    "not_started",
-    "",
-)
 #: Longest quote kept in full in the evidence table; longer passages are trimmed
 #: to the sentences around the evidence.
 QUOTE_WIDTH = 400
