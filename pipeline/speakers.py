@@ -204,12 +204,12 @@ _HEADS = {
 }
 
 
-def find_addressees(text: str) -> list[str]:
+def minute_addressees(text: str) -> list[str]:
     """The roles or bodies a minute's sentences ask to act ("X and Y should ..."), in order.
 
-    >>> find_addressees("The Director and the Head of Education Safeguarding should report back.")
+    >>> minute_addressees("The Director and the Head of Education Safeguarding should report back.")
     ['Director', 'Head of Education Safeguarding']
-    >>> find_addressees("The Children and Young People Scrutiny Commission should be updated.")
+    >>> minute_addressees("The Children and Young People Scrutiny Commission should be updated.")
     ['Children and Young People Scrutiny Commission']
     """
     out: list[str] = []
@@ -238,7 +238,7 @@ def assign_speakers(passages: Sequence[Passage]) -> None:
     ``speaker_spans`` where a paragraph has more than one speaker; ``addressees``."""
     current = ""
     for p in passages:
-        p.addressees = ";".join(find_addressees(p.text)) if p.kind != "heading" else ""
+        p.addressees = ";".join(minute_addressees(p.text)) if p.kind != "heading" else ""
         if p.kind in ("paragraph", "recommendation"):
             p.speaker = find_speaker(p.text)
             spans = sentence_speakers(p.text, p.speaker)

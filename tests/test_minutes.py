@@ -145,21 +145,21 @@ def test_a_question_and_its_answer_give_each_sentence_its_speaker() -> None:
 
 
 def test_x_and_y_should_names_both_addressees() -> None:
-    from pipeline.speakers import find_addressees
+    from pipeline.speakers import minute_addressees
 
-    assert find_addressees(
+    assert minute_addressees(
         "The Commission noted the update. Northbridge Police and the Schools Partnership "
         "should report back in March."
     ) == ["Northbridge Police", "Schools Partnership"]
-    assert find_addressees(
+    assert minute_addressees(
         "The Director of Children's Services and the Head of Education Safeguarding are asked "
         "to circulate the plan."
     ) == ["Director of Children's Services", "Head of Education Safeguarding"]
     # one body whose name holds "and"; a sentence that asks nobody
-    assert find_addressees("The Children and Young People Scrutiny Commission should see it.") == [
-        "Children and Young People Scrutiny Commission"
-    ]
-    assert find_addressees("It should be noted that the plan was late.") == []
+    assert minute_addressees(
+        "The Children and Young People Scrutiny Commission should see it."
+    ) == ["Children and Young People Scrutiny Commission"]
+    assert minute_addressees("It should be noted that the plan was late.") == []
 
 
 def test_demo_minutes_speaker_spans_and_evidence_speaker(demo_run: Path) -> None:
