@@ -78,6 +78,7 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
             "https://doi.org/10.1017/S1474746423000052",
             "education",
         ),
+        ("Northshire Police. 2021. Joint Protocol for Information Sharing", "police"),
         # real words are never read as misspellings of codebook words
         ("They walked through the overnight shelter.", "oversight"),
         ("They walked through the overnight shelter.", "searches"),

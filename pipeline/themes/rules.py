@@ -72,6 +72,8 @@ _REF_AUTHORS = re.compile(r"^\W{0,3}(?:\d{1,3}\s+)?[A-Z][\w'\-]+\.?,\s(?:[A-Z]\.
 _REF_YEAR = re.compile(
     r"^\W{0,3}(?:\d{1,3}\s+)?[^()]{2,120}?[.,]?\s\((?:19|20)\d{2}[a-z]?\)[.,:]?\s"
 )
+#: "Author. 2022. Title" (a year between full stops, no brackets), as in report annexes
+_REF_DOT_YEAR = re.compile(r"^\W{0,3}(?:\d{1,3}\s+)?[A-Z][^.()]{1,120}\.\s(?:19|20)\d{2}[a-z]?\.\s")
 _LINK = re.compile(r"https?://|www\.|doi\.org|doi:", re.I)
 
 for _name in ("theme_tags", "theme_matches", "theme_dropped"):
@@ -716,12 +718,15 @@ class ThemeRules:
 def is_reference(text: str) -> bool:
     """Whether a passage is a bibliographic reference (its themes are a cited title's).
 
-    "Surname, I. ..." opens a reference; so does "Author (2023) Title" or
-    "Author. (2024d)." when the passage also holds a link or is short.
+    "Surname, I. ..." opens a reference; so does "Author (2023) Title",
+    "Author. (2024d)." or "Author. 2022. Title" when the passage also holds a link or
+    is short.
     """
     if _REF_AUTHORS.match(text):
         return bool(re.search(r"\((?:19|20)\d{2}[a-z]?\)|\b(?:19|20)\d{2}[a-z]?\.", text))
-    return bool(_REF_YEAR.match(text)) and (bool(_LINK.search(text)) or len(text) < 300)
+    if not (_REF_YEAR.match(text) or _REF_DOT_YEAR.match(text)):
+        return False
+    return bool(_LINK.search(text)) or len(text) < 300
 
 
 def _is_cap(tok: Any) -> bool:
