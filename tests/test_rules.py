@@ -34,6 +34,25 @@ def counted(doc) -> dict[str, str]:
         ("The children's views were not recorded.", "voice_of_child", "children's views"),
         ("Lessons learnt from this incident", "learning", "Lessons learnt"),
         ("Headteachers were briefed.", "education", "Headteachers"),
+        # a sentence about a table is not its caption
+        ("Table 3 shows that police referrals rose.", "police", "police"),
+        # new wording classes of the codebook
+        (
+            "This should only be at the request of the victim.",
+            "voice_of_child",
+            "request of the victim",
+        ),
+        (
+            "They approach parents and family networks as partners.",
+            "voice_of_family",
+            "family networks as partners",
+        ),
+        (
+            "First and foremost, they are children in need of help.",
+            "safeguarding_first",
+            "First and foremost, they are children",
+        ),
+        ("The Department for Transport will reply.", "national_policy", "Department for Transport"),
         # hyphenation, spacing and joining
         ("Sustained work on anti-racism", "anti_racism", "anti-racism"),
         ("An anti racist approach", "anti_racism", "anti racist"),
@@ -79,6 +98,12 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
             "education",
         ),
         ("Northshire Police. 2021. Joint Protocol for Information Sharing", "police"),
+        # a figure's caption names what the figure shows
+        ("Figure 4: Police referrals to the Northshire hub by month", "police"),
+        ("The UK Space Agency will publish its plans.", "multi_agency"),
+        ("Practitioners involved in protecting children met weekly.", "voice_of_child"),
+        ("Professor A. Example, University of Northshire", "education"),
+        ("Table 2.1 - Schools in the Northshire sample", "education"),
         # real words are never read as misspellings of codebook words
         ("They walked through the overnight shelter.", "oversight"),
         ("They walked through the overnight shelter.", "searches"),

@@ -74,6 +74,13 @@ _REF_YEAR = re.compile(
 )
 #: "Author. 2022. Title" (a year between full stops, no brackets), as in report annexes
 _REF_DOT_YEAR = re.compile(r"^\W{0,3}(?:\d{1,3}\s+)?[A-Z][^.()]{1,120}\.\s(?:19|20)\d{2}[a-z]?\.\s")
+#: "Figure 3:", "Table 2.1 -", "Chart 4." opening a passage
+_CAPTION = re.compile(
+    r"^\W{0,3}(?:Figure|Fig\.|Table|Chart|Graph|Diagram|Map|Box)\s+"
+    r"[A-Z]?\d+(?:\.\d+)*[a-z]?\s*[:.\u2013\u2014-]\s"
+)
+#: The most words a passage read as a caption has.
+CAPTION_WORDS = 25
 _LINK = re.compile(r"https?://|www\.|doi\.org|doi:", re.I)
 
 for _name in ("theme_tags", "theme_matches", "theme_dropped"):
@@ -554,6 +561,8 @@ class ThemeRules:
         text = "".join([w + " " if sp else w for w, sp in zip(words, tokens.spaces, strict=True)])
         if is_reference(text):
             names = [(0, len(doc), frozenset(), "reference")]
+        elif is_caption(text):
+            names = [(0, len(doc), frozenset(), "caption")]
         negs = self._negation_scopes(shadow, set(clause_ends))
         kept: list[ThemeMatch] = []
         dropped: list[tuple[ThemeMatch, str]] = []
@@ -727,6 +736,14 @@ def is_reference(text: str) -> bool:
     if not (_REF_YEAR.match(text) or _REF_DOT_YEAR.match(text)):
         return False
     return bool(_LINK.search(text)) or len(text) < 300
+
+
+def is_caption(text: str) -> bool:
+    """Whether a passage is a short figure or table caption ("Figure 9: Referrals by
+    agency"): it names what a figure shows, so its themes are the figure's, as a
+    reference's are a cited title's. Captions of more than :data:`CAPTION_WORDS` words
+    (a caption run into the text after it) are read as text."""
+    return bool(_CAPTION.match(text)) and len(text.split()) <= CAPTION_WORDS
 
 
 def _is_cap(tok: Any) -> bool:
