@@ -103,6 +103,7 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("The UK Space Agency will publish its plans.", "multi_agency"),
         ("Practitioners involved in protecting children met weekly.", "voice_of_child"),
         ("Professor A. Example, University of Northshire", "education"),
+        ("They work with the police, health and education.", "health_trauma"),
         ("Table 2.1 - Schools in the Northshire sample", "education"),
         # real words are never read as misspellings of codebook words
         ("They walked through the overnight shelter.", "oversight"),
