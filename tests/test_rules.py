@@ -53,6 +53,8 @@ def counted(doc) -> dict[str, str]:
             "First and foremost, they are children",
         ),
         ("The Department for Transport will reply.", "national_policy", "Department for Transport"),
+        ("It shows who else is working with a child.", "multi_agency", "who else is working with"),
+        ("Data sharing between the partners improved.", "multi_agency", "Data sharing; partners"),
         # hyphenation, spacing and joining
         ("Sustained work on anti-racism", "anti_racism", "anti-racism"),
         ("An anti racist approach", "anti_racism", "anti racist"),
