@@ -76,11 +76,11 @@ _REF_YEAR = re.compile(
 _REF_DOT_YEAR = re.compile(r"^\W{0,3}(?:\d{1,3}\s+)?[A-Z][^.()]{1,120}\.\s(?:19|20)\d{2}[a-z]?\.\s")
 #: "Figure 3:", "Table 2.1 -", "Chart 4." opening a passage
 _CAPTION = re.compile(
-    r"^\W{0,3}(?:Figure|Fig\.|Table|Chart|Graph|Diagram|Map|Box)\s+"
+    r"^\W{0,3}(?:Figure|Fig\.|Table|Chart|Graph|Diagram|Map)\s+"
     r"[A-Z]?\d+(?:\.\d+)*[a-z]?\s*[:.\u2013\u2014-]\s"
 )
 #: The most words a passage read as a caption has.
-CAPTION_WORDS = 25
+CAPTION_WORDS = 15
 _LINK = re.compile(r"https?://|www\.|doi\.org|doi:", re.I)
 
 for _name in ("theme_tags", "theme_matches", "theme_dropped"):
