@@ -36,6 +36,12 @@ def counted(doc) -> dict[str, str]:
         ("Headteachers were briefed.", "education", "Headteachers"),
         # a sentence about a table is not its caption
         ("Table 3 shows that police referrals rose.", "police", "police"),
+        # a table row of text, not figures, raises its themes
+        (
+            "Police | Attend the strategy meeting | Share the crime report",
+            "police",
+            "Police",
+        ),
         (
             "Box 1: Child M was strip searched by two police officers at school.",
             "police",
@@ -137,6 +143,10 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("Professionals discussed the family at the meeting.", "voice_of_family"),
         ("She was offered DBT (dialectical behaviour therapy).", "national_policy"),
         ("Table 2.1 - Schools in the Northshire sample", "education"),
+        # a data row of a table: its label names what the figures count
+        ("Police | 34% | 38% | 37% | 34%", "police"),
+        ("Police analyst (v2) | £13,000 | 3 months | 2020", "police"),
+        ("School nurses | 12 | n/a | 7", "education"),
         # real words are never read as misspellings of codebook words
         ("They walked through the overnight shelter.", "oversight"),
         ("They walked through the overnight shelter.", "searches"),

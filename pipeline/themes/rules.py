@@ -81,6 +81,15 @@ _CAPTION = re.compile(
 )
 #: The most words a passage read as a caption has.
 CAPTION_WORDS = 15
+#: A table cell that holds a figure: a number, share, sum of money, date or duration
+#: ("34%", "£19,642", "2015", "5 months", "0.3 FTE", "n/a").
+_FIGURE_CELL = re.compile(
+    r"^[(\[]?[<>~≈]?[£$€]?[-+]?\d[\d,.]*\s?(?:%|[kmb]n?|fte|hours?|days?|weeks?|months?|years?)?"
+    r"[)\]*]?$|^(?:n/?a|-|–|—|nil|none)$",
+    re.IGNORECASE,
+)
+#: The most words the label cell of a data row has ("Police BI Developer (v1)").
+DATA_ROW_LABEL_WORDS = 6
 _LINK = re.compile(r"https?://|www\.|doi\.org|doi:", re.I)
 
 for _name in ("theme_tags", "theme_matches", "theme_dropped"):
@@ -563,6 +572,8 @@ class ThemeRules:
             names = [(0, len(doc), frozenset(), "reference")]
         elif is_caption(text):
             names = [(0, len(doc), frozenset(), "caption")]
+        elif is_data_row(text):
+            names = [(0, len(doc), frozenset(), "data_row")]
         negs = self._negation_scopes(shadow, set(clause_ends))
         kept: list[ThemeMatch] = []
         dropped: list[tuple[ThemeMatch, str]] = []
@@ -744,6 +755,24 @@ def is_caption(text: str) -> bool:
     reference's are a cited title's. Captions of more than :data:`CAPTION_WORDS` words
     (a caption run into the text after it) are read as text."""
     return bool(_CAPTION.match(text)) and len(text.split()) <= CAPTION_WORDS
+
+
+def is_data_row(text: str) -> bool:
+    """Whether a passage is a data row of a table ("Police | 34% | 38% | 37%", "Police BI
+    Developer (v1) | £19,642 | 5 months | 2017"): cells joined by ``|``, at least half
+    of them figures (:data:`_FIGURE_CELL`) and none of the others longer than
+    :data:`DATA_ROW_LABEL_WORDS` words. Its words label what the row counts, as a
+    caption's name what a figure shows, so they raise no theme."""
+    if text.count("|") < 2:
+        return False
+    cells = [c.strip() for c in text.split("|")]
+    cells = [c for c in cells if c]
+    figures = sum(1 for c in cells if _FIGURE_CELL.match(c))
+    if not figures or 2 * figures < len(cells):
+        return False
+    return all(
+        len(c.split()) <= DATA_ROW_LABEL_WORDS for c in cells if not _FIGURE_CELL.match(c)
+    )
 
 
 def _is_cap(tok: Any) -> bool:
