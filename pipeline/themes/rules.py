@@ -770,9 +770,7 @@ def is_data_row(text: str) -> bool:
     figures = sum(1 for c in cells if _FIGURE_CELL.match(c))
     if not figures or 2 * figures < len(cells):
         return False
-    return all(
-        len(c.split()) <= DATA_ROW_LABEL_WORDS for c in cells if not _FIGURE_CELL.match(c)
-    )
+    return all(len(c.split()) <= DATA_ROW_LABEL_WORDS for c in cells if not _FIGURE_CELL.match(c))
 
 
 def _is_cap(tok: Any) -> bool:
