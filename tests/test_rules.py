@@ -36,6 +36,19 @@ def counted(doc) -> dict[str, str]:
         ("Headteachers were briefed.", "education", "Headteachers"),
         # a sentence about a table is not its caption
         ("Table 3 shows that police referrals rose.", "police", "police"),
+        # running text dense with names is not a list of names; nor is a heading in capitals
+        (
+            "The Northshire Police and the Children's Services Department met Head "
+            "Teachers of the Borough to agree how schools would share concerns.",
+            "police",
+            "Police",
+        ),
+        (
+            "THE POLICE SEARCHED A CHILD AT SCHOOL WITHOUT AN APPROPRIATE ADULT PRESENT "
+            "AND WITHOUT TELLING HER MOTHER",
+            "police",
+            "POLICE",
+        ),
         # a table row of text, not figures, raises its themes
         (
             "Police | Attend the strategy meeting | Share the crime report",
@@ -147,6 +160,13 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("Police | 34% | 38% | 37% | 34%", "police"),
         ("Police analyst (v2) | £13,000 | 3 months | 2020", "police"),
         ("School nurses | 12 | n/a | 7", "education"),
+        # a list of names or titles: its words name who or what is listed
+        (
+            "(BC 12) Northshire Police (BC 13) Professor A. Example, University of "
+            "Northshire (BC 14) Department for Education (DfE) (BC 15) Example Health "
+            "Trust (BC 16) Dr B. Example, Southshire College",
+            "police",
+        ),
         # real words are never read as misspellings of codebook words
         ("They walked through the overnight shelter.", "oversight"),
         ("They walked through the overnight shelter.", "searches"),

@@ -90,6 +90,15 @@ _FIGURE_CELL = re.compile(
 )
 #: The most words the label cell of a data row has ("Police BI Developer (v1)").
 DATA_ROW_LABEL_WORDS = 6
+#: A list of names or titles (a witness list, a list of reports): at least this many
+#: words that are neither short function words nor acronyms ...
+NAME_LIST_WORDS = 12
+#: ... of which at least this share are capitalised.
+NAME_LIST_SHARE = 0.8
+_NAME_LIST_SMALL = frozenset(
+    {"of", "and", "the", "for", "in", "on", "to", "a", "an", "with", "at", "by", "from", "or"}
+)
+_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 _LINK = re.compile(r"https?://|www\.|doi\.org|doi:", re.I)
 
 for _name in ("theme_tags", "theme_matches", "theme_dropped"):
@@ -574,6 +583,8 @@ class ThemeRules:
             names = [(0, len(doc), frozenset(), "caption")]
         elif is_data_row(text):
             names = [(0, len(doc), frozenset(), "data_row")]
+        elif is_name_list(text):
+            names = [(0, len(doc), frozenset(), "name_list")]
         negs = self._negation_scopes(shadow, set(clause_ends))
         kept: list[ThemeMatch] = []
         dropped: list[tuple[ThemeMatch, str]] = []
@@ -771,6 +782,28 @@ def is_data_row(text: str) -> bool:
     if not figures or 2 * figures < len(cells):
         return False
     return all(len(c.split()) <= DATA_ROW_LABEL_WORDS for c in cells if not _FIGURE_CELL.match(c))
+
+
+def is_name_list(text: str) -> bool:
+    """Whether a passage is a list of names or titles: a list of witnesses ("Professor A,
+    University of X (BC 12) Department for Transport (DfT) (BC 13) ..."), of reports or
+    of organisations. At least :data:`NAME_LIST_WORDS` words (function words and
+    acronyms aside), :data:`NAME_LIST_SHARE` of them capitalised; running text, even
+    dense with names, has far fewer. Its theme words name who or what is listed, not
+    what the passage raises. A passage in capitals (a shouted heading) is not one: its
+    words are acronyms by this count."""
+    cap = low = 0
+    for word in _WORD.findall(text):
+        if word.lower() in _NAME_LIST_SMALL:
+            continue
+        if word[0].isupper():
+            if len(word) > 1 and word.isupper():
+                continue
+            cap += 1
+        else:
+            low += 1
+    words = cap + low
+    return words >= NAME_LIST_WORDS and cap >= NAME_LIST_SHARE * words
 
 
 def _is_cap(tok: Any) -> bool:
