@@ -49,6 +49,12 @@ def counted(doc) -> dict[str, str]:
             "police",
             "POLICE",
         ),
+        # families and young people are both involved
+        (
+            "Areas involve families and young people in designing the service.",
+            "voice_of_child",
+            "involve families and young people",
+        ),
         # a table row of text, not figures, raises its themes
         (
             "Police | Attend the strategy meeting | Share the crime report",
@@ -147,6 +153,8 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("Figure 4: Police referrals to the Northshire hub by month", "police"),
         ("The UK Space Agency will publish its plans.", "multi_agency"),
         ("Practitioners involved in protecting children met weekly.", "voice_of_child"),
+        # the family network is involved, not the child
+        ("The plan involves family networks in keeping children safe.", "voice_of_child"),
         ("Professor A. Example, University of Northshire", "education"),
         ("They work with the police, health and education.", "health_trauma"),
         # words near a theme's new cues that do not carry it
