@@ -55,6 +55,8 @@ def counted(doc) -> dict[str, str]:
             "voice_of_child",
             "involve families and young people",
         ),
+        # a bracketed number opening running text is not a reference
+        ("[3] The police did not attend the strategy meeting.", "police", "police"),
         # a table row of text, not figures, raises its themes
         (
             "Police | Attend the strategy meeting | Share the crime report",
@@ -149,6 +151,19 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
             "education",
         ),
         ("Northshire Police. 2021. Joint Protocol for Information Sharing", "police"),
+        ("[7] Northshire Police, Annual report 2023 (www.example.org)", "police"),
+        (
+            "https://example.org/report.pdf Northshire Police (2024). Annual report.",
+            "police",
+        ),
+        # a figure's source line names where its figures come from
+        ("Source: Department for Education, Children in need, 2024", "national_policy"),
+        # a publication's licence notice is the publisher's
+        (
+            "(c) Crown copyright 2025. This publication is licensed under the terms of "
+            "the Open Government Licence v3.0 except where otherwise stated.",
+            "national_policy",
+        ),
         # a figure's caption names what the figure shows
         ("Figure 4: Police referrals to the Northshire hub by month", "police"),
         ("The UK Space Agency will publish its plans.", "multi_agency"),

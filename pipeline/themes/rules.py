@@ -81,6 +81,19 @@ _CAPTION = re.compile(
 )
 #: The most words a passage read as a caption has.
 CAPTION_WORDS = 15
+#: "Source: Office for National Statistics, ..." under a figure or table
+_SOURCE_LINE = re.compile(r"^\W{0,3}(?:Source|Sources)\s*:\s")
+#: The most words a passage read as a figure's source line has.
+SOURCE_WORDS = 30
+#: "[12] Data Protection Act 2018 (legislation.gov.uk)": a numbered reference list
+_REF_BRACKET = re.compile(r"^\W{0,2}\[\d{1,3}\]\s")
+#: A reference that opens with its link: "https://... Author (2024). Title"
+_LEADING_LINK = re.compile(r"^(?:https?://|www\.)\S+\s+")
+#: A publication's copyright and licence notice ("(c) Crown copyright 2023 This
+#: publication is licensed under the terms of the Open Government Licence ...")
+_LICENCE_NOTICE = re.compile(
+    r"crown copyright|open government licen[cs]e|this publication is licensed under", re.I
+)
 #: A table cell that holds a figure: a number, share, sum of money, date or duration
 #: ("34%", "£19,642", "2015", "5 months", "0.3 FTE", "n/a").
 _FIGURE_CELL = re.compile(
@@ -585,6 +598,8 @@ class ThemeRules:
             names = [(0, len(doc), frozenset(), "data_row")]
         elif is_name_list(text):
             names = [(0, len(doc), frozenset(), "name_list")]
+        elif is_licence_notice(text):
+            names = [(0, len(doc), frozenset(), "licence")]
         negs = self._negation_scopes(shadow, set(clause_ends))
         kept: list[ThemeMatch] = []
         dropped: list[tuple[ThemeMatch, str]] = []
@@ -751,10 +766,17 @@ def is_reference(text: str) -> bool:
 
     "Surname, I. ..." opens a reference; so does "Author (2023) Title",
     "Author. (2024d)." or "Author. 2022. Title" when the passage also holds a link or
-    is short.
+    is short, and a short numbered one ("[12] Title, 2023", with a link, a year or the
+    next number). A reference may open with its link.
     """
     if _REF_AUTHORS.match(text):
         return bool(re.search(r"\((?:19|20)\d{2}[a-z]?\)|\b(?:19|20)\d{2}[a-z]?\.", text))
+    if _REF_BRACKET.match(text):
+        more = _LINK.search(text) or re.search(r"\b(?:19|20)\d{2}\b|\s\[\d{1,3}\]\s", text)
+        return bool(more) and len(text) < 300
+    link = _LEADING_LINK.match(text)
+    if link and len(text) > link.end():
+        return is_reference(text[link.end() :])
     if not (_REF_YEAR.match(text) or _REF_DOT_YEAR.match(text)):
         return False
     return bool(_LINK.search(text)) or len(text) < 300
@@ -764,8 +786,19 @@ def is_caption(text: str) -> bool:
     """Whether a passage is a short figure or table caption ("Figure 9: Referrals by
     agency"): it names what a figure shows, so its themes are the figure's, as a
     reference's are a cited title's. Captions of more than :data:`CAPTION_WORDS` words
-    (a caption run into the text after it) are read as text."""
+    (a caption run into the text after it) are read as text. A figure's source line
+    ("Source: Department for Education, ...", at most :data:`SOURCE_WORDS` words) is
+    read as a caption too."""
+    if _SOURCE_LINE.match(text):
+        return len(text.split()) <= SOURCE_WORDS
     return bool(_CAPTION.match(text)) and len(text.split()) <= CAPTION_WORDS
+
+
+def is_licence_notice(text: str) -> bool:
+    """Whether a passage holds a publication's copyright or licence notice (every
+    government publication carries "Crown copyright ... Open Government Licence"): its
+    words ("Government", "National Archives") are the publisher's, not a theme."""
+    return bool(_LICENCE_NOTICE.search(text))
 
 
 def is_data_row(text: str) -> bool:
