@@ -57,6 +57,8 @@ def counted(doc) -> dict[str, str]:
         ),
         # a bracketed number opening running text is not a reference
         ("[3] The police did not attend the strategy meeting.", "police", "police"),
+        # a mixed-case acronym ending a sentence
+        ("Data requests go to the DfE.", "national_policy", "DfE"),
         # a table row of text, not figures, raises its themes
         (
             "Police | Attend the strategy meeting | Share the crime report",

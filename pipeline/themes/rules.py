@@ -53,13 +53,15 @@ from spacy.attrs import LEMMA, ORTH, SPACY
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
-from spacy.util import registry
+from spacy.util import compile_suffix_regex, registry
 
 from pipeline.nlp import known_words, lemma_table, new_pipeline
 from pipeline.themes.codebook import Codebook, Theme, load_codebook
 
 log = logging.getLogger(__name__)
 
+#: A full stop after a mixed-case acronym ("DfE."): a suffix of its own.
+ACRONYM_STOP = r"(?<=[a-z][A-Z])\."
 #: Tokens that end a clause: no "near" pattern or negation scope crosses them.
 CLAUSE_PUNCT = [".", ";", ":", "?", "!", "•"]
 _URL_KEY = "\u241fnomatch"  # the key of URLs and e-mail addresses: matches no pattern
@@ -178,6 +180,10 @@ def theme_nlp(codebook: str | None = None, base: str | None = None) -> Language:
     plus the ``theme_rules`` component built from ``codebook`` (a YAML path; ``None``
     for the shipped default)."""
     nlp = new_pipeline(base)
+    # "for DfE." ends a sentence: split the full stop off a mixed-case acronym as the
+    # English tokenizer does after two capitals ("DWP."), so the acronym can match
+    suffixes = [*nlp.Defaults.suffixes, ACRONYM_STOP]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     nlp.add_pipe(
         THEME_COMPONENT,
         config={"codebook": {"@misc": "sgpipe.codebook.v1", "path": codebook}},
