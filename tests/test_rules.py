@@ -57,6 +57,8 @@ def counted(doc) -> dict[str, str]:
         ),
         # a bracketed number opening running text is not a reference
         ("[3] The police did not attend the strategy meeting.", "police", "police"),
+        # legislation without its name
+        ("Owners should be required by law to prepare plans.", "national_policy", "by law"),
         # a mixed-case acronym ending a sentence
         ("Data requests go to the DfE.", "national_policy", "DfE"),
         # a table row of text, not figures, raises its themes
@@ -185,6 +187,8 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("Police | 34% | 38% | 37% | 34%", "police"),
         ("Police analyst (v2) | £13,000 | 3 months | 2020", "police"),
         ("School nurses | 12 | n/a | 7", "education"),
+        ("Her mother-in-law attended the meeting.", "national_policy"),
+        ("Dr A. Example, Lecturer in Law at Northshire, gave evidence.", "national_policy"),
         # a list of names or titles: its words name who or what is listed
         (
             "(BC 12) Northshire Police (BC 13) Professor A. Example, University of "
