@@ -59,6 +59,12 @@ def counted(doc) -> dict[str, str]:
         ("[3] The police did not attend the strategy meeting.", "police", "police"),
         # legislation without its name
         ("Owners should be required by law to prepare plans.", "national_policy", "by law"),
+        # consent to share a family's information
+        (
+            "Staff asked whether consent had been sought before sharing information.",
+            "voice_of_family",
+            "consent had been sought before sharing",
+        ),
         # a mixed-case acronym ending a sentence
         ("Data requests go to the DfE.", "national_policy", "DfE"),
         # a table row of text, not figures, raises its themes
@@ -188,6 +194,7 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("Police analyst (v2) | £13,000 | 3 months | 2020", "police"),
         ("School nurses | 12 | n/a | 7", "education"),
         ("Her mother-in-law attended the meeting.", "national_policy"),
+        ("Engaging in sexual activity without consent is an offence.", "voice_of_family"),
         ("Dr A. Example, Lecturer in Law at Northshire, gave evidence.", "national_policy"),
         # a list of names or titles: its words name who or what is listed
         (
