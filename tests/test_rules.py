@@ -65,6 +65,12 @@ def counted(doc) -> dict[str, str]:
             "voice_of_family",
             "consent had been sought before sharing",
         ),
+        # the child heard, a few words on
+        (
+            "All victims are reassured that they are being taken seriously.",
+            "voice_of_child",
+            "victims are reassured that they are being taken seriously",
+        ),
         # a mixed-case acronym ending a sentence
         ("Data requests go to the DfE.", "national_policy", "DfE"),
         # a table row of text, not figures, raises its themes
