@@ -71,6 +71,12 @@ def counted(doc) -> dict[str, str]:
             "voice_of_child",
             "victims are reassured that they are being taken seriously",
         ),
+        # a welfare lens on a child who harmed
+        (
+            "The school should consider support for the alleged perpetrator and the victim.",
+            "safeguarding_first",
+            "support for the alleged perpetrator",
+        ),
         # a mixed-case acronym ending a sentence
         ("Data requests go to the DfE.", "national_policy", "DfE"),
         # a table row of text, not figures, raises its themes
