@@ -77,6 +77,9 @@ def counted(doc) -> dict[str, str]:
             "safeguarding_first",
             "support for the alleged perpetrator",
         ),
+        # learning resources and opportunities
+        ("The charity offers a toolkit to support teachers.", "learning", "toolkit"),
+        ("Practitioners access learning opportunities.", "learning", "learning opportunities"),
         # a mixed-case acronym ending a sentence
         ("Data requests go to the DfE.", "national_policy", "DfE"),
         # a table row of text, not figures, raises its themes
