@@ -211,6 +211,8 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("Her mother-in-law attended the meeting.", "national_policy"),
         ("Engaging in sexual activity without consent is an offence.", "voice_of_family"),
         ("Dr A. Example, Lecturer in Law at Northshire, gave evidence.", "national_policy"),
+        # an inquiry named as the source of findings is not oversight by itself
+        ("The Inquiry found that the fire doors were not tested.", "oversight"),
         # a list of names or titles: its words name who or what is listed
         (
             "(BC 12) Northshire Police (BC 13) Professor A. Example, University of "
