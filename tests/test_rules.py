@@ -213,6 +213,14 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("Dr A. Example, Lecturer in Law at Northshire, gave evidence.", "national_policy"),
         # an inquiry named as the source of findings is not oversight by itself
         ("The Inquiry found that the fire doors were not tested.", "oversight"),
+        ("Units operate in the 20 police force areas with the most violence.", "police"),
+        ("When a local authority needs to get involved with a family, it acts.", "voice_of_family"),
+        ("It shows families not already known to the team.", "voice_of_family"),
+        (
+            "Evidence is published online and available for inspection at the "
+            "Parliamentary Archives.",
+            "oversight",
+        ),
         # a list of names or titles: its words name who or what is listed
         (
             "(BC 12) Northshire Police (BC 13) Professor A. Example, University of "

@@ -92,9 +92,12 @@ _REF_BRACKET = re.compile(r"^\W{0,2}\[\d{1,3}\]\s")
 #: A reference that opens with its link: "https://... Author (2024). Title"
 _LEADING_LINK = re.compile(r"^(?:https?://|www\.)\S+\s+")
 #: A publication's copyright and licence notice ("(c) Crown copyright 2023 This
-#: publication is licensed under the terms of the Open Government Licence ...")
+#: publication is licensed under the terms of the Open Government Licence ...", "Evidence
+#: is published online ... and available for inspection at the Parliamentary Archives")
 _LICENCE_NOTICE = re.compile(
-    r"crown copyright|open government licen[cs]e|this publication is licensed under", re.I
+    r"crown copyright|open government licen[cs]e|this publication is licensed under"
+    r"|available for inspection at the parliamentary archives",
+    re.I,
 )
 #: A table cell that holds a figure: a number, share, sum of money, date or duration
 #: ("34%", "£19,642", "2015", "5 months", "0.3 FTE", "n/a").
