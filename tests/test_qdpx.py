@@ -192,3 +192,15 @@ def test_cli_export(stage_dir: Path, tmp_path: Path) -> None:
         main, ["export", "qdpx", str(tmp_path / "x.zip"), "--output", str(stage_dir)]
     )
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "parts", [("doc",), ("doc-1", "passage-0003", "voice_of_child"), ("", "é — ü", "\x1f")]
+)
+def test_guid_is_the_uuid5_of_its_parts(parts: tuple[str, ...]) -> None:
+    """The hashlib-built GUID is exactly ``uuid.uuid5`` of the namespace and the parts."""
+    import uuid
+
+    from pipeline.report.qdpx import GUID_NAMESPACE, guid
+
+    assert guid(*parts) == str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join(parts)))
