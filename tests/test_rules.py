@@ -209,6 +209,9 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("Police analyst (v2) | £13,000 | 3 months | 2020", "police"),
         ("School nurses | 12 | n/a | 7", "education"),
         ("Her mother-in-law attended the meeting.", "national_policy"),
+        ("Her expertise in law and arbitration was not in doubt.", "national_policy"),
+        ("All child-on-child abuse is unacceptable and will be taken seriously.", "voice_of_child"),
+        ("Children may see, hear or experience the effects of abuse.", "voice_of_child"),
         ("Engaging in sexual activity without consent is an offence.", "voice_of_family"),
         ("Dr A. Example, Lecturer in Law at Northshire, gave evidence.", "national_policy"),
         # an inquiry named as the source of findings is not oversight by itself

@@ -94,6 +94,9 @@ _LEADING_LINK = re.compile(r"^(?:https?://|www\.)\S+\s+")
 #: A publication's copyright and licence notice ("(c) Crown copyright 2023 This
 #: publication is licensed under the terms of the Open Government Licence ...", "Evidence
 #: is published online ... and available for inspection at the Parliamentary Archives")
+#: The most words a passage read as a licence notice has (a long passage with the
+#: notice run into it is read as text).
+LICENCE_NOTICE_WORDS = 80
 _LICENCE_NOTICE = re.compile(
     r"crown copyright|open government licen[cs]e|this publication is licensed under"
     r"|available for inspection at the parliamentary archives",
@@ -807,7 +810,7 @@ def is_licence_notice(text: str) -> bool:
     """Whether a passage holds a publication's copyright or licence notice (every
     government publication carries "Crown copyright ... Open Government Licence"): its
     words ("Government", "National Archives") are the publisher's, not a theme."""
-    return bool(_LICENCE_NOTICE.search(text))
+    return bool(_LICENCE_NOTICE.search(text)) and len(text.split()) <= LICENCE_NOTICE_WORDS
 
 
 def is_data_row(text: str) -> bool:
