@@ -192,3 +192,12 @@ def code_hash(files: Iterable[Path]) -> str:
         digest.update(f.name.encode())
         digest.update(f.read_bytes())
     return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def package_code_key() -> str:
+    """:func:`code_hash` of the package's code and shipped data (``pipeline/**/*.py``
+    and ``*.json``, the shipped models among them): the key under which a stage caches
+    what that code computed."""
+    package = Path(__file__).resolve().parent
+    return code_hash([*sorted(package.rglob("*.py")), *sorted(package.rglob("*.json"))])

@@ -852,7 +852,7 @@ def test_a_cache_written_by_other_code_is_not_read(
     docs = pd.DataFrame([_doc("a", "review", "Review: Child A")])
     cache = tmp_path / "cache"
     extract_recommendations(passages, docs, cache_dir=cache)
-    monkeypatch.setattr(mod, "_code_key", lambda: "other code")
+    monkeypatch.setattr(mod.store, "package_code_key", lambda: "other code")
     read: list[str] = []
     real = mod.document_items
     monkeypatch.setattr(

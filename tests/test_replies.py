@@ -269,6 +269,51 @@ def test_different_answers_for_different_governments_are_partial() -> None:
     }
 
 
+# --- readings kept across runs
+
+
+def test_reply_readings_are_kept_across_runs(tmp_path: Path, monkeypatch) -> None:
+    """A second run reads nothing again and gives the same table; a reply whose text
+    changed is read again; the cache holds only the last run's replies."""
+    import pipeline.tracing.replies as replies
+
+    docs = _docs({"doc_id": "plan", "title": "Response to the Harbour Inquiry"})
+    first = reply_stances(
+        pd.DataFrame(), pd.DataFrame(), _passages("plan", TABLE), docs, cache_dir=tmp_path
+    )
+    kept = tmp_path / replies.READINGS_CACHE
+    assert kept.exists()
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a kept reading was read again")
+
+    monkeypatch.setattr(replies, "decide", no_reading)
+    again = reply_stances(
+        pd.DataFrame(), pd.DataFrame(), _passages("plan", TABLE), docs, cache_dir=tmp_path
+    )
+    pd.testing.assert_frame_equal(first, again)
+    monkeypatch.undo()
+
+    changed = [(kind, ref, text.replace("Not agreed:", "Agreed:")) for kind, ref, text in TABLE]
+    table = reply_stances(
+        pd.DataFrame(), pd.DataFrame(), _passages("plan", changed), docs, cache_dir=tmp_path
+    )
+    assert dict(zip(table["number"], table["stance"], strict=True))["2"] == "accept"
+    assert len(replies.store.read_keyed(kept, replies.store.package_code_key())) == len(table)
+
+
+def test_reply_readings_without_a_writable_cache(tmp_path: Path) -> None:
+    """A cache folder that cannot be written loses nothing: the readings are made."""
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the cache folder would be")
+    docs = _docs({"doc_id": "plan", "title": "Response to the Harbour Inquiry"})
+    table = reply_stances(
+        pd.DataFrame(), pd.DataFrame(), _passages("plan", TABLE), docs, cache_dir=blocker
+    )
+    plain = reply_stances(pd.DataFrame(), pd.DataFrame(), _passages("plan", TABLE), docs)
+    pd.testing.assert_frame_equal(table, plain)
+
+
 # --- a response that restates the recommendations of a report that is not here
 
 

@@ -35,9 +35,12 @@ def recommendation_coverage(
     links: pd.DataFrame,
     passages: pd.DataFrame,
     documents: pd.DataFrame,
+    *,
+    cache_dir: Path | None = None,
 ) -> tuple[pd.DataFrame | None, str]:
     """``pipeline.tracing.coverage.coverage`` where the tracing stage is installed: ``(table, "")``;
-    else ``(None, reason)``. This module does not compute coverage itself."""
+    else ``(None, reason)``. This module does not compute coverage itself. ``cache_dir``:
+    where the replies' readings are kept across runs."""
     try:
         from pipeline.tracing.coverage import coverage
     except ImportError:
@@ -45,7 +48,7 @@ def recommendation_coverage(
             "Recommendation coverage is not available: the tracing stage (pipeline.tracing) "
             "is not installed, so recommendation_coverage.csv was not written."
         )
-    return coverage(recommendations, links, passages, documents), ""
+    return coverage(recommendations, links, passages, documents, cache_dir=cache_dir), ""
 
 
 @dataclass
@@ -125,7 +128,9 @@ def build_tables(
     catalog = theme_catalog(themes, theme_infos() if codebook is None else codebook)
     kw: dict[str, Any] = {"catalog": catalog, "include_negated": include_negated}
     by_doc = theme_by_document(documents, passages, themes, **kw)
-    coverage, reason = recommendation_coverage(recommendations, links, passages, documents)
+    coverage, reason = recommendation_coverage(
+        recommendations, links, passages, documents, cache_dir=folder / ".cache"
+    )
     if reason:
         notes.append(reason)
     changes = store.read_table(schema.CHANGES, folder) if "changes" in present else None

@@ -37,6 +37,8 @@ def coverage(
     links: pd.DataFrame,
     passages: pd.DataFrame,
     documents: pd.DataFrame,
+    *,
+    cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """One row per recommendation: how later documents report on it.
 
@@ -46,11 +48,13 @@ def coverage(
     yyyy-mm-dd, empty when undated), ``latest_status`` (the status stated by the
     latest linked passage that states one: latest document date, then reading
     order), ``latest_status_doc`` and ``silent`` (no later document mentions it).
+    ``cache_dir`` keeps the replies' readings across runs
+    (:func:`pipeline.tracing.replies.reply_stances`).
     """
     cols = COVERAGE_COLUMNS
     if recommendations.empty:
         empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
-        return _with_stances(empty, recommendations, links, passages, documents)
+        return _with_stances(empty, recommendations, links, passages, documents, cache_dir)
     dates = dict(zip(documents["doc_id"], documents["date"].fillna(""), strict=True))
     seqs = dict(zip(passages["passage_id"], passages["seq"], strict=True))
     lk = links.copy()
@@ -82,7 +86,7 @@ def coverage(
             }
         )
     table = pd.DataFrame(rows, columns=cols)
-    return _with_stances(table, recommendations, links, passages, documents)
+    return _with_stances(table, recommendations, links, passages, documents, cache_dir)
 
 
 def _short(text: object) -> str:
@@ -97,12 +101,13 @@ def _with_stances(
     links: pd.DataFrame,
     passages: pd.DataFrame,
     documents: pd.DataFrame,
+    cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Hook: each recommendation's stance columns from the latest reply that answers it
     (:func:`pipeline.tracing.replies.reply_stances`; a response's before other documents'), and
     one row per recommendation that only a response restates (its report is not in the
     corpus)."""
-    stances = reply_stances(recommendations, links, passages, documents)
+    stances = reply_stances(recommendations, links, passages, documents, cache_dir=cache_dir)
     if stances.empty:
         for col in STANCE_COLUMNS:
             table[col] = pd.Series([""] * len(table), dtype="object")
@@ -246,4 +251,5 @@ def write_coverage(output_dir: str | Path) -> Path:
     passages = store.read_table(schema.PASSAGES, out)
     recs = store.read_table(schema.RECOMMENDATIONS, out)
     links = store.read_table(schema.LINKS, out)
-    return store.write_csv(coverage(recs, links, passages, documents), out / COVERAGE_CSV)
+    table = coverage(recs, links, passages, documents, cache_dir=out / ".cache")
+    return store.write_csv(table, out / COVERAGE_CSV)

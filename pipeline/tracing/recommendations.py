@@ -163,21 +163,13 @@ def document_items(
 
 #: The folder of ``<output>/.cache/`` that keeps each document's recommendations.
 CACHE_FOLDER = "recommendations"
-_PKG = Path(__file__).resolve().parent.parent
-
-
-@functools.lru_cache(maxsize=1)
-def _code_key() -> str:
-    """Hash of the package's code and shipped data (the recommendation model among them)."""
-    files = [*sorted(_PKG.rglob("*.py")), *sorted(_PKG.rglob("*.json"))]
-    return store.code_hash(files)
 
 
 def items_key(doc_passages: pd.DataFrame) -> str:
     """Hash of everything :func:`document_items` reads of one document (every column of
     its passages, in order) and of the code and model that read it."""
     rows = pd.util.hash_pandas_object(doc_passages, index=False).to_numpy().tobytes()
-    head = "\x1f".join([_code_key(), *map(str, doc_passages.columns)]).encode()
+    head = "\x1f".join([store.package_code_key(), *map(str, doc_passages.columns)]).encode()
     return hashlib.sha256(head + rows).hexdigest()
 
 

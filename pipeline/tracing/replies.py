@@ -40,14 +40,18 @@ Which recommendation
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import logging
 import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from pipeline import store
 from pipeline.frames import itertuples
 from pipeline.recnumbers import number_order
 from pipeline.tracing.stance import (
@@ -58,6 +62,8 @@ from pipeline.tracing.stance import (
     progress_status,
     stance_status,
 )
+
+log = logging.getLogger(__name__)
 
 #: A recommendation number as printed ("4", "8.14", "113.6"); letters stay apart.
 _NUMBER = re.compile(r"^\(?(\d{1,3}(?:\.\d{1,3})?)\)?[a-z]?\.?$")
@@ -389,6 +395,50 @@ STANCE_COLUMNS = [
 
 #: Document types whose replies are read for a stance.
 REPLY_DOC_TYPES = ("response", "action_plan", "report")
+#: The file of ``<output>/.cache/`` that keeps each reply's reading across runs.
+READINGS_CACHE = "reply_readings.json"
+
+
+class _Readings:
+    """Each reply's reading: its stance, the sentence that decides it, the stance's
+    status word and the progress it reports. A reading depends only on the reply's
+    text, the recommendation's text and the stance model, so with the shipped model
+    the readings are kept in ``cache_dir`` (:data:`READINGS_CACHE`) under the
+    package's code key (:func:`pipeline.store.package_code_key`, which covers the
+    shipped model) and a run reads again only the replies it has not read before."""
+
+    def __init__(self, model: StanceModel | None, cache_dir: Path | None) -> None:
+        self.model = model
+        self.path = Path(cache_dir) / READINGS_CACHE if cache_dir is not None else None
+        kept = store.read_keyed(self.path, store.package_code_key()) if self.path else None
+        self.kept: dict[str, list[str]] = kept if isinstance(kept, dict) else {}
+        self.used: dict[str, list[str]] = {}
+
+    def read(self, answer: str, ask: str) -> tuple[str, str, str, str]:
+        """``(stance, deciding sentence, stance status, progress)`` of one reply."""
+        key = hashlib.sha256(f"{answer}\x1f{ask}".encode()).hexdigest()[:32]
+        got = self.used.get(key) or self.kept.get(key)
+        if got is None:
+            stance, _ = decide(answer, ask, model=self.model)
+            got = [
+                stance,
+                deciding_sentence(answer, stance),
+                stance_status(stance, answer),
+                progress_status(answer),
+            ]
+        self.used[key] = got
+        stance, quote, status, progress = got
+        return stance, quote, status, progress
+
+    def save(self) -> None:
+        """Keep this run's readings (only these: the file does not grow) when they
+        differ from those kept."""
+        if self.path is None or self.used == self.kept:
+            return
+        try:
+            store.write_keyed(self.used, self.path, store.package_code_key())
+        except OSError as exc:  # a read-only output folder: read again next time
+            log.info("reply readings not cached (%s)", exc)
 
 
 def reply_stances(
@@ -398,6 +448,7 @@ def reply_stances(
     documents: pd.DataFrame,
     *,
     model: StanceModel | None = None,
+    cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """One row per (reply, recommendation): the stance the reply takes, read over the
     whole reply (:func:`pipeline.tracing.stance.decide`), the sentence that decides it and its
@@ -408,7 +459,8 @@ def reply_stances(
     :data:`STANCE_COLUMNS`. Replies of a document whose review has no recommendations
     here (the report is not in the corpus) get the recommendations the response
     restates (:func:`response_recommendations`), ``rec_id`` ``"<doc_id>#<number>"``.
-    ``model`` defaults to the shipped stance model (rule reading without one).
+    ``model`` defaults to the shipped stance model (rule reading without one); with
+    it, ``cache_dir`` keeps each reply's reading across runs (:class:`_Readings`).
     """
     cols = [
         "rec_id",
@@ -423,8 +475,9 @@ def reply_stances(
     ]
     if passages.empty:
         return pd.DataFrame(columns=cols)
+    readings = _Readings(model, None)
     if model is None:
-        model = StanceModel.load()
+        readings = _Readings(StanceModel.load(), Path(cache_dir) if cache_dir else None)
     recs = recommendations if recommendations is not None else pd.DataFrame()
     rec_info = {
         rid: (str(rv), str(n), str(t))
@@ -465,8 +518,9 @@ def reply_stances(
         for k, reply in enumerate(replies):
             for rid in mapping.get(k, []):
                 review, number, text = rec_info.get(rid, ("", "", ""))
-                stance, _ = decide(reply.answer_text, text or reply.ask_text, model=model)
-                quote = deciding_sentence(reply.answer_text, stance)
+                stance, quote, status, progress = readings.read(
+                    reply.answer_text, text or reply.ask_text
+                )
                 page = next(
                     (pg for _, pg, t in reply.answer_passages if quote and quote[:60] in t),
                     reply.page,
@@ -482,12 +536,13 @@ def reply_stances(
                         "date": doc.date if isinstance(doc.date, str) else "",
                         "seq": int(seqs.get(reply.passage_ids[0], 0)),
                         "stance": stance,
-                        "stance_status": stance_status(stance, reply.answer_text),
+                        "stance_status": status,
                         "stance_quote": quote,
                         "stance_page": int(page),
                         "stance_doc": doc.doc_id,
                         "reply_passages": len(reply.passage_ids),
-                        "progress": progress_status(reply.answer_text),
+                        "progress": progress,
                     }
                 )
+    readings.save()
     return pd.DataFrame(out, columns=cols)
