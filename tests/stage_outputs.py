@@ -538,6 +538,8 @@ def coverage_double(
     links: pd.DataFrame,
     passages: pd.DataFrame,
     documents: pd.DataFrame,
+    *,
+    cache_dir: object = None,
 ) -> pd.DataFrame:
     """Stands in for ``pipeline.tracing.coverage.coverage`` in tests of the exports: the same
     columns, with the values the fixture's links give (written out, not computed)."""

@@ -340,7 +340,7 @@ def test_empty_coverage_says_no_recommendations(
     stage_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = types.ModuleType("pipeline.tracing.coverage")
-    fake.coverage = lambda *a: coverage_double(*a).iloc[0:0]  # type: ignore[attr-defined]
+    fake.coverage = lambda *a, **k: coverage_double(*a).iloc[0:0]  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pipeline.tracing.coverage", fake)
     t = build_tables(stage_dir)
     assert t.recommendation_coverage is not None and t.recommendation_coverage.empty

@@ -367,8 +367,9 @@ def test_coverage_comes_from_the_linking_stage(
 ) -> None:
     calls = []
 
-    def coverage(recommendations, links, passages, documents):  # type: ignore[no-untyped-def]
+    def coverage(recommendations, links, passages, documents, *, cache_dir=None):  # type: ignore[no-untyped-def]
         calls.append((len(recommendations), len(links), len(passages), len(documents)))
+        assert cache_dir == built / ".cache"  # the replies' readings are kept there
         return pd.DataFrame({"rec_id": sorted(recommendations["rec_id"]), "mentions": 0})
 
     fake = types.ModuleType("pipeline.tracing.coverage")
@@ -381,7 +382,7 @@ def test_coverage_comes_from_the_linking_stage(
     assert len(cov) == 5
     # when the linking stage goes away again, the stale table is removed
     monkeypatch.delitem(sys.modules, "pipeline.tracing.coverage")
-    monkeypatch.setattr(tables_build, "recommendation_coverage", lambda *a: (None, "gone"))
+    monkeypatch.setattr(tables_build, "recommendation_coverage", lambda *a, **k: (None, "gone"))
     tables_build.tables_stage(RunConfig(input_dir=built, output_dir=built))
     assert not (built / "tables" / "recommendation_coverage.csv").exists()
 
