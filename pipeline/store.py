@@ -194,10 +194,23 @@ def code_hash(files: Iterable[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+#: Installed packages whose data the cached readings depend on (stop words, lemmas).
+KEYED_PACKAGES = ("spacy", "spacy-lookups-data")
+
+
 @functools.lru_cache(maxsize=1)
 def package_code_key() -> str:
     """:func:`code_hash` of the package's code and shipped data (``pipeline/**/*.py``
-    and ``*.json``, the shipped models among them): the key under which a stage caches
-    what that code computed."""
+    and ``*.json``, the shipped models among them) and the versions of
+    :data:`KEYED_PACKAGES`: the key under which a stage caches what that code computed."""
+    from importlib.metadata import PackageNotFoundError, version
+
     package = Path(__file__).resolve().parent
-    return code_hash([*sorted(package.rglob("*.py")), *sorted(package.rglob("*.json"))])
+    code = code_hash([*sorted(package.rglob("*.py")), *sorted(package.rglob("*.json"))])
+    versions = []
+    for name in KEYED_PACKAGES:
+        try:
+            versions.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            versions.append(f"{name}=none")
+    return hashlib.sha256("\x1f".join([code, *versions]).encode()).hexdigest()[:16]

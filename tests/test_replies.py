@@ -302,6 +302,25 @@ def test_reply_readings_are_kept_across_runs(tmp_path: Path, monkeypatch) -> Non
     assert len(replies.store.read_keyed(kept, replies.store.package_code_key())) == len(table)
 
 
+def test_a_damaged_reading_is_read_again(tmp_path: Path) -> None:
+    """A kept entry that is not a reading (a file edited by hand) is read again."""
+    import pipeline.tracing.replies as replies
+
+    docs = _docs({"doc_id": "plan", "title": "Response to the Harbour Inquiry"})
+    plain = reply_stances(pd.DataFrame(), pd.DataFrame(), _passages("plan", TABLE), docs)
+    reply_stances(
+        pd.DataFrame(), pd.DataFrame(), _passages("plan", TABLE), docs, cache_dir=tmp_path
+    )
+    kept = tmp_path / replies.READINGS_CACHE
+    key = replies.store.package_code_key()
+    damaged = {k: ["accept"] for k in replies.store.read_keyed(kept, key)}
+    replies.store.write_keyed(damaged, kept, key)
+    table = reply_stances(
+        pd.DataFrame(), pd.DataFrame(), _passages("plan", TABLE), docs, cache_dir=tmp_path
+    )
+    pd.testing.assert_frame_equal(table, plain)
+
+
 def test_reply_readings_without_a_writable_cache(tmp_path: Path) -> None:
     """A cache folder that cannot be written loses nothing: the readings are made."""
     blocker = tmp_path / "not_a_folder"

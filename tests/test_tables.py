@@ -418,3 +418,11 @@ def test_the_runs_codebook_names_the_themes(
         "police", "Police involvement", "officers, custody"
     )
     assert _read(stage_dir, "theme_summary").at[0, "label"] == "Police involvement"
+
+
+def test_reading_the_tables_writes_nothing(stage_dir: Path) -> None:
+    """Building the tables to read them (``sgpipe changes``, exploring, exporting) keeps
+    no cache; the ``tables`` stage keeps the replies' readings in ``.cache``."""
+    before = sorted(p.relative_to(stage_dir) for p in stage_dir.rglob("*"))
+    tables_build.build_tables(stage_dir)
+    assert sorted(p.relative_to(stage_dir) for p in stage_dir.rglob("*")) == before

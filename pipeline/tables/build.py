@@ -106,8 +106,11 @@ def build_tables(
     *,
     codebook: Sequence[ThemeInfo] | None = None,
     include_negated: bool = False,
+    cache_dir: Path | None = None,
 ) -> Tables:
-    """Read the stage outputs in ``folder`` and compute every table."""
+    """Read the stage outputs in ``folder`` and compute every table. ``cache_dir``: where
+    the replies' readings are kept across runs (the ``tables`` stage passes
+    ``<output>/.cache``; readers of a folder pass nothing and write nothing)."""
     folder = Path(folder)
     documents = store.read_table(schema.DOCUMENTS, folder)
     passages = store.read_table(schema.PASSAGES, folder)
@@ -129,7 +132,7 @@ def build_tables(
     kw: dict[str, Any] = {"catalog": catalog, "include_negated": include_negated}
     by_doc = theme_by_document(documents, passages, themes, **kw)
     coverage, reason = recommendation_coverage(
-        recommendations, links, passages, documents, cache_dir=folder / ".cache"
+        recommendations, links, passages, documents, cache_dir=cache_dir
     )
     if reason:
         notes.append(reason)
@@ -277,7 +280,7 @@ def tables_stage(cfg: Any) -> Tables:
     out = Path(cfg.output_dir)
     codebook = run_codebook(cfg)
     signature = _outputs_signature(out, codebook)
-    tables = build_tables(out, codebook=codebook)
+    tables = build_tables(out, codebook=codebook, cache_dir=out / ".cache")
     _LAST_BUILT = (signature, tables)
     for note in tables.notes:
         log.info("%s", note)

@@ -418,7 +418,7 @@ class _Readings:
         """``(stance, deciding sentence, stance status, progress)`` of one reply."""
         key = hashlib.sha256(f"{answer}\x1f{ask}".encode()).hexdigest()[:32]
         got = self.used.get(key) or self.kept.get(key)
-        if got is None:
+        if not (isinstance(got, list) and len(got) == 4 and all(isinstance(x, str) for x in got)):
             stance, _ = decide(answer, ask, model=self.model)
             got = [
                 stance,
