@@ -82,6 +82,14 @@ def counted(doc) -> dict[str, str]:
         ("Practitioners access learning opportunities.", "learning", "learning opportunities"),
         # a mixed-case acronym ending a sentence
         ("Data requests go to the DfE.", "national_policy", "DfE"),
+        # a licence notice run into a long passage does not silence the passage
+        (
+            "Crown copyright 2025. " + "The review found that the school did not tell the "
+            "child's mother before the police searched her, and no appropriate adult was "
+            "present. " * 5,
+            "police",
+            "police",
+        ),
         # a table row of text, not figures, raises its themes
         (
             "Police | Attend the strategy meeting | Share the crime report",
@@ -209,6 +217,10 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("Police analyst (v2) | £13,000 | 3 months | 2020", "police"),
         ("School nurses | 12 | n/a | 7", "education"),
         ("Her mother-in-law attended the meeting.", "national_policy"),
+        (
+            "Support for perpetrators of domestic abuse is funded by the council.",
+            "safeguarding_first",
+        ),
         ("Her expertise in law and arbitration was not in doubt.", "national_policy"),
         ("All child-on-child abuse is unacceptable and will be taken seriously.", "voice_of_child"),
         ("Children may see, hear or experience the effects of abuse.", "voice_of_child"),

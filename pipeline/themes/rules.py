@@ -43,7 +43,7 @@ import dataclasses
 import functools
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -602,16 +602,8 @@ class ThemeRules:
         # (``doc.text`` joins a Token per word; the words are at hand)
         words = tokens.words
         text = "".join([w + " " if sp else w for w, sp in zip(words, tokens.spaces, strict=True)])
-        if is_reference(text):
-            names = [(0, len(doc), frozenset(), "reference")]
-        elif is_caption(text):
-            names = [(0, len(doc), frozenset(), "caption")]
-        elif is_data_row(text):
-            names = [(0, len(doc), frozenset(), "data_row")]
-        elif is_name_list(text):
-            names = [(0, len(doc), frozenset(), "name_list")]
-        elif is_licence_notice(text):
-            names = [(0, len(doc), frozenset(), "licence")]
+        if kind := passage_without_themes(text):
+            names = [(0, len(doc), frozenset(), kind)]
         negs = self._negation_scopes(shadow, set(clause_ends))
         kept: list[ThemeMatch] = []
         dropped: list[tuple[ThemeMatch, str]] = []
@@ -773,6 +765,18 @@ class ThemeRules:
         return scopes
 
 
+def passage_without_themes(text: str) -> str:
+    """Why a whole passage raises no theme, by its layout: ``reference``, ``caption``,
+    ``data_row``, ``name_list`` or ``licence`` (the first of :func:`is_reference`,
+    :func:`is_caption`, :func:`is_data_row`, :func:`is_name_list`,
+    :func:`is_licence_notice` that holds), else ``""``. Its theme words name a cited
+    title, what a figure or a table row counts, who is listed, or the publisher."""
+    for kind, test in _WHOLE_PASSAGE:
+        if test(text):
+            return kind
+    return ""
+
+
 def is_reference(text: str) -> bool:
     """Whether a passage is a bibliographic reference (its themes are a cited title's).
 
@@ -849,6 +853,16 @@ def is_name_list(text: str) -> bool:
             low += 1
     words = cap + low
     return words >= NAME_LIST_WORDS and cap >= NAME_LIST_SHARE * words
+
+
+#: The layout classes of :func:`passage_without_themes`, in the order they are tried.
+_WHOLE_PASSAGE: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("reference", is_reference),
+    ("caption", is_caption),
+    ("data_row", is_data_row),
+    ("name_list", is_name_list),
+    ("licence", is_licence_notice),
+)
 
 
 def _is_cap(tok: Any) -> bool:
