@@ -139,6 +139,24 @@ def counted(doc) -> dict[str, str]:
             "else is working with a",
         ),
         ("Data sharing between the partners improved.", "multi_agency", "Data sharing; partners"),
+        # collaboration counts when agencies are named near it
+        (
+            "Social workers collaborate closely with the police on every case.",
+            "multi_agency",
+            "collaborate closely with the police",
+        ),
+        # monitoring counts together with another cue of oversight
+        (
+            "Leaders monitor the action plan and report to the board.",
+            "oversight",
+            "monitor; action plan",
+        ),
+        # a service named in a list of agencies counts with another mention of its theme
+        (
+            "Teachers joined; the agencies were Education, Health, Police and Social Care.",
+            "education",
+            "Teachers; Education",
+        ),
         # hyphenation, spacing and joining
         ("Sustained work on anti-racism", "anti_racism", "anti-racism"),
         ("An anti racist approach", "anti_racism", "anti racist"),
@@ -243,6 +261,14 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
             "Trust (BC 16) Dr B. Example, Southshire College",
             "police",
         ),
+        # a service named only in a list of agencies does not raise its theme
+        ("The agencies were Education, Health, Police and Social Care.", "education"),
+        # collaboration between companies or countries is not agencies working together
+        ("The two companies began a collaboration on launch vehicles.", "multi_agency"),
+        # monitoring alone is not oversight (a satellite monitors the oceans)
+        ("The satellite is monitoring the planet's oceans.", "oversight"),
+        # where children live is not their family's voice
+        ("Children live with their families and family networks.", "voice_of_family"),
         # real words are never read as misspellings of codebook words
         ("They walked through the overnight shelter.", "oversight"),
         ("They walked through the overnight shelter.", "searches"),

@@ -16,7 +16,10 @@ A codebook is data, not code. Each theme has an ``id``, a ``label``, a
 Patterns sit in ``patterns`` (default weight), ``weak`` (a cue that tags a
 passage only together with another cue) or ``exclude`` (contexts in which the
 theme's matches do not count, e.g. "parent in custody" for ``police``). Every
-pattern may carry ``weight`` (0 to 1), ``id`` and ``note``.
+pattern may carry ``weight`` (0 to 1), ``id`` and ``note``. A theme may set
+``listed_weight``: the weight of a mention that stands in a list of agencies
+("Education, Health, Police and Social Care"), where naming a service among others
+does not yet raise its theme.
 
 :func:`load_codebook` refuses a codebook with an unknown key, a bad pattern or a
 duplicate id with a :class:`CodebookError` naming the file, the theme and the
@@ -164,6 +167,7 @@ class Theme(_Strict):
     patterns: list[PatternLike] = Field(min_length=1)
     weak: list[PatternLike] = Field(default_factory=list)
     exclude: list[PatternLike] = Field(default_factory=list)
+    listed_weight: float | None = Field(default=None, gt=0.0, le=1.0)
 
     def all_patterns(self) -> list[tuple[str, Pattern]]:
         """``(role, pattern)`` for every pattern; role is patterns, weak or exclude."""

@@ -24,20 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from pipeline.themes.rules import listed_matches
+
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
 
-#: Words that may stand between two items of a list ("police, health services and the
-#: school"): separators, articles, and the words that follow an agency's name.
-LIST_GLUE = frozenset(
-    {",", "and", "or", "/", "&", "the", "as", "well", "local", "other", "any"}
-    | {"service", "services", "agency", "agencies", "team", "teams", "partners"}
-    | {"professionals", "practitioners", "colleagues", "staff", "settings"}
-)
-#: A list of agencies: at least this many rule mentions joined by list words.
-LIST_MIN_ITEMS = 3
 #: The WordLlama configuration and dimension the meaning block uses.
 EMBEDDING_CONFIG = "l2_supercat"
 EMBEDDING_DIM = 256
@@ -90,7 +83,7 @@ def rule_features(doc: Doc, kind: str = "") -> dict[str, float]:
             out["reference"] = 1.0
         else:
             out[f"drop:{m.theme}|{what}"] = 1.0
-    listed = _listed(doc, live)
+    listed = listed_matches(doc, live)
     for theme in {m.theme for m in live}:
         ms = [m for m in live if m.theme == theme]
         if any(id(m) in listed for m in ms):
@@ -103,30 +96,6 @@ def rule_features(doc: Doc, kind: str = "") -> dict[str, float]:
     if kind:
         out[f"kind:{kind}"] = 1.0
     out["length"] = min(math.log1p(len(doc)) / 6.0, 1.0)
-    return out
-
-
-def _listed(doc: Doc, live: Sequence[Any]) -> set[int]:
-    """Ids of the matches that stand in a list of at least :data:`LIST_MIN_ITEMS`
-    mentions of at least two themes, joined only by list words."""
-    ordered = sorted(live, key=lambda m: (m.start, m.end))
-    runs: list[list[Any]] = []
-    for m in ordered:
-        if runs:
-            prev = runs[-1][-1]
-            if m.start < prev.end:  # overlapping mentions of two themes: one item
-                runs[-1].append(m)
-                continue
-            gap = [doc[k].lower_ for k in range(prev.end, m.start)]
-            if len(gap) <= 3 and all(w in LIST_GLUE for w in gap):
-                runs[-1].append(m)
-                continue
-        runs.append([m])
-    out: set[int] = set()
-    for run in runs:
-        items = len({(m.start, m.end) for m in run})
-        if items >= LIST_MIN_ITEMS and len({m.theme for m in run}) >= 2:
-            out.update(id(m) for m in run)
     return out
 
 

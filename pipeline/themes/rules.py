@@ -43,7 +43,7 @@ import dataclasses
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -279,6 +279,10 @@ class ThemeRules:
         self._key_ids: dict[str, int] = {}
         s = codebook.settings
         self._threshold = s.threshold
+        #: theme -> the weight of its mentions that only stand in a list of agencies
+        self._listed_weights = {
+            t.id: t.listed_weight for t in self.codebook.themes if t.listed_weight is not None
+        }
         self._heads = frozenset(s.name_heads)
         self._connectors = frozenset(s.name_connectors)
         self._address = frozenset(s.address_words)
@@ -630,6 +634,7 @@ class ThemeRules:
                 m = dataclasses.replace(m, negated=True)
             kept.append(m)
         kept.sort(key=lambda m: (m.start, m.end, m.theme))
+        kept = self._weigh_listed(doc, kept, [m for m, why in dropped if why.startswith("exclude")])
         doc._.theme_matches = kept
         doc._.theme_dropped = dropped
         doc._.theme_tags = self._aggregate(kept)
@@ -641,6 +646,26 @@ class ThemeRules:
         ]
         doc.spans[self.spans_key] = spans
         return doc
+
+    def _weigh_listed(
+        self, doc: Doc, kept: list[ThemeMatch], excluded: list[ThemeMatch]
+    ) -> list[ThemeMatch]:
+        """``kept`` with each mention that stands in a list of agencies ("Education,
+        Health, Police and Social Care") down to its theme's ``listed_weight``: naming
+        an agency among others is not yet raising its theme. ``excluded`` (mentions a
+        theme's exclusion dropped) still count as items of the list."""
+        light = self._listed_weights
+        if not light or not any(m.theme in light for m in kept):
+            return kept
+        listed = listed_matches(doc, [m for m in kept if not m.negated] + excluded)
+        if not listed:
+            return kept
+        return [
+            dataclasses.replace(m, weight=min(m.weight, light[m.theme]))
+            if id(m) in listed and m.theme in light
+            else m
+            for m in kept
+        ]
 
     def _aggregate(self, matches: list[ThemeMatch]) -> dict[str, ThemeTag]:
         by_theme: dict[str, list[ThemeMatch]] = {}
@@ -863,6 +888,42 @@ _WHOLE_PASSAGE: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("name_list", is_name_list),
     ("licence", is_licence_notice),
 )
+
+
+#: Words that may stand between two items of a list ("police, health services and the
+#: school"): separators, articles, and the words that follow an agency's name.
+LIST_GLUE = frozenset(
+    {",", "and", "or", "/", "&", "the", "as", "well", "local", "other", "any"}
+    | {"service", "services", "agency", "agencies", "team", "teams", "partners"}
+    | {"professionals", "practitioners", "colleagues", "staff", "settings"}
+)
+#: A list of agencies: at least this many rule mentions joined by list words.
+LIST_MIN_ITEMS = 3
+
+
+def listed_matches(doc: Doc, live: Sequence[ThemeMatch]) -> set[int]:
+    """Ids of the matches of ``live`` that stand in a list of at least
+    :data:`LIST_MIN_ITEMS` mentions of at least two themes joined only by list words
+    ("Education, Health, Police and Social Care")."""
+    ordered = sorted(live, key=lambda m: (m.start, m.end))
+    runs: list[list[ThemeMatch]] = []
+    for m in ordered:
+        if runs:
+            prev = runs[-1][-1]
+            if m.start < prev.end:  # overlapping mentions of two themes: one item
+                runs[-1].append(m)
+                continue
+            gap = [doc[k].lower_ for k in range(prev.end, m.start)]
+            if len(gap) <= 3 and all(w in LIST_GLUE for w in gap):
+                runs[-1].append(m)
+                continue
+        runs.append([m])
+    out: set[int] = set()
+    for run in runs:
+        items = len({(m.start, m.end) for m in run})
+        if items >= LIST_MIN_ITEMS and len({m.theme for m in run}) >= 2:
+            out.update(id(m) for m in run)
+    return out
 
 
 def _is_cap(tok: Any) -> bool:
