@@ -151,6 +151,18 @@ def counted(doc) -> dict[str, str]:
             "oversight",
             "monitor; action plan",
         ),
+        # the country acting: its policy, approach, spending
+        (
+            "We heard about problems in the UK's approach to space policy.",
+            "national_policy",
+            "UK's approach",
+        ),
+        (
+            "Legislating that consent will be required to home educate.",
+            "national_policy",
+            "Legislating",
+        ),
+        ("Staff were trained to respond to disclosures.", "learning", "trained"),
         # a service named in a list of agencies counts with another mention of its theme
         (
             "Teachers joined; the agencies were Education, Health, Police and Social Care.",
@@ -269,6 +281,14 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         ("The satellite is monitoring the planet's oceans.", "oversight"),
         # where children live is not their family's voice
         ("Children live with their families and family networks.", "voice_of_family"),
+        # a pair of words whose end stands in an exclusion (an agency's name) does not count
+        (
+            "The case manager should consult local authority children's social care.",
+            "voice_of_child",
+        ),
+        # a statistical model is trained; NEET names a status
+        ("The model is trained on five years of records.", "learning"),
+        ("Young people not in education, employment or training were counted.", "learning"),
         # real words are never read as misspellings of codebook words
         ("They walked through the overnight shelter.", "oversight"),
         ("They walked through the overnight shelter.", "searches"),

@@ -693,8 +693,10 @@ class ThemeRules:
         exclusions: Iterable[tuple[int, int, str]],
         names: list[tuple[int, int, frozenset[int], str]],
     ) -> str:
+        # an exclusion holding the first or the last word of a match drops it: the two
+        # ends of a near pair ("consult ... children" in "children's social care")
         for start, end, pid in exclusions:
-            if start <= m.start and m.end <= end:
+            if start <= m.start < end or start < m.end <= end:
                 return f"exclude:{pid}"
         for start, end, heads, kind in names:
             if start <= m.start and m.end <= end:
