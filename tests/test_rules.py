@@ -139,6 +139,7 @@ def counted(doc) -> dict[str, str]:
             "else is working with a",
         ),
         ("Data sharing between the partners improved.", "multi_agency", "Data sharing; partners"),
+        ("A multi-disciplinary team will lead the work.", "multi_agency", "multi-disciplinary"),
         # collaboration counts when agencies are named near it
         (
             "Social workers collaborate closely with the police on every case.",
