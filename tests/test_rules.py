@@ -290,6 +290,9 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         # a statistical model is trained; NEET names a status
         ("The model is trained on five years of records.", "learning"),
         ("Young people not in education, employment or training were counted.", "learning"),
+        # countries and companies as partners; the picture a database gives of a child
+        ("The UK will continue to work with international partners on satellites.", "multi_agency"),
+        ("The database gives a holistic view of a child's needs.", "voice_of_child"),
         # real words are never read as misspellings of codebook words
         ("They walked through the overnight shelter.", "oversight"),
         ("They walked through the overnight shelter.", "searches"),
