@@ -61,7 +61,7 @@ def test_numbers_booleans_formats_and_layout() -> None:
         head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E8C"})
         pct = wb.add_format({"num_format": "0.0%"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-        ws = wb.add_worksheet("Sheet 'one'")
+        ws = wb.add_worksheet("O'Brien's sheet")
         ws.set_column(0, 0, 80)
         ws.set_column(1, 2, 10)
         ws.set_row(1, 45)
@@ -87,7 +87,7 @@ def test_numbers_booleans_formats_and_layout() -> None:
             xml.dom.minidom.parseString(zf.read(name))
         assert {i.date_time[:3] for i in zf.infolist()} == {(2025, 1, 15)}
     wb = load_workbook(io.BytesIO(data))
-    ws = wb["Sheet 'one'"]
+    ws = wb["O'Brien's sheet"]
     assert [c.value for c in ws[1]] == ["text", "share", "flag"]
     assert all(c.font.b for c in ws[1])
     assert ws["A1"].fill.fgColor.rgb == "FF1F4E8C"
@@ -104,6 +104,32 @@ def test_numbers_booleans_formats_and_layout() -> None:
     assert wb["second"]["A1"].value == 1e-20
     assert wb.properties.title == "T" and wb.properties.creator == "me"
     assert wb.properties.created == datetime(2025, 1, 15)
+
+
+def test_cells_in_column_order_and_bad_values_refused() -> None:
+    import pytest
+
+    def build(wb: Workbook) -> None:
+        ws = wb.add_worksheet("a")
+        ws.write_string(0, 2, "c")
+        ws.write_string(0, 0, "first")
+        ws.write_string(0, 0, "a")  # written twice: the last value
+        ws.write_string(1, 0, "line\r\nbreak")
+
+    data = _roundtrip(build)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert sheet.index('r="A1"') < sheet.index('r="C1"') and sheet.count('r="A1"') == 1
+    assert "line_x000D_\nbreak" in sheet
+    ws = load_workbook(io.BytesIO(data))["a"]
+    assert [ws["A1"].value, ws["C1"].value] == ["a", "c"]
+    wb = Workbook(io.BytesIO())
+    sheet = wb.add_worksheet("b")
+    with pytest.raises(ValueError, match="finite"):
+        sheet.write_number(0, 0, float("inf"))
+    for bad in ("", "a/b", "x" * 32, "'q", "B"):
+        with pytest.raises(ValueError, match="sheet name"):
+            wb.add_worksheet(bad)
 
 
 def test_same_content_same_bytes() -> None:

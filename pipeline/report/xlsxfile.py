@@ -25,6 +25,7 @@ content.
 from __future__ import annotations
 
 import io
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -46,9 +47,11 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")  # a CR too: "\r\n" survives
 _ESCAPE_LIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _NEEDS_ESCAPE = re.compile(r"[&<>]")
+#: Characters Excel does not allow in a sheet name.
+_BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
 def _text(value: str) -> str:
@@ -111,7 +114,7 @@ class Worksheet:
         self.index = index
         self._cols: dict[int, float] = {}
         self._heights: dict[int, float] = {}
-        self._rows: dict[int, list[str]] = {}
+        self._rows: dict[int, dict[int, str]] = {}
         self._max_row = -1
         self._max_col = -1
         self._frozen: tuple[int, int] | None = None
@@ -161,8 +164,8 @@ class Worksheet:
     def _cell(self, row: int, col: int, body: str) -> None:
         cells = self._rows.get(row)
         if cells is None:
-            cells = self._rows[row] = []
-        cells.append(body)
+            cells = self._rows[row] = {}
+        cells[col] = body  # a cell written twice keeps the last value
         if row > self._max_row:
             self._max_row = row
         if col > self._max_col:
@@ -186,7 +189,10 @@ class Worksheet:
         )
 
     def write_number(self, row: int, col: int, value: float, fmt: Format | None = None) -> None:
-        """A number (finite)."""
+        """A number; infinity and NaN are refused (Excel cells cannot hold them)."""
+        if not math.isfinite(value):
+            where = f"{column_letter(col)}{row + 1}"
+            raise ValueError(f"cell {where}: {value!r} is not a finite number")
         ref = column_letter(col) + str(row + 1)
         self._cell(row, col, f'<c r="{ref}"{self._style(fmt)}><v>{value:.16G}</v></c>')
 
@@ -257,7 +263,7 @@ class Worksheet:
                 cells = self._rows.get(row)
                 if cells:
                     parts.append(f'<row r="{row + 1}"{ht}>')
-                    parts.extend(cells)
+                    parts.extend(cells[col] for col in sorted(cells))
                     parts.append("</row>")
                 else:
                     parts.append(f'<row r="{row + 1}"{ht}/>')
@@ -338,8 +344,15 @@ class Workbook:
 
     def add_worksheet(self, name: str) -> Worksheet:
         """A new sheet named ``name`` (at most 31 characters, unique)."""
-        if len(name) > 31 or any(s.name.lower() == name.lower() for s in self.sheets):
-            raise ValueError(f"sheet name {name!r}: too long or used twice")
+        if (
+            not name
+            or len(name) > 31
+            or _BAD_SHEET_NAME.search(name)
+            or name.startswith("'")
+            or name.endswith("'")
+            or any(s.name.lower() == name.lower() for s in self.sheets)
+        ):
+            raise ValueError(f"sheet name {name!r}: empty, too long, used twice or not allowed")
         sheet = Worksheet(name, len(self.sheets))
         self.sheets.append(sheet)
         return sheet
