@@ -151,6 +151,17 @@ def _write(tmp_path: Path, themes: str, head: str = "") -> Path:
             "police",
             "less than or equal to 1",
         ),
+        (  # a list weight out of range
+            """
+            - id: education
+              label: Education
+              description: d
+              patterns: [school]
+              listed_weight: 0
+            """,
+            "education",
+            "listed_weight: Input should be greater than 0",
+        ),
         (  # an id that is not snake_case
             """
             - id: Police Involvement
