@@ -1,10 +1,12 @@
 """Lexical similarity shared by recommendation extraction and linking.
 
 Texts are compared as bags of content lemmas (spaCy's English lookup table from
-``spacy-lookups-data``, stop words removed), weighted by TF-IDF over the texts
-being compared, so that words every document uses ("government",
-"recommendation") count for little and rare shared words ("Change4Life",
-"adultification") for a lot. A restatement (a response quoting the
+``spacy-lookups-data``, stop words removed), weighted by TF-IDF, so that common
+words count for little and rare shared words ("Change4Life", "adultification")
+for a lot: over the texts being compared (:func:`tfidf_matrix`), or by an IDF
+fitted on reference texts and applied to any other (:func:`fit_idf`,
+:func:`weighted_rows`; linking weighs passages by the recommendations' IDF, so a
+passage's weights do not depend on the other documents of a run). A restatement (a response quoting the
 recommendation it answers) is recognised separately, by fuzzy containment of
 one text in the other.
 """
@@ -12,8 +14,10 @@ one text in the other.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -156,6 +160,75 @@ def tfidf_matrix(texts: Sequence[str], *, return_vocabulary: bool = False):
     data *= (np.log((len(texts) + 1) / (df + 1.0)) + 1.0)[matrix.indices]
     _scale_rows_to_unit_length(matrix)
     return (matrix, vocab) if return_vocabulary else matrix
+
+
+@dataclass(frozen=True)
+class TermWeights:
+    """IDF weights fitted on reference texts (:func:`fit_idf`), applied to any other
+    text by :func:`weighted_rows` without refitting."""
+
+    terms: list[str]  # the reference texts' terms, sorted: the columns
+    idf: np.ndarray  # one weight per column
+    unseen: float  # the weight of a term no reference text has
+
+    @property
+    def columns(self) -> dict[str, int]:
+        """Term -> column."""
+        return {t: i for i, t in enumerate(self.terms)}
+
+
+def fit_idf(texts: Sequence[str]) -> TermWeights:
+    """Smoothed IDF of the terms (:func:`_analyzer`) of ``texts``, as
+    :func:`tfidf_matrix` weighs them (``ln((1 + n) / (1 + df)) + 1``), and the weight
+    of an unseen term (``df`` = 0)."""
+    df: dict[str, int] = {}
+    for text in texts:
+        for term in set(_analyzer(text)):
+            df[term] = df.get(term, 0) + 1
+    terms = sorted(df)
+    n = len(texts)
+    counts = np.array([df[t] for t in terms], dtype=np.float64)
+    return TermWeights(
+        terms=terms,
+        idf=np.log((n + 1) / (counts + 1.0)) + 1.0,
+        unseen=float(np.log(n + 1.0) + 1.0),
+    )
+
+
+def weighted_rows(texts: Sequence[str], weights: TermWeights):
+    """TF-IDF rows (sparse, ``len(texts) x len(weights.terms)``) of ``texts`` under
+    ``weights``: term frequency ``1 + ln(count)``, each row scaled to unit length over
+    *all* its terms, the unseen ones (weighted ``weights.unseen``) included, then kept
+    only on the reference terms (an unseen term is shared with no reference text, so
+    it adds nothing to a cosine with one). A text's row depends on that text and the
+    weights alone, not on the other texts compared."""
+    from scipy.sparse import csr_matrix
+
+    columns = weights.columns
+    idf = weights.idf
+    indices: list[int] = []
+    data: list[float] = []
+    indptr = [0]
+    for text in texts:
+        counts: dict[str, int] = {}
+        for term in _analyzer(text):
+            counts[term] = counts.get(term, 0) + 1
+        known = sorted((columns[t], c) for t, c in counts.items() if t in columns)
+        values = [(1.0 + math.log(c)) * float(idf[col]) for col, c in known]
+        square = sum(v * v for v in values)
+        square += sum(
+            ((1.0 + math.log(c)) * weights.unseen) ** 2
+            for t, c in counts.items()
+            if t not in columns
+        )
+        norm = math.sqrt(square) or 1.0
+        indices.extend(col for col, _ in known)
+        data.extend(v / norm for v in values)
+        indptr.append(len(indices))
+    return csr_matrix(
+        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32), indptr),
+        shape=(len(texts), len(weights.terms)),
+    )
 
 
 def _scale_rows_to_unit_length(matrix) -> None:

@@ -662,3 +662,64 @@ def test_strip_names_removes_each_review_name_in_any_case(text: str, expected: s
     for name in names:  # what strip_names is defined to do
         reference = re.sub(rf"\b{re.escape(name)}\b", " ", reference, flags=re.I)
     assert strip_names(text, names) == reference == expected
+
+
+# --- each document linked on its own, and cached ---------------------------------------
+
+
+def _two_documents() -> tuple[pd.DataFrame, pd.DataFrame]:
+    docs = docs_frame(
+        {"doc_id": "report-pdf", "doc_type": "report"},
+        {"doc_id": "resp", "title": "Government response to the Healthy Travel report"},
+        {
+            "doc_id": "minutes",
+            "doc_type": "minutes",
+            "review": "Healthy Travel",
+            "date": "2021-03-01",
+        },
+    )
+    passages = pd.concat([passages_frame("resp", RESPONSE), passages_frame("minutes", MINUTES)])
+    return docs, passages.reset_index(drop=True)
+
+
+def test_a_documents_links_do_not_change_when_another_document_is_added() -> None:
+    docs, passages = _two_documents()
+    recs = _recs(REC_TEXTS)
+    both = link_passages(passages, docs, recs)
+    alone = link_passages(passages[passages["doc_id"] == "resp"], docs, recs)
+    pd.testing.assert_frame_equal(
+        both[both["doc_id"] == "resp"].reset_index(drop=True), alone.reset_index(drop=True)
+    )
+    assert set(both["doc_id"]) == {"resp", "minutes"}
+
+
+def test_cached_links_are_the_links_and_only_a_changed_document_is_linked_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    docs, passages = _two_documents()
+    recs = _recs(REC_TEXTS)
+    cache = tmp_path / "links"
+    fresh = link_passages(passages, docs, recs)
+    first = link_passages(passages, docs, recs, cache_dir=cache)
+    assert sorted(p.name for p in cache.glob("*.json")) == ["minutes.json", "resp.json"]
+    with caplog.at_level("INFO", logger="pipeline.tracing.link"):
+        again = link_passages(passages, docs, recs, cache_dir=cache)
+    assert "0 document(s) linked, 2 from the cache" in caplog.text
+    pd.testing.assert_frame_equal(fresh, first)
+    pd.testing.assert_frame_equal(fresh, again)
+
+    edited = passages.copy()
+    row = (edited["doc_id"] == "minutes").idxmax()
+    edited.loc[row, "text"] = edited.loc[row, "text"] + " Recommendation 8.5 is complete."
+    caplog.clear()
+    with caplog.at_level("INFO", logger="pipeline.tracing.link"):
+        changed = link_passages(edited, docs, recs, cache_dir=cache)
+    assert "1 document(s) linked, 1 from the cache" in caplog.text
+    pd.testing.assert_frame_equal(changed, link_passages(edited, docs, recs))
+
+    # new recommendations: every document is linked again
+    more = {**REC_TEXTS, "8.6": "Schools should teach cycling proficiency to every pupil."}
+    caplog.clear()
+    with caplog.at_level("INFO", logger="pipeline.tracing.link"):
+        link_passages(edited, docs, _recs(more), cache_dir=cache)
+    assert "2 document(s) linked, 0 from the cache" in caplog.text

@@ -65,3 +65,31 @@ def test_on_the_minutes_in_the_demo_corpus() -> None:
 def test_no_words_at_all_gives_an_empty_matrix() -> None:
     matrix, vocab = textsim.tfidf_matrix(["", "the and of"], return_vocabulary=True)
     assert matrix.shape == (2, 0) and vocab == []
+
+
+def test_weighted_rows_under_the_texts_own_idf_are_tfidf_matrix() -> None:
+    texts = [
+        "Schools should record the views of each child in their own words.",
+        "The police and schools agreed a protocol for calls about pupils.",
+        "Each child's views were recorded by the school nurse.",
+    ]
+    expected, vocab = textsim.tfidf_matrix(texts, return_vocabulary=True)
+    weights = textsim.fit_idf(texts)
+    assert weights.terms == vocab
+    rows = textsim.weighted_rows(texts, weights)
+    np.testing.assert_allclose(rows.toarray(), expected.toarray())
+
+
+def test_a_row_depends_on_its_text_and_the_weights_only() -> None:
+    weights = textsim.fit_idf(
+        ["Schools should record the views of each child.", "Police protocol."]
+    )
+    text = "The school recorded the child's views for the police."
+    one = textsim.weighted_rows([text], weights).toarray()[0]
+    among = textsim.weighted_rows(["Something else entirely.", text], weights).toarray()[1]
+    np.testing.assert_array_equal(one, among)
+    # words no reference text has lengthen the row, so the shared ones weigh less
+    longer = textsim.weighted_rows([text + " Hackney weather harvest."], weights).toarray()[0]
+    assert np.linalg.norm(longer) < 1.0
+    assert (longer[one > 0] < one[one > 0]).all()
+    assert (longer > 0).sum() == (one > 0).sum()

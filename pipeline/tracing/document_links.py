@@ -18,7 +18,7 @@ from pipeline.recnumbers import top_number
 from pipeline.status import detect_status, leading_label
 from pipeline.structure import is_generic_heading
 from pipeline.textnorm import normalize_for_match
-from pipeline.textsim import containment
+from pipeline.textsim import TermWeights, containment
 from pipeline.tracing.references import (
     NUMBER_HEADER,
     REC_LABEL,
@@ -84,7 +84,9 @@ class _Evidence:
 
 @dataclass
 class LinkContext:
-    """Everything linking needs, computed once for all documents."""
+    """Everything linking one document needs: the recommendations' side is computed
+    once for all documents, the passages' side (``passage_pos``, ``pmat``, ``sims``) for
+    the document being linked."""
 
     recs: pd.DataFrame
     index: ReviewIndex
@@ -102,6 +104,8 @@ class LinkContext:
     rec_themes: list[set[str]]
     passage_themes: dict[str, set[str]]
     params: LinkParams
+    review_names: list[str] = field(default_factory=list)  # removed from the texts compared
+    weights: TermWeights | None = None  # the IDF of the recommendations' words
 
 
 def _words(text: str) -> int:
@@ -137,33 +141,24 @@ def strip_names(text: str, names: list[str]) -> str:
 
 
 def _shared_terms(ctx: LinkContext, p: int, r: int, k: int = 4) -> list[str]:
-    """The ``k`` terms that weigh most in the passage's similarity to the recommendation."""
+    """The ``k`` terms that weigh most in the passage's similarity to the recommendation
+    (equal weights in the order of the terms)."""
     a, b = ctx.pmat[p], ctx.rmat[r]
     if hasattr(a, "indices") and hasattr(b, "indices"):
-        top = _top_shared(a, b, k)
-        if top is not None:
-            return [ctx.terms[i] for i in top]
-    # the whole vocabulary, sorted (also where equal weights make the order above ambiguous)
-    prod = a.multiply(b) if hasattr(a, "multiply") else a * b
-    prod = prod.toarray().ravel() if hasattr(prod, "toarray") else np.asarray(prod).ravel()
-    top = np.argsort(-prod)[:k]
+        return [ctx.terms[i] for i in _top_shared(a, b, k)]
+    prod = np.asarray(a * b).ravel()
+    top = np.argsort(-prod, kind="stable")[:k]
     return [ctx.terms[i] for i in top if prod[i] > 0]
 
 
-def _top_shared(a, b, k: int) -> list[int] | None:
+def _top_shared(a, b, k: int) -> list[int]:
     """The columns of the ``k`` largest positive products of two sparse rows, largest
-    first: what sorting the dense product of the whole vocabulary gives, computed on the
-    few shared terms. ``None`` when two of the products that decide the order are equal
-    (the dense sort is not stable, so only it can say which comes first)."""
+    first, equal products in column order (computed on the few shared terms)."""
     shared, ia, ib = np.intersect1d(a.indices, b.indices, assume_unique=True, return_indices=True)
     prod = a.data[ia] * b.data[ib]
     keep = prod > 0
     shared, prod = shared[keep], prod[keep]
     order = np.argsort(-prod, kind="stable")
-    vals = prod[order]
-    m = min(len(vals), k + 1)
-    if m > 1 and np.any(vals[: m - 1] == vals[1:m]):
-        return None
     return [int(i) for i in shared[order[:k]]]
 
 

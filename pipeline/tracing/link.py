@@ -34,7 +34,9 @@ Evidence (each with a weight in :class:`LinkParams`, combined as a noisy-OR into
         all when they resemble none.
     ``similarity``
         TF-IDF cosine over lemmas between the passage and the recommendation
-        (the review's own name removed from both), counted only when the best
+        (the review's own name removed from both; the IDF is that of the
+        recommendations' words, so a document's similarities do not change when
+        another document is added), counted only when the best
         match stands out from the second (:attr:`LinkParams.sim_margin`), so an
         introduction that shares vocabulary with many recommendations links to
         none; shared addressees and shared themes (``themes.parquet``, when it
@@ -46,15 +48,19 @@ restatements state none.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
 from pipeline.rag import apply_rag
-from pipeline.textsim import cosine, tfidf_matrix
+from pipeline.textsim import cosine, fit_idf, weighted_rows
 from pipeline.tracing.document_links import (
     PARAMS,
     LinkContext,
@@ -69,6 +75,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The folder of ``<output>/.cache/`` that keeps each document's links.
+CACHE_FOLDER = "links"
+
 
 def link_passages(
     passages: pd.DataFrame,
@@ -78,41 +87,80 @@ def link_passages(
     themes: pd.DataFrame | None = None,
     params: LinkParams = PARAMS,
     jobs: int = 1,
+    cache_dir: Path | None = None,
 ) -> pd.DataFrame:
     """Link every passage of every later document to the recommendations it answers.
 
     Returns the ``links.parquet`` columns plus ``review``, ``number`` (of the
     recommendation), ``status_cue`` (the words that gave the status) and ``rank``
-    (1 for the passage's strongest link). The similarities are computed once over
-    every text; then each document is linked on its own, in ``jobs`` processes when
-    there are several (forked, so they share the similarities), with the same rows.
+    (1 for the passage's strongest link). Each document is linked on its own, in
+    ``jobs`` processes when there are several (forked), with the same rows: its
+    similarities to the recommendations are weighed by the IDF of the recommendations'
+    own words (:func:`~pipeline.textsim.fit_idf`), so they depend on that document and
+    the recommendations only. With ``cache_dir`` a document's links are kept there
+    (``<doc_id>.json``) and reused while its row, passages and themes, the
+    recommendations, the parameters and the code are unchanged.
     """
     if recommendations.empty or passages.empty:
         return _empty_links()
     recs = recommendations.reset_index(drop=True)
-    index = ReviewIndex.build(recs)
     docs = documents[documents["status"] == "ok"]
-    raw_names = list(recs["review"].unique())
-    cand_passages = passages[passages["doc_id"].isin(set(docs["doc_id"]))].reset_index(drop=True)
-    texts = [strip_names(t, raw_names) for t in cand_passages["text"].astype(str)]
-    rec_texts = [strip_names(t, raw_names) for t in recs["text"].astype(str)]
-    matrix, vocab = tfidf_matrix([*rec_texts, *texts], return_vocabulary=True)
-    rmat, pmat = matrix[: len(recs)], matrix[len(recs) :]
-    sims = cosine(pmat, rmat)
     theme_map: dict[str, set[str]] = {}
     if themes is not None and not themes.empty:
         from pipeline.counting import counted  # negated-only mentions are not the theme
 
         theme_map = {pid: set(g) for pid, g in counted(themes).groupby("passage_id")["theme"]}
-    ctx = LinkContext(
+    ctx = _context(recs, theme_map, params)
+    work = []
+    cand_passages = passages[passages["doc_id"].isin(set(docs["doc_id"]))]
+    by_doc = {
+        d: grp.reset_index(drop=True) for d, grp in cand_passages.groupby("doc_id", sort=False)
+    }
+    for _, doc in docs.sort_values("doc_id").iterrows():
+        doc_passages = by_doc.get(doc["doc_id"])
+        if doc_passages is not None and not doc_passages.empty:
+            work.append((doc, doc_passages))
+    found: dict[int, list[dict]] = {}
+    keys: dict[int, str] = {}
+    if cache_dir is not None:
+        base = _links_key_base(recs, params)
+        for i, (doc, doc_passages) in enumerate(work):
+            keys[i] = _document_key(base, doc, doc_passages, theme_map)
+            hit = store.read_keyed(Path(cache_dir) / f"{doc['doc_id']}.json", keys[i])
+            if isinstance(hit, list):
+                found[i] = [dict(pairs) for pairs in hit]  # kept as pairs: the column order
+    todo = [i for i in range(len(work)) if i not in found]
+    for i, doc_rows in zip(todo, _link_documents([work[i] for i in todo], ctx, jobs), strict=True):
+        found[i] = doc_rows
+        if cache_dir is not None:
+            pairs = [list(row.items()) for row in doc_rows]
+            store.write_keyed(pairs, Path(cache_dir) / f"{work[i][0]['doc_id']}.json", keys[i])
+    if cache_dir is not None:
+        store.prune_cache(cache_dir, {str(doc["doc_id"]) for doc, _ in work})
+        n_cached = len(work) - len(todo)
+        log.info("links: %d document(s) linked, %d from the cache", len(todo), n_cached)
+    rows = [row for i in range(len(work)) for row in found[i]]
+    if not rows:
+        return _empty_links()
+    return pd.DataFrame(rows)
+
+
+def _context(recs: pd.DataFrame, theme_map: dict[str, set[str]], params: LinkParams) -> LinkContext:
+    """What linking any document needs: the recommendations, their review index, their
+    TF-IDF rows and the IDF fitted on them (the passages' side is added per document,
+    :func:`_document_context`)."""
+    raw_names = list(recs["review"].unique())
+    rec_texts = [strip_names(t, raw_names) for t in recs["text"].astype(str)]
+    weights = fit_idf(rec_texts)
+    return LinkContext(
         recs=recs,
-        index=index,
+        index=ReviewIndex.build(recs),
         rec_pos={rid: i for i, rid in enumerate(recs["rec_id"])},
-        passage_pos={pid: i for i, pid in enumerate(cand_passages["passage_id"])},
-        sims=sims,
-        terms=list(vocab),
-        pmat=pmat,
-        rmat=rmat,
+        passage_pos={},
+        sims=np.zeros((0, len(recs))),
+        terms=weights.terms,
+        pmat=None,
+        rmat=weighted_rows(rec_texts, weights),
         rec_ids=list(recs["rec_id"]),
         rec_numbers=list(recs["number"]),
         rec_reviews=list(recs["review"]),
@@ -121,22 +169,50 @@ def link_passages(
         rec_themes=[set(filter(None, str(x).split(";"))) for x in recs["themes"].fillna("")],
         passage_themes=theme_map,
         params=params,
+        review_names=raw_names,
+        weights=weights,
     )
-    work = []
-    by_doc = {d: grp for d, grp in cand_passages.groupby("doc_id", sort=False)}
-    for _, doc in docs.sort_values("doc_id").iterrows():
-        doc_passages = by_doc.get(doc["doc_id"])
-        if doc_passages is not None and not doc_passages.empty:
-            work.append((doc, doc_passages))
-    rows: list[dict] = []
-    for doc_rows in _link_documents(work, ctx, jobs):
-        rows.extend(doc_rows)
-    if not rows:
-        return _empty_links()
-    return pd.DataFrame(rows)
+
+
+def _document_context(ctx: LinkContext, doc_passages: pd.DataFrame) -> LinkContext:
+    """``ctx`` with one document's passages: their rows and cosines to the recommendations."""
+    texts = [strip_names(t, ctx.review_names) for t in doc_passages["text"].astype(str)]
+    assert ctx.weights is not None
+    pmat = weighted_rows(texts, ctx.weights)
+    return replace(
+        ctx,
+        passage_pos={pid: i for i, pid in enumerate(doc_passages["passage_id"])},
+        pmat=pmat,
+        sims=cosine(pmat, ctx.rmat),
+    )
+
+
+def _links_key_base(recs: pd.DataFrame, params: LinkParams) -> str:
+    """Hash of what every document's links depend on besides the document: the
+    recommendations (every column), the parameters and the code."""
+    digest = hashlib.sha256()
+    head = [store.package_code_key(), repr(params), *map(str, recs.columns)]
+    digest.update("\x1f".join(head).encode())
+    digest.update(pd.util.hash_pandas_object(recs, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _document_key(
+    base: str, doc: pd.Series, doc_passages: pd.DataFrame, theme_map: dict[str, set[str]]
+) -> str:
+    """Hash of what one document's links depend on: ``base``, its row in the documents
+    table, its passages (every column) and their themes."""
+    digest = hashlib.sha256(base.encode())
+    digest.update(json.dumps({k: str(v) for k, v in doc.items()}, sort_keys=True).encode())
+    digest.update("\x1f".join(map(str, doc_passages.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(doc_passages, index=False).to_numpy().tobytes())
+    themes = [sorted(theme_map.get(pid, ())) for pid in doc_passages["passage_id"]]
+    digest.update(json.dumps(themes).encode())
+    return digest.hexdigest()
 
 
 def _link_one(doc: pd.Series, doc_passages: pd.DataFrame, ctx: LinkContext) -> list[dict]:
+    ctx = _document_context(ctx, doc_passages)
     review, how = document_review(doc, doc_passages, ctx.index)
     log.debug("%s: review %r (%s)", doc["doc_id"], review, how)
     return link_document(doc, doc_passages, ctx, review)
@@ -200,7 +276,14 @@ def link_stage(cfg: RunConfig) -> pd.DataFrame:
     passages = store.read_table(schema.PASSAGES, out)
     recs = store.read_table(schema.RECOMMENDATIONS, out)
     themes = store.read_table(schema.THEMES, out)
-    links = link_passages(passages, documents, recs, themes=themes, jobs=getattr(cfg, "n_jobs", 1))
+    links = link_passages(
+        passages,
+        documents,
+        recs,
+        themes=themes,
+        jobs=getattr(cfg, "n_jobs", 1),
+        cache_dir=out / ".cache" / CACHE_FOLDER,
+    )
     links = apply_rag(links, passages, documents)  # the rag column, mapped statuses
     store.write_table(links, schema.LINKS, out)
     log.info("%d links to %d recommendation(s)", len(links), links["rec_id"].nunique())
