@@ -204,3 +204,53 @@ def test_guid_is_the_uuid5_of_its_parts(parts: tuple[str, ...]) -> None:
     from pipeline.report.qdpx import GUID_NAMESPACE, guid
 
     assert guid(*parts) == str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join(parts)))
+
+
+TRICKY = "A & B <tag> \"quoted\" 'single'\ttab\r\nline \x01ctl \ud800 café ✓"
+
+
+def test_the_project_xml_is_what_elementtree_writes() -> None:
+    """The writer of ``project.qde`` gives ElementTree's ``indent`` + ``tostring`` bytes,
+    escapes included, for nested elements, text, empty elements and selections."""
+    import xml.etree.ElementTree as ET
+
+    from pipeline.report import qdpx
+
+    ns = "urn:QDA-XML:project:1.0"
+    ET.register_namespace("", ns)
+    ref = ET.Element(f"{{{ns}}}Project", {"name": qdpx._x(TRICKY), "origin": "x"})
+    mine = qdpx._Node("Project", {"name": qdpx._x(TRICKY), "origin": "x"})
+    codes = ET.SubElement(ref, f"{{{ns}}}Codes")
+    code = ET.SubElement(codes, f"{{{ns}}}Code", {"guid": "g1", "name": qdpx._x(TRICKY)})
+    ET.SubElement(code, f"{{{ns}}}Description").text = qdpx._x(TRICKY)
+    ET.SubElement(codes, f"{{{ns}}}Code", {"guid": "g2", "name": ""})
+    ET.SubElement(ET.SubElement(ref, f"{{{ns}}}Empty"), f"{{{ns}}}TextValue").text = ""
+
+    codes = qdpx._sub(mine, "Codes")
+    code = qdpx._sub(codes, "Code", guid="g1", name=TRICKY)
+    qdpx._description(code, TRICKY)
+    qdpx._sub(codes, "Code", guid="g2", name="")
+    qdpx._sub(qdpx._sub(mine, "Empty"), "TextValue").text = ""
+
+    sel = qdpx.Selection("d", 3, 9, "code-guid", TRICKY, TRICKY, "key")
+    source = ET.SubElement(ref, f"{{{ns}}}TextSource", {"guid": "s"})
+    node = ET.SubElement(
+        source,
+        f"{{{ns}}}PlainTextSelection",
+        {
+            "guid": qdpx.guid("selection", "key"),
+            "name": qdpx._x(TRICKY),
+            "startPosition": "3",
+            "endPosition": "9",
+            "creatingUser": "u",
+        },
+    )
+    ET.SubElement(node, f"{{{ns}}}Description").text = qdpx._x(TRICKY)
+    coding = ET.SubElement(
+        node, f"{{{ns}}}Coding", {"guid": qdpx.guid("coding", "key"), "creatingUser": "u"}
+    )
+    ET.SubElement(coding, f"{{{ns}}}CodeRef", {"targetGUID": "code-guid"})
+    qdpx._sub(mine, "TextSource", guid="s").children.append(qdpx._selection_xml(sel, "u", 2))
+    ET.indent(ref, space="  ")
+    expected = ET.tostring(ref, encoding="utf-8", xml_declaration=True)
+    assert qdpx.project_xml(mine) == expected

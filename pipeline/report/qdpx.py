@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +67,6 @@ PALETTE = [
     "#393B79",
 ]
 _XML_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037\ufffe\uffff]")
-ET.register_namespace("", NS)
 
 
 _GUID_PREFIX = GUID_NAMESPACE.bytes
@@ -88,21 +86,112 @@ def guid(*parts: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
-
-
 def _x(text: object) -> str:
     return _XML_ILLEGAL.sub("", "" if text is None else str(text))
 
 
-def _sub(parent: ET.Element, tag: str, **attrs: str) -> ET.Element:
-    return ET.SubElement(parent, _q(tag), {k: _x(v) for k, v in attrs.items()})
+class _Node:
+    """An XML element of the project: tag, attributes in order, and text or children
+    (a child may be already written out, as a string, see :func:`_selection_xml`)."""
+
+    __slots__ = ("attrs", "children", "tag", "text")
+
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.text = ""
+        self.children: list[_Node | str] = []
 
 
-def _description(parent: ET.Element, text: str) -> None:
+def _sub(parent: _Node, tag: str, **attrs: str) -> _Node:
+    node = _Node(tag, {k: _x(v) for k, v in attrs.items()})
+    parent.children.append(node)
+    return node
+
+
+def _description(parent: _Node, text: str) -> None:
     if text:
         _sub(parent, "Description").text = _x(text)
+
+
+def _escape_text(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _escape_attribute(text: str) -> str:
+    text = _escape_text(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
+
+
+def _serialise(node: _Node, level: int, out: list[str]) -> None:
+    """Append ``node`` to ``out`` indented two spaces per level, as ElementTree's
+    ``indent`` and ``tostring`` write it (an empty element as ``<Tag ... />``)."""
+    out.append("<" + node.tag)
+    for key, value in node.attrs.items():
+        out.append(f' {key}="{_escape_attribute(value)}"')
+    if node.children:
+        out.append(">")
+        inner = "\n" + "  " * (level + 1)
+        for child in node.children:
+            out.append(inner)
+            if isinstance(child, str):
+                out.append(child)
+            else:
+                _serialise(child, level + 1, out)
+        out.append("\n" + "  " * level + f"</{node.tag}>")
+    elif node.text:
+        out.append(f">{_escape_text(node.text)}</{node.tag}>")
+    else:
+        out.append(" />")
+
+
+def _selection_xml(sel: Selection, user: str, level: int) -> str:
+    """One ``PlainTextSelection`` with its description and coding, written out as
+    :func:`_serialise` writes it at ``level`` (there are tens of thousands: a node per
+    element cost as much as the rest of the export)."""
+    inner = "\n" + "  " * (level + 1)
+    parts = [
+        f'<PlainTextSelection guid="{guid("selection", sel.key)}" '
+        f'name="{_escape_attribute(_x(sel.name))}" startPosition="{sel.start}" '
+        f'endPosition="{sel.end}" creatingUser="{user}">'
+    ]
+    if sel.description:
+        text = _x(sel.description)
+        parts.append(
+            f"{inner}<Description>{_escape_text(text)}</Description>"
+            if text
+            else f"{inner}<Description />"
+        )
+    parts.append(
+        f'{inner}<Coding guid="{guid("coding", sel.key)}" creatingUser="{user}">'
+        f'{inner}  <CodeRef targetGUID="{sel.code}" />'
+        f"{inner}</Coding>"
+        f"\n{'  ' * level}</PlainTextSelection>"
+    )
+    return "".join(parts)
+
+
+def project_xml(root: _Node) -> bytes:
+    """The project document: an XML declaration and ``root`` in the REFI-QDA namespace,
+    UTF-8 (a character UTF-8 cannot hold, a lone surrogate, as a character reference)."""
+    root.attrs = {"xmlns": NS, **root.attrs}
+    out = ["<?xml version='1.0' encoding='utf-8'?>\n"]
+    _serialise(root, 0, out)
+    return "".join(out).encode("utf-8", "xmlcharrefreplace")
 
 
 @dataclass(frozen=True)
@@ -145,7 +234,7 @@ def theme_selections(
 ) -> list[Selection]:
     """A selection per counted theme tag and evidence span (see the module docstring)."""
     tags = counted_tags(tables.themes)
-    texts = tables.passages.set_index("passage_id")["text"]
+    texts = dict(zip(tables.passages["passage_id"], tables.passages["text"], strict=True))
     labels = {t.id: t.label for t in tables.catalog}
     out = []
     for t in itertuples(tags, index=False):
@@ -181,15 +270,18 @@ def link_selections(
     tables: Tables, sources: dict[str, SourceText], codes: dict[str, str]
 ) -> list[Selection]:
     """A whole-passage selection per recommendation link."""
-    texts = tables.passages.set_index("passage_id")["text"]
-    recs = tables.recommendations.set_index("rec_id")
+    texts = dict(zip(tables.passages["passage_id"], tables.passages["text"], strict=True))
+    recs = tables.recommendations
+    names = {
+        rid: f"{review} {number}".strip()
+        for rid, review, number in zip(recs["rec_id"], recs["review"], recs["number"], strict=True)
+    }
     out = []
     for lk in itertuples(tables.links, index=False):
         src = sources.get(lk.doc_id)
         if src is None or lk.passage_id not in src.offsets or lk.rec_id not in codes:
             continue
         base = src.offsets[lk.passage_id]
-        rec = recs.loc[lk.rec_id]
         status = f", status {lk.status}" if lk.status else ""
         out.append(
             Selection(
@@ -197,7 +289,7 @@ def link_selections(
                 start=base,
                 end=base + len(str(texts[lk.passage_id])),
                 code=codes[lk.rec_id],
-                name=f"{rec['review']} {rec['number']}".strip(),
+                name=names[lk.rec_id],
                 description=(
                     f"Machine link: {lk.rec_id}, method {lk.method}, score "
                     f"{float(lk.score):.2f}{status}; evidence: {lk.evidence}; "
@@ -215,8 +307,8 @@ def build_project(
     """``(project.qde bytes, {zip path: source text})`` for the outputs in ``tables``."""
     user = guid("user", "safeguarding-pipeline")
     when = run_datetime(tables).strftime("%Y-%m-%dT%H:%M:%SZ")
-    root = ET.Element(
-        _q("Project"),
+    root = _Node(
+        "Project",
         {
             "name": _x(name),
             "origin": f"safeguarding-pipeline {package_version()}",
@@ -316,18 +408,7 @@ def build_project(
         for sel in sorted(
             by_doc.get(doc.doc_id, []), key=lambda s: (s.start, s.end, s.name, s.key)
         ):
-            node = _sub(
-                src,
-                "PlainTextSelection",
-                guid=guid("selection", sel.key),
-                name=sel.name,
-                startPosition=str(sel.start),
-                endPosition=str(sel.end),
-                creatingUser=user,
-            )
-            _description(node, sel.description)
-            coding = _sub(node, "Coding", guid=guid("coding", sel.key), creatingUser=user)
-            _sub(coding, "CodeRef", targetGUID=sel.code)
+            src.children.append(_selection_xml(sel, user, level=3))
         value = _sub(src, "VariableValue")
         _sub(value, "VariableRef", targetGUID=var_type)
         _sub(value, "TextValue").text = _x(doc.doc_type)
@@ -335,9 +416,7 @@ def build_project(
             value = _sub(src, "VariableValue")
             _sub(value, "VariableRef", targetGUID=var_date)
             _sub(value, "DateValue").text = str(doc.date)
-    ET.indent(root, space="  ")
-    xml = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return xml, files
+    return project_xml(root), files
 
 
 def build_qdpx(tables: Tables, *, name: str = "Safeguarding documents") -> bytes:
