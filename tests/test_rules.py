@@ -123,6 +123,11 @@ def counted(doc) -> dict[str, str]:
             "request of the victim",
         ),
         (
+            "The pupil was moved to another class, taking account of her wishes.",
+            "voice_of_child",
+            "pupil was moved to another class, taking account of her wishes",
+        ),
+        (
             "They approach parents and family networks as partners.",
             "voice_of_family",
             "family networks as partners",
@@ -293,6 +298,8 @@ def test_theme_found_with_evidence(nlp, text: str, theme: str, evidence: str) ->
         # countries and companies as partners; the picture a database gives of a child
         ("The UK will continue to work with international partners on satellites.", "multi_agency"),
         ("The database gives a holistic view of a child's needs.", "voice_of_child"),
+        # their views after a child, but in the next sentence: the views are someone else's
+        ("The child was placed in care. Staff gave their views.", "voice_of_child"),
         # real words are never read as misspellings of codebook words
         ("They walked through the overnight shelter.", "oversight"),
         ("They walked through the overnight shelter.", "searches"),
