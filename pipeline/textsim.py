@@ -6,9 +6,9 @@ words count for little and rare shared words ("Change4Life", "adultification")
 for a lot: over the texts being compared (:func:`tfidf_matrix`), or by an IDF
 fitted on reference texts and applied to any other (:func:`fit_idf`,
 :func:`weighted_rows`; linking weighs passages by the recommendations' IDF, so a
-passage's weights do not depend on the other documents of a run). A restatement (a response quoting the
-recommendation it answers) is recognised separately, by fuzzy containment of
-one text in the other.
+passage's weights do not depend on the other documents of a run). A restatement
+(a response quoting the recommendation it answers) is recognised separately, by
+fuzzy containment of one text in the other.
 """
 
 from __future__ import annotations
