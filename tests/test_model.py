@@ -243,12 +243,40 @@ def test_a_new_model_file_replaces_its_compact_copy(toy_model: ThemeModel, tmp_p
     assert len(list(cache.glob("*.json"))) == 1
 
 
-def test_a_change_must_help_more_documents_than_it_hurts() -> None:
-    from pipeline.themes.training import _helps_most_documents
+def _rules_tag_police_everywhere(data: TrainingData) -> TrainingData:
+    """``data`` whose rule features tag police on every passage (rules that are wrong on
+    two passages in three)."""
+    data.rules = [{"tag:police": 0.9} for _ in data.texts]
+    return data
 
-    docs = np.array(["a", "a", "b", "b", "c", "c"])
-    rules = np.array([True, False, True, True, True, True])  # the rules' decision right?
-    # right on a's wrong item, wrong on one of b's: one document better, one worse
-    assert not _helps_most_documents(np.array([True, True, False, True, True, True]), rules, docs)
-    # right on a's item, nothing lost: better on more documents than worse
-    assert _helps_most_documents(np.array([True, True, True, True, True, True]), rules, docs)
+
+def test_the_model_decides_a_theme_where_it_beats_the_rules_on_rule_blind_sets() -> None:
+    from pipeline.themes.training import choose_thresholds
+
+    data = _rules_tag_police_everywhere(toy_data(9))
+    # without rule-blind sets the rules decide: their tags stand, none is added
+    chosen = choose_thresholds(data, themes=["police", "education"], min_positive=5)
+    assert chosen["police"]["keep"] == 0.0 and chosen["police"]["add"] > 1.0
+    # on a rule-blind set the model beats the rules' police tags: the model decides it,
+    # at its own threshold for keeping, overruling and adding alike
+    chosen = choose_thresholds(
+        data, themes=["police", "education"], min_positive=5, blind_sources={"gold"}
+    )
+    thr = chosen["police"]
+    assert thr["keep"] == thr["add"] == thr["model"]
+    # the rules never tag education, the model does: it decides education too
+    assert chosen["education"]["add"] == chosen["education"]["model"]
+
+
+def test_rule_blind_sets_are_read_from_the_label_folders(tmp_path: Path) -> None:
+    from pipeline.themes.labels import LabelError, rule_blind_sources
+
+    (tmp_path / "themes_a.csv").write_text("doc,quote,page,themes\n", encoding="utf-8")
+    (tmp_path / "themes_b.csv").write_text("doc,quote,page,themes\n", encoding="utf-8")
+    listing = tmp_path / "rule_blind_sets.txt"
+    listing.write_text("# never read\nthemes_a  # coded blind\n\n", encoding="utf-8")
+    assert rule_blind_sources([tmp_path]) == {"themes_a"}
+    assert rule_blind_sources([tmp_path / "themes_b.csv"]) == frozenset()  # a file, not a folder
+    listing.write_text("themes_a\nthemes_c\n", encoding="utf-8")
+    with pytest.raises(LabelError, match=r"rule_blind_sets.txt, line 2: 'themes_c'"):
+        rule_blind_sources([tmp_path])

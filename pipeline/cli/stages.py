@@ -198,7 +198,8 @@ def train(
     passage of OUTPUT, weighted --weak-weight). Passages are those of OUTPUT
     (run `sgpipe run` first); label rows whose quote is not found there are skipped.
     """
-    from pipeline.themes.labels import gold_files
+    from pipeline.themes.labels import gold_files, rule_blind_sources
+    from pipeline.themes.training import MIN_GAIN
     from pipeline.themes.training import train as train_model
 
     if not label_paths and Path("data/labels").is_dir():
@@ -217,6 +218,7 @@ def train(
             max_weak=max_weak,
             cv=cv,
             seed=seed,
+            blind_sources=rule_blind_sources(label_paths),
         )
     except (*theme_errors(), ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
@@ -224,6 +226,13 @@ def train(
     sources = ", ".join(f"{k} {v}" for k, v in meta["training_passages"].items())
     say(f"trained on {len(result.data)} passages ({sources})")
     say(f"themes modelled: {', '.join(result.model.classes) or 'none'}")
+    by_model = meta.get("decided_by_model") or []
+    blind = meta.get("rule_blind_sets") or []
+    say(
+        f"decided by the model (it beat the rules by {MIN_GAIN} F1 on the rule-blind sets "
+        f"{', '.join(blind) or '(none listed)'}): {', '.join(by_model) or 'none'}; "
+        "the rules decide the others"
+    )
     cvm = meta.get("cross_validation")
     if cvm:
         for system in ("rules", "model", "combined"):

@@ -144,7 +144,7 @@ def evaluate_label_sets(
     model trained on the labelled passages of the other documents only, with its
     per-theme thresholds chosen by an inner cross-validation on those documents.
     """
-    from pipeline.themes.labels import gold_files
+    from pipeline.themes.labels import gold_files, rule_blind_sources
     from pipeline.themes.tagger import Tagger
     from pipeline.themes.training import (
         Corpus,
@@ -182,12 +182,16 @@ def evaluate_label_sets(
             seed=seed,
         )
         wanted = sorted({p for _, pids, _ in golds.values() for p in pids if p})
-        cv = grouped_cross_validation(data, eval_pids=wanted, themes=book.ids, seed=seed)
+        blind = rule_blind_sources([*label_paths, *{Path(g).parent for g in gold_paths}])
+        cv = grouped_cross_validation(
+            data, eval_pids=wanted, themes=book.ids, blind_sources=blind, seed=seed
+        )
         cv_note = (
             f"model: leave one document out ({len(cv.folds)} folds: "
             + "; ".join("+".join(f) for f in cv.folds)
-            + "); per-theme thresholds by inner leave-one-document-out on each fold's "
-            "training documents; training sources "
+            + "); per-theme thresholds, and whether the model or the rules decide each "
+            "theme, by inner leave-one-document-out on each fold's training documents "
+            f"(rule-blind sets: {', '.join(sorted(blind)) or 'none'}); training sources "
             + ", ".join(f"{k} {v}" for k, v in data.source_counts().items())
         )
     names = list(golds)

@@ -44,6 +44,11 @@ DECISIONS = ("accept", "reject", "add")
 REVIEWS_FILENAME = "themes_reviewed.csv"
 
 
+#: The file of a label folder that lists its rule-blind label sets (see
+#: :func:`rule_blind_sources`).
+RULE_BLIND_FILENAME = "rule_blind_sets.txt"
+
+
 class LabelError(ValueError):
     """A label file is malformed; the message names the file, the row and the problem."""
 
@@ -73,6 +78,35 @@ def gold_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         else:
             raise LabelError(f"{p}: label file or folder not found")
     return list(dict.fromkeys(out))
+
+
+def rule_blind_sources(paths: Iterable[str | os.PathLike[str]]) -> frozenset[str]:
+    """The rule-blind label sets of the label folders in ``paths``: the file stems
+    (``themes_handlabelled12``) listed one per line in each folder's
+    :data:`RULE_BLIND_FILENAME` (``#`` starts a comment). These are the sets whose
+    errors were never read when the rules were written; the choice between rules and
+    model is made on them (:func:`pipeline.themes.training.choose_thresholds`).
+
+    Raises :class:`LabelError` naming the file and line of a set that is not a
+    ``themes_*.csv`` file of that folder.
+    """
+    out: set[str] = set()
+    for p in paths:
+        folder = Path(p)
+        listing = folder / RULE_BLIND_FILENAME
+        if not folder.is_dir() or not listing.is_file():
+            continue
+        for n, line in enumerate(listing.read_text(encoding="utf-8").splitlines(), start=1):
+            stem = line.split("#", 1)[0].strip()
+            if not stem:
+                continue
+            if not stem.startswith("themes_") or not (folder / f"{stem}.csv").is_file():
+                raise LabelError(
+                    f"{listing}, line {n}: {stem!r} is not a label set of {folder} "
+                    f"(expected the stem of a themes_*.csv file there)"
+                )
+            out.add(stem)
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
