@@ -194,8 +194,9 @@ def code_hash(files: Iterable[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-#: Installed packages whose data the cached readings depend on (stop words, lemmas).
-KEYED_PACKAGES = ("spacy", "spacy-lookups-data")
+#: Installed packages whose data or matching the cached readings depend on (stop words,
+#: lemmas; rapidfuzz's ratios decide restatements).
+KEYED_PACKAGES = ("spacy", "spacy-lookups-data", "rapidfuzz")
 
 
 @functools.lru_cache(maxsize=1)

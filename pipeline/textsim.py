@@ -17,7 +17,7 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -162,7 +162,7 @@ def tfidf_matrix(texts: Sequence[str], *, return_vocabulary: bool = False):
     return (matrix, vocab) if return_vocabulary else matrix
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TermWeights:
     """IDF weights fitted on reference texts (:func:`fit_idf`), applied to any other
     text by :func:`weighted_rows` without refitting."""
@@ -170,11 +170,10 @@ class TermWeights:
     terms: list[str]  # the reference texts' terms, sorted: the columns
     idf: np.ndarray  # one weight per column
     unseen: float  # the weight of a term no reference text has
+    columns: dict[str, int] = field(init=False, repr=False)  # term -> column
 
-    @property
-    def columns(self) -> dict[str, int]:
-        """Term -> column."""
-        return {t: i for i, t in enumerate(self.terms)}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", {t: i for i, t in enumerate(self.terms)})
 
 
 def fit_idf(texts: Sequence[str]) -> TermWeights:

@@ -723,3 +723,13 @@ def test_cached_links_are_the_links_and_only_a_changed_document_is_linked_again(
     with caplog.at_level("INFO", logger="pipeline.tracing.link"):
         link_passages(edited, docs, _recs(more), cache_dir=cache)
     assert "2 document(s) linked, 0 from the cache" in caplog.text
+
+
+def test_a_damaged_cache_payload_is_a_miss() -> None:
+    from pipeline.tracing.link import _cached_rows
+
+    assert _cached_rows([[["passage_id", "a:00001"], ["score", 0.5]]]) == [
+        {"passage_id": "a:00001", "score": 0.5}
+    ]
+    assert _cached_rows([[1, 2, 3]]) is None
+    assert _cached_rows({"rows": []}) is None

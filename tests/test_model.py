@@ -276,7 +276,34 @@ def test_rule_blind_sets_are_read_from_the_label_folders(tmp_path: Path) -> None
     listing = tmp_path / "rule_blind_sets.txt"
     listing.write_text("# never read\nthemes_a  # coded blind\n\n", encoding="utf-8")
     assert rule_blind_sources([tmp_path]) == {"themes_a"}
-    assert rule_blind_sources([tmp_path / "themes_b.csv"]) == frozenset()  # a file, not a folder
+    # a label file stands for its folder, as training and evaluation both pass files
+    assert rule_blind_sources([tmp_path / "themes_b.csv"]) == {"themes_a"}
     listing.write_text("themes_a\nthemes_c\n", encoding="utf-8")
     with pytest.raises(LabelError, match=r"rule_blind_sets.txt, line 2: 'themes_c'"):
         rule_blind_sources([tmp_path])
+    (tmp_path / "themes_reviewed.csv").write_text("doc\n", encoding="utf-8")
+    listing.write_text("themes_reviewed\n", encoding="utf-8")  # decisions, not a gold set
+    with pytest.raises(LabelError, match="themes_reviewed"):
+        rule_blind_sources([tmp_path])
+
+
+def test_the_choice_reads_the_rules_veto_as_tagging_does() -> None:
+    """A model tag the rules' context vetoes is never added, so the choice between
+    rules and model must not count it: its reading of the veto from the rule features
+    is the tagger's own."""
+    from pipeline.config import ThemeOptions
+    from pipeline.themes.tagger import Tagger
+    from pipeline.themes.training import _vetoed, rules_only
+
+    tagger = Tagger.from_options(rules_only(ThemeOptions()))
+    texts = [
+        "The police were not involved at any stage.",
+        "Smith, J. (2020) Police and schools. London: HMSO.",
+        "The police attended the school to speak to pupils.",
+    ]
+    results = tagger.rule_results(texts, groups=["d"] * 3, kinds=["paragraph"] * 3)
+    vetoes = [veto for _, veto, _ in results]
+    assert any(vetoes) and not all(vetoes)
+    for _, veto, features in results:
+        for theme in tagger.codebook.ids:
+            assert _vetoed(features, theme) == ("*" in veto or theme in veto)

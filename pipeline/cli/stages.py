@@ -229,7 +229,8 @@ def train(
     by_model = meta.get("decided_by_model") or []
     blind = meta.get("rule_blind_sets") or []
     say(
-        f"decided by the model (it beat the rules by {MIN_GAIN} F1 on the rule-blind sets "
+        f"decided by the model (it beat the rules by at least {MIN_GAIN} F1 on the "
+        "rule-blind sets "
         f"{', '.join(blind) or '(none listed)'}): {', '.join(by_model) or 'none'}; "
         "the rules decide the others"
     )

@@ -182,7 +182,7 @@ def evaluate_label_sets(
             seed=seed,
         )
         wanted = sorted({p for _, pids, _ in golds.values() for p in pids if p})
-        blind = rule_blind_sources([*label_paths, *{Path(g).parent for g in gold_paths}])
+        blind = rule_blind_sources([*label_paths, *gold_paths])
         cv = grouped_cross_validation(
             data, eval_pids=wanted, themes=book.ids, blind_sources=blind, seed=seed
         )

@@ -188,9 +188,10 @@ def _selection_xml(sel: Selection, user: str, level: int) -> str:
 def project_xml(root: _Node) -> bytes:
     """The project document: an XML declaration and ``root`` in the REFI-QDA namespace,
     UTF-8 (a character UTF-8 cannot hold, a lone surrogate, as a character reference)."""
-    root.attrs = {"xmlns": NS, **root.attrs}
+    top = _Node(root.tag, {"xmlns": NS, **root.attrs})
+    top.text, top.children = root.text, root.children
     out = ["<?xml version='1.0' encoding='utf-8'?>\n"]
-    _serialise(root, 0, out)
+    _serialise(top, 0, out)
     return "".join(out).encode("utf-8", "xmlcharrefreplace")
 
 

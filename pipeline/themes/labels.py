@@ -81,26 +81,34 @@ def gold_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def rule_blind_sources(paths: Iterable[str | os.PathLike[str]]) -> frozenset[str]:
-    """The rule-blind label sets of the label folders in ``paths``: the file stems
-    (``themes_handlabelled12``) listed one per line in each folder's
-    :data:`RULE_BLIND_FILENAME` (``#`` starts a comment). These are the sets whose
-    errors were never read when the rules were written; the choice between rules and
-    model is made on them (:func:`pipeline.themes.training.choose_thresholds`).
+    """The rule-blind label sets of the label folders of ``paths`` (a folder, or the
+    folder of a label file): the file stems (``themes_handlabelled12``) listed one per
+    line in each folder's :data:`RULE_BLIND_FILENAME` (``#`` starts a comment). These
+    are the sets whose errors were never read when the rules were written; the choice
+    between rules and model is made on them
+    (:func:`pipeline.themes.training.choose_thresholds`). Training and evaluation call
+    this with every label path they train on, so both find the same sets.
 
-    Raises :class:`LabelError` naming the file and line of a set that is not a
+    Raises :class:`LabelError` naming the file and line of a set that is not a gold
     ``themes_*.csv`` file of that folder.
     """
     out: set[str] = set()
-    for p in paths:
-        folder = Path(p)
+    folders = {Path(p) if Path(p).is_dir() else Path(p).parent for p in paths}
+    for folder in sorted(folders):
         listing = folder / RULE_BLIND_FILENAME
-        if not folder.is_dir() or not listing.is_file():
+        if not listing.is_file():
             continue
-        for n, line in enumerate(listing.read_text(encoding="utf-8").splitlines(), start=1):
+        lines = listing.read_text(encoding="utf-8-sig").splitlines()
+        for n, line in enumerate(lines, start=1):
             stem = line.split("#", 1)[0].strip()
             if not stem:
                 continue
-            if not stem.startswith("themes_") or not (folder / f"{stem}.csv").is_file():
+            gold = (
+                stem.startswith("themes_")
+                and f"{stem}.csv" != REVIEWS_FILENAME
+                and (folder / f"{stem}.csv").is_file()
+            )
+            if not gold:
                 raise LabelError(
                     f"{listing}, line {n}: {stem!r} is not a label set of {folder} "
                     f"(expected the stem of a themes_*.csv file there)"

@@ -284,7 +284,8 @@ def choose_thresholds(
             oof[i] = dict(zip(model.classes, map(float, row), strict=True))
     out: dict[str, dict[str, float]] = {}
     scored = sorted(oof)
-    blind = np.array([data.sources[i] in set(blind_sources) for i in scored], dtype=bool)
+    blind_set = set(blind_sources)
+    blind = np.array([data.sources[i] in blind_set for i in scored], dtype=bool)
     for theme in themes:
         gold = np.array([theme in data.labels[i] for i in scored])
         if gold.sum() < MIN_THRESHOLD_POSITIVES:
@@ -297,11 +298,29 @@ def choose_thresholds(
                 best_thr, best_f1 = thr, f1
         out[theme] = {**DEFAULT_THRESHOLDS, "model": best_thr}
         if gold[blind].sum() >= MIN_THRESHOLD_POSITIVES:
-            ruled = np.array([f"tag:{theme}" in data.rules[i] for i in scored])
-            gain = _f1(probs[blind] >= best_thr, gold[blind]) - _f1(ruled[blind], gold[blind])
-            if gain >= MIN_GAIN:
+            rules = [data.rules[i] for i in scored]
+            ruled = np.array([f"tag:{theme}" in r for r in rules])
+            # the model deciding, as tagging combines them: a rule tag stands at the
+            # threshold, a new tag also needs no veto of the rules' context, and where a
+            # fold's model lacked the theme the rules decide (combine_themes)
+            modelled = np.array([theme in oof[i] for i in scored])
+            vetoed = np.array([_vetoed(r, theme) for r in rules])
+            reached = probs >= best_thr
+            decided = np.where(modelled, np.where(ruled, reached, reached & ~vetoed), ruled)
+            gain = _f1(decided[blind], gold[blind]) - _f1(ruled[blind], gold[blind])
+            if gain >= MIN_GAIN - 1e-9:
                 out[theme].update(keep=best_thr, add=best_thr)
     return out
+
+
+def _vetoed(features: dict[str, float], theme: str) -> bool:
+    """Whether the rules' context vetoes a model tag of ``theme`` (a negated mention, a
+    mention dropped by context, a bibliographic reference), read from the passage's
+    rule features as :meth:`~pipeline.themes.tagger.Tagger.rule_results` sets the veto."""
+    if "reference" in features or f"negmatch:{theme}" in features:
+        return True
+    prefix = f"drop:{theme}|"
+    return any(k.startswith(prefix) for k in features)
 
 
 def fit_with_thresholds(

@@ -143,12 +143,7 @@ def strip_names(text: str, names: list[str]) -> str:
 def _shared_terms(ctx: LinkContext, p: int, r: int, k: int = 4) -> list[str]:
     """The ``k`` terms that weigh most in the passage's similarity to the recommendation
     (equal weights in the order of the terms)."""
-    a, b = ctx.pmat[p], ctx.rmat[r]
-    if hasattr(a, "indices") and hasattr(b, "indices"):
-        return [ctx.terms[i] for i in _top_shared(a, b, k)]
-    prod = np.asarray(a * b).ravel()
-    top = np.argsort(-prod, kind="stable")[:k]
-    return [ctx.terms[i] for i in top if prod[i] > 0]
+    return [ctx.terms[i] for i in _top_shared(ctx.pmat[p], ctx.rmat[r], k)]
 
 
 def _top_shared(a, b, k: int) -> list[int]:

@@ -34,9 +34,10 @@ Evidence (each with a weight in :class:`LinkParams`, combined as a noisy-OR into
         all when they resemble none.
     ``similarity``
         TF-IDF cosine over lemmas between the passage and the recommendation
-        (the review's own name removed from both; the IDF is that of the
-        recommendations' words, so a document's similarities do not change when
-        another document is added), counted only when the best
+        (every review's name removed from both; the IDF is that of the
+        recommendations' words, so a document's similarities change only when the
+        recommendations do, not when another document is added), counted only when
+        the best
         match stands out from the second (:attr:`LinkParams.sim_margin`), so an
         introduction that shares vocabulary with many recommendations links to
         none; shared addressees and shared themes (``themes.parquet``, when it
@@ -127,8 +128,9 @@ def link_passages(
         for i, (doc, doc_passages) in enumerate(work):
             keys[i] = _document_key(base, doc, doc_passages, theme_map)
             hit = store.read_keyed(Path(cache_dir) / f"{doc['doc_id']}.json", keys[i])
-            if isinstance(hit, list):
-                found[i] = [dict(pairs) for pairs in hit]  # kept as pairs: the column order
+            cached = _cached_rows(hit)
+            if cached is not None:
+                found[i] = cached
     todo = [i for i in range(len(work)) if i not in found]
     for i, doc_rows in zip(todo, _link_documents([work[i] for i in todo], ctx, jobs), strict=True):
         found[i] = doc_rows
@@ -143,6 +145,17 @@ def link_passages(
     if not rows:
         return _empty_links()
     return pd.DataFrame(rows)
+
+
+def _cached_rows(payload: object) -> list[dict] | None:
+    """Link rows read back from a cache payload (each row kept as pairs, for the column
+    order); ``None`` when the payload is not one (a damaged file is a miss)."""
+    if not isinstance(payload, list):
+        return None
+    try:
+        return [dict(pairs) for pairs in payload]
+    except (TypeError, ValueError):
+        return None
 
 
 def _context(recs: pd.DataFrame, theme_map: dict[str, set[str]], params: LinkParams) -> LinkContext:
