@@ -114,27 +114,30 @@ def _description(parent: _Node, text: str) -> None:
         _sub(parent, "Description").text = _x(text)
 
 
-def _escape_text(text: str) -> str:
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
+#: What ElementTree escapes in text, and in an attribute value, in its order.
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTRIBUTE_ESCAPES = (
+    *_TEXT_ESCAPES,
+    ('"', "&quot;"),
+    ("\r", "&#13;"),
+    ("\n", "&#10;"),
+    ("\t", "&#09;"),
+)
+
+
+def _escape(text: str, table: tuple[tuple[str, str], ...]) -> str:
+    for char, entity in table:
+        if char in text:
+            text = text.replace(char, entity)
     return text
+
+
+def _escape_text(text: str) -> str:
+    return _escape(text, _TEXT_ESCAPES)
 
 
 def _escape_attribute(text: str) -> str:
-    text = _escape_text(text)
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#09;")
-    return text
+    return _escape(text, _ATTRIBUTE_ESCAPES)
 
 
 def _serialise(node: _Node, level: int, out: list[str]) -> None:
