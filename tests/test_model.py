@@ -307,3 +307,23 @@ def test_the_choice_reads_the_rules_veto_as_tagging_does() -> None:
     for _, veto, features in results:
         for theme in tagger.codebook.ids:
             assert _vetoed(features, theme) == ("*" in veto or theme in veto)
+
+
+def test_train_names_a_bad_rule_blind_listing_and_stops(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "themes_a.csv").write_text("doc,quote,page,themes\n", encoding="utf-8")
+    (labels / "rule_blind_sets.txt").write_text("themes_missing\n", encoding="utf-8")
+    model = tmp_path / "model.skops"
+    result = CliRunner().invoke(
+        main,
+        ["train", "--output", str(tmp_path / "out"), "--labels", str(labels), "--model",
+         str(model)],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "rule_blind_sets.txt, line 1: 'themes_missing'" in result.output
+    assert not model.exists()

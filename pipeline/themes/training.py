@@ -249,11 +249,11 @@ def choose_thresholds(
     goes to whichever decided better (the model by at least :data:`MIN_GAIN`) on the
     out-of-fold passages of ``blind_sources``, the label sets whose errors were never
     read when the rules were written: the model (``keep`` = ``add`` = ``model``: a
-    rule tag stands, and a tag the rules did not
-    give is added, when the model, which reads the rule matches as features, gives
-    it that probability) or the rules (``keep`` 0, ``add`` above 1: the rules' tags,
-    none added). Why only on those sets: the rules were written from the errors of the
-    others, so they score higher there than on text they were not written from (on
+    rule tag stands, and a tag the rules did not give is added, when the model, which
+    reads the rule matches as features, gives it that probability) or the rules
+    (``keep`` 0, ``add`` above 1: the rules' tags, none added). Why only on those
+    sets: the rules were written from the errors of the others, so they score higher
+    there than on text they were not written from (on
     ``themes_handlabelled12``, ``13`` and ``15`` the model alone scored 0.742 and the
     rules 0.724; on the sets the rules were written from, 0.756 against 0.770), and a
     choice made there would favour them. Without blind sets, or with fewer than
@@ -286,6 +286,7 @@ def choose_thresholds(
     scored = sorted(oof)
     blind_set = set(blind_sources)
     blind = np.array([data.sources[i] in blind_set for i in scored], dtype=bool)
+    rules = [data.rules[i] for i in scored]
     for theme in themes:
         gold = np.array([theme in data.labels[i] for i in scored])
         if gold.sum() < MIN_THRESHOLD_POSITIVES:
@@ -298,7 +299,6 @@ def choose_thresholds(
                 best_thr, best_f1 = thr, f1
         out[theme] = {**DEFAULT_THRESHOLDS, "model": best_thr}
         if gold[blind].sum() >= MIN_THRESHOLD_POSITIVES:
-            rules = [data.rules[i] for i in scored]
             ruled = np.array([f"tag:{theme}" in r for r in rules])
             # the model deciding, as tagging combines them: a rule tag stands at the
             # threshold, a new tag also needs no veto of the rules' context, and where a
