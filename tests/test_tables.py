@@ -294,6 +294,44 @@ def test_locate_evidence(text: str, evidence: str, spans: str | None, expected: 
     ] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "needle", "skipped"),
+    [
+        ("Police searched him.", "police, school", True),
+        ("similarity 0.42 (school, officer)", "similarity 0.42 (school, officer)", False),
+        ("The anti-racist plan", "anti racist plan", False),
+        ("ANTI_RACIST", "anti racist", False),
+        ("\u2018Stra\u00dfe\u2019 police", "police school", True),
+        # long s and dotless i are an s and an i to re.I, not to str.lower
+        ("\u017fchool \u0131nquiry", "school inquiry", False),
+        ("the Kelvin \u212a", "kelvin k", False),
+        ("caf\u00e9 review", "CAF\u00c9 review", False),
+    ],
+)
+def test_loose_search_skipped_only_where_the_regex_finds_nothing(
+    text: str, needle: str, skipped: bool
+) -> None:
+    rx = evidence_tables._loose_pattern(needle)
+    assert rx is not None
+    assert evidence_tables._cannot_match(text, needle) is skipped
+    if skipped:
+        assert rx.search(text) is None
+    else:
+        assert rx.search(text) is not None
+
+
+def test_only_unlowered_characters_match_an_ascii_word_character_they_do_not_lower_to() -> None:
+    import re
+
+    word = re.compile("[A-Za-z0-9_]", re.I)
+    odd = {
+        chr(cp)
+        for cp in range(128, 0x110000)
+        if word.fullmatch(chr(cp)) and not any(ch.isascii() for ch in chr(cp).lower())
+    }
+    assert odd == set(evidence_tables.UNLOWERED)
+
+
 @pytest.mark.parametrize("at", [0, 150, 420, 799])
 def test_trim_quote_keeps_the_evidence_and_whole_sentences(at: int) -> None:
     sentences = [f"Sentence {i} says something about the case at some length." for i in range(14)]

@@ -87,6 +87,8 @@ def _find(text: str, needle: str) -> tuple[int, int] | None:
     i = text.casefold().find(needle.casefold())
     if i >= 0 and len(text.casefold()) == len(text):
         return i, i + len(needle)
+    if _cannot_match(text, needle):
+        return None
     rx = _loose_pattern(needle)
     if rx is None:
         return None
@@ -94,11 +96,31 @@ def _find(text: str, needle: str) -> tuple[int, int] | None:
     return (m.start(), m.end()) if m else None
 
 
+_WORD = re.compile(r"\w+")
+
+#: The characters that ``re.I`` takes for an ASCII letter although their lower case is
+#: not that letter: dotless i and long s (checked over every code point by a test).
+UNLOWERED = frozenset("\u0131\u017f")
+
+
+def _cannot_match(text: str, needle: str) -> bool:
+    """Whether :func:`_loose_pattern` surely finds nothing, without compiling it: one of
+    the needle's words is not in the lower-cased text. Decided only for an ASCII
+    needle and a text without :data:`UNLOWERED` characters, where that is exactly when
+    ``re.I`` finds it nowhere either. Link evidence ("similarity 0.42 (school, ...)")
+    is rarely in a passage, and compiling a pattern per link and per part cost seconds
+    in the tables and the HTML report."""
+    if not needle.isascii() or not UNLOWERED.isdisjoint(text):
+        return False
+    low = text.lower()
+    return any(w.lower() not in low for w in _WORD.findall(needle))
+
+
 @functools.lru_cache(maxsize=16384)
 def _loose_pattern(needle: str) -> re.Pattern[str] | None:
     """``needle``'s words with any spacing, punctuation or hyphenation between them
     (compiled once per needle: the tables and the HTML report look up thousands)."""
-    words = re.findall(r"\w+", needle)
+    words = _WORD.findall(needle)
     if not words:
         return None
     return re.compile(r"[\W_]*".join(re.escape(w) for w in words), re.I)
