@@ -137,3 +137,34 @@ def test_same_content_same_bytes() -> None:
         wb.add_worksheet("a").write_string(0, 0, "x")
 
     assert _roundtrip(build) == _roundtrip(build)
+
+
+def test_a_row_at_once_is_the_same_as_cell_by_cell() -> None:
+    values = [None, None, True, 3, 2.5, "text", " padded ", "x" * (MAX_STRING + 5), None]
+
+    def by_cell(wb: Workbook) -> None:
+        fmt = wb.add_format({"bold": True})
+        formats = [None, fmt, None, fmt, None, fmt, None, None, None]
+        ws = wb.add_worksheet("a")
+        ws.write_string(0, 8, "kept")
+        for col, (value, f) in enumerate(zip(values, formats, strict=True)):
+            if value is None:
+                ws.write_blank(0, col, None, f)
+            elif isinstance(value, bool):
+                ws.write_boolean(0, col, value, f)
+            elif isinstance(value, int | float):
+                ws.write_number(0, col, value, f)
+            else:
+                ws.write_string(0, col, value, f)
+        ws.write_string(2, 0, "after an empty row")
+
+    def by_row(wb: Workbook) -> None:
+        fmt = wb.add_format({"bold": True})
+        formats = [None, fmt, None, fmt, None, fmt, None, None, None]
+        ws = wb.add_worksheet("a")
+        ws.write_string(0, 8, "kept")
+        ws.write_row(0, values, formats)
+        ws.write_row(1, [None, None], [None, None])  # nothing written: no row
+        ws.write_row(2, ["after an empty row"], [None])
+
+    assert _roundtrip(by_row) == _roundtrip(by_cell)

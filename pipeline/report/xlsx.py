@@ -124,19 +124,6 @@ class _Formats:
         return self._cache[key]
 
 
-def _write(ws: Worksheet, row: int, col: int, value: object, fmt: Any) -> None:
-    """One cell, by its Python type: text stays text whatever it looks like."""
-    if value is None:
-        if fmt is not None:
-            ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, fmt)
-    elif isinstance(value, int | float):
-        ws.write_number(row, col, value, fmt)
-    else:
-        ws.write_string(row, col, str(value), fmt)
-
-
 def _widths(df: pd.DataFrame, columns: list[str]) -> list[float]:
     """Column widths (characters) that fit the first 500 values, text capped."""
     widths = []
@@ -187,6 +174,9 @@ def write_sheet(
     for c, col in enumerate(columns):
         ws.write_string(0, c, col, fm.header)
     text_cols = [i for i, w in enumerate(wrapped) if w]
+    # each column's format in a short row and in a tall one (aligned to the top), made
+    # when first needed: the workbook numbers its styles in the order they are made
+    row_formats: dict[bool, list[Any]] = {}
     # plain Python lists first: iterating Arrow-backed columns value by value is slow
     rows = zip(*(df.iloc[:, i].tolist() for i in range(len(columns))), strict=True)
     for r, row in enumerate(rows, start=1):
@@ -195,8 +185,11 @@ def write_sheet(
         tall = lines > 1
         if tall:
             ws.set_row(r, min(15 * lines, MAX_ROW_HEIGHT))
-        for c, value in enumerate(values):
-            _write(ws, r, c, value, fm.cell(number_formats[c], wrapped[c], tall))
+        if tall not in row_formats:
+            row_formats[tall] = [
+                fm.cell(number_formats[c], wrapped[c], tall) for c in range(len(columns))
+            ]
+        ws.write_row(r, values, row_formats[tall])
     ws.freeze_panes(1, 0)
     if columns:
         ws.autofilter(0, 0, max(len(df), 0), len(columns) - 1)
@@ -236,8 +229,7 @@ def write_read_me(wb: Workbook, tables: Tables, sheets: list[str]) -> Worksheet:
         lines = max([1, *(_lines(v, w) for v, w in zip(values, (30, 100), strict=False))])
         if lines > 1:
             ws.set_row(r, min(15 * lines, MAX_ROW_HEIGHT))
-        for c, value in enumerate(values):
-            _write(ws, r, c, value, fmt)
+        ws.write_row(r, values, [fmt] * len(values))
     return ws
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,27 @@ def column_letter(col: int) -> str:
             letters = chr(65 + rem) + letters
         _LETTERS.append(letters)
     return _LETTERS[col]
+
+
+def _style(fmt: Format | None) -> str:
+    return f' s="{fmt.index}"' if fmt is not None and fmt.index else ""
+
+
+def _string_cell(ref: str, style: str, value: str) -> str:
+    if len(value) > MAX_STRING:
+        value = value[:MAX_STRING]
+    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
+
+
+def _number_cell(ref: str, style: str, value: float) -> str:
+    if not math.isfinite(value):
+        raise ValueError(f"cell {ref}: {value!r} is not a finite number")
+    return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+
+
+def _boolean_cell(ref: str, style: str, value: bool) -> str:
+    return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
 
 
 def _char_width(width: float) -> str:
@@ -171,42 +193,53 @@ class Worksheet:
         if col > self._max_col:
             self._max_col = col
 
-    @staticmethod
-    def _style(fmt: Format | None) -> str:
-        return f' s="{fmt.index}"' if fmt is not None and fmt.index else ""
-
     def write_string(self, row: int, col: int, value: str, fmt: Format | None = None) -> None:
         """Text, always stored as text (cut at :data:`MAX_STRING` characters)."""
-        if len(value) > MAX_STRING:
-            value = value[:MAX_STRING]
-        space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-        ref = column_letter(col) + str(row + 1)
-        self._cell(
-            row,
-            col,
-            f'<c r="{ref}"{self._style(fmt)} t="inlineStr"><is><t{space}>{_text(value)}'
-            "</t></is></c>",
-        )
+        self._cell(row, col, _string_cell(column_letter(col) + str(row + 1), _style(fmt), value))
 
     def write_number(self, row: int, col: int, value: float, fmt: Format | None = None) -> None:
         """A number; infinity and NaN are refused (Excel cells cannot hold them)."""
-        if not math.isfinite(value):
-            where = f"{column_letter(col)}{row + 1}"
-            raise ValueError(f"cell {where}: {value!r} is not a finite number")
-        ref = column_letter(col) + str(row + 1)
-        self._cell(row, col, f'<c r="{ref}"{self._style(fmt)}><v>{value:.16G}</v></c>')
+        self._cell(row, col, _number_cell(column_letter(col) + str(row + 1), _style(fmt), value))
 
     def write_boolean(self, row: int, col: int, value: bool, fmt: Format | None = None) -> None:
         """TRUE or FALSE."""
-        ref = column_letter(col) + str(row + 1)
-        self._cell(row, col, f'<c r="{ref}"{self._style(fmt)} t="b"><v>{int(value)}</v></c>')
+        self._cell(row, col, _boolean_cell(column_letter(col) + str(row + 1), _style(fmt), value))
 
     def write_blank(self, row: int, col: int, value: None, fmt: Format | None = None) -> None:
         """An empty cell that carries a format (nothing without one)."""
         if fmt is None:
             return
-        ref = column_letter(col) + str(row + 1)
-        self._cell(row, col, f'<c r="{ref}"{self._style(fmt)}/>')
+        self._cell(row, col, f'<c r="{column_letter(col) + str(row + 1)}"{_style(fmt)}/>')
+
+    def write_row(
+        self, row: int, values: Sequence[object], formats: Sequence[Format | None]
+    ) -> None:
+        """Cells of ``row`` from column A, each written by its Python type as the
+        single-cell writers do: ``None`` blank (nothing without a format), ``bool``
+        boolean, ``int`` and ``float`` number, anything else its ``str`` as text. The
+        same XML as one call per cell, in one pass (the briefing's 300,000 cells)."""
+        number = str(row + 1)
+        cells: dict[int, str] = {}
+        for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
+            if value is None:
+                if fmt is None:
+                    continue
+                cells[col] = f'<c r="{column_letter(col) + number}"{_style(fmt)}/>'
+            elif isinstance(value, bool):
+                cells[col] = _boolean_cell(column_letter(col) + number, _style(fmt), value)
+            elif isinstance(value, int | float):
+                cells[col] = _number_cell(column_letter(col) + number, _style(fmt), value)
+            else:
+                cells[col] = _string_cell(column_letter(col) + number, _style(fmt), str(value))
+        if not cells:
+            return
+        old = self._rows.get(row)
+        if old is None:
+            self._rows[row] = cells
+        else:
+            old.update(cells)  # a cell written twice keeps the last value
+        self._max_row = max(self._max_row, row)
+        self._max_col = max(self._max_col, max(cells))
 
     # ---------------------------------------------------------------- XML
 
