@@ -92,17 +92,21 @@ def build_snapshot(folder: str | Path) -> dict[str, Any]:
     if "status_cue" not in lk.columns:
         lk["status_cue"] = ""
     lk = lk.sort_values(["date", "doc_id", "seq"], kind="stable")
-    by_rec = {rid: grp for rid, grp in lk.groupby("rec_id", sort=False)}
+    # plain dicts per recommendation: pandas filtering per recommendation cost a second
+    by_rec: dict[str, list[dict[str, Any]]] = {}
+    cols = ["rec_id", "doc_id", "passage_id", "status", "date", "status_cue"]
+    for row in lk[cols].to_dict("records"):
+        by_rec.setdefault(row["rec_id"], []).append(row)
     out_recs: dict[str, Any] = {}
     for r in itertuples(recs.drop_duplicates("rec_id"), index=False):
-        mine = by_rec.get(r.rec_id, lk.iloc[0:0])
-        stated = mine[mine["status"] != ""]
-        dated = [d for d in mine["date"] if d]
+        mine = by_rec.get(r.rec_id, [])
+        stated = [m for m in mine if m["status"] != ""]
+        dated = [m["date"] for m in mine if m["date"]]
         entry: dict[str, Any] = {
             "review": r.review,
             "number": r.number,
             "review_date": dates.get(r.doc_id, ""),
-            "documents": sorted(set(mine["doc_id"])),
+            "documents": sorted({m["doc_id"] for m in mine}),
             "first_mentioned": dated[0] if dated else "",
             "last_mentioned": dated[-1] if dated else "",
             "status": "",
@@ -111,18 +115,17 @@ def build_snapshot(folder: str | Path) -> dict[str, Any]:
             "status_page": 0,
             "first": {},
         }
-        if len(mine):
-            first = mine.iloc[0]
-            entry["first"] = _where(first, text, page, docs)
-        if len(stated):
-            last = stated.iloc[-1]
+        if mine:
+            entry["first"] = _where(mine[0], text, page, docs)
+        if stated:
+            last = stated[-1]
             # quote the document's own words where it has them: its first passage stating
             # that status that is not a table row (a RAG table repeats the paragraph)
-            same = stated[
-                (stated["doc_id"] == last["doc_id"]) & (stated["status"] == last["status"])
+            same = [
+                m for m in stated if m["doc_id"] == last["doc_id"] and m["status"] == last["status"]
             ]
-            prose = same[same["passage_id"].map(kind) != "table"]
-            where = _where(prose.iloc[0] if len(prose) else last, text, page, docs)
+            prose = [m for m in same if kind.get(m["passage_id"]) != "table"]
+            where = _where(prose[0] if prose else last, text, page, docs)
             entry.update(
                 status=str(last["status"]),
                 status_doc=where["doc_id"],
@@ -147,7 +150,7 @@ def build_snapshot(folder: str | Path) -> dict[str, Any]:
     }
 
 
-def _where(row: Any, text: dict, page: dict, docs: dict) -> dict[str, Any]:
+def _where(row: dict[str, Any], text: dict, page: dict, docs: dict) -> dict[str, Any]:
     from pipeline.tables import trim_quote
 
     body = str(text.get(row["passage_id"], ""))
