@@ -199,3 +199,20 @@ def test_coverage_view_shows_the_response_stance_where_a_response_answers() -> N
     assert list(view["Latest status"]) == ["no status stated", "silent: no later mention"]
     # no response answers any: no empty column
     assert RESPONSE_HEADING not in coverage_view(cov.assign(stance_status=""))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a | b <script> [link](x) `code` *em* #h !img ~s \\ back",
+        "voice_of_child _lead trail_ a__b _ __init__",
+        "  spaced\tout \n lines  ",
+        "\\|\\",
+        "",
+    ],
+)
+def test_markdown_escape_marks_every_special_character_once(text: str) -> None:
+    # the escape as a regex would write it: each special character, then lone underscores
+    expected = re.sub(r"([\\`*\[\]<>|#!~])", r"\\\1", " ".join(text.split()))
+    expected = re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", expected)
+    assert md_escape(text) == expected

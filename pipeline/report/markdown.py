@@ -24,7 +24,9 @@ from pipeline.report.common import (
 )
 from pipeline.tables import COUNTING_NOTES, Tables, provenance_line, top_quotes
 
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#!~])")
+#: Each Markdown special character with a backslash before it (``str.translate``: one
+#: pass per cell, where a regex substitution with a template cost 0.5 s on a briefing).
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*[]<>|#!~"})
 _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
@@ -37,8 +39,9 @@ def md_escape(value: object) -> str:
     'voice_of_child'
     """
     text = " ".join(("" if value is None else str(value)).split())
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _UNDERSCORE.sub(r"\\_", text)
+    text = text.translate(_MD_SPECIAL)
+    if "_" in text:
+        text = _UNDERSCORE.sub(r"\\_", text)
     return text
 
 
