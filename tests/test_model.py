@@ -4,6 +4,7 @@ refusal of untrusted files, evidence offsets, and document-grouped cross-validat
 from __future__ import annotations
 
 import json
+import types
 from pathlib import Path
 
 import numpy as np
@@ -327,3 +328,33 @@ def test_train_names_a_bad_rule_blind_listing_and_stops(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "rule_blind_sets.txt, line 1: 'themes_missing'" in result.output
     assert not model.exists()
+
+
+def test_the_model_is_judged_on_blind_sets_at_a_threshold_tuned_off_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipeline.themes import training
+
+    # 20 passages of a read set, 20 of a blind one; half of each are about police
+    data = TrainingData()
+    for k in range(40):
+        source = "read" if k < 20 else "blind"
+        data.add(f"p {k}", {"police"} if k % 2 else set(), weight=1.0, group=f"doc{k % 4}",
+                 source=source, pid=f"p{k}")  # fmt: skip
+    # the rules find three police passages in four of the blind set, and nothing wrong
+    data.rules = [{"tag:police": 0.9} if k % 2 and k % 8 != 7 else {} for k in range(40)]
+    # the model: police 0.8 and other 0.3 on the read set; 0.9 and 0.4 on the blind one
+    probs = {k: (0.8 if k % 2 else 0.3) if k < 20 else (0.9 if k % 2 else 0.4) for k in range(40)}
+    monkeypatch.setattr(
+        training, "fit_model", lambda *a, **k: types.SimpleNamespace(classes=["police"])
+    )
+    monkeypatch.setattr(
+        training, "_predict", lambda model, data, idx: {i: np.array([probs[i]]) for i in idx}
+    )
+    chosen = training.choose_thresholds(
+        data, themes=["police"], min_positive=1, blind_sources={"blind"}
+    )
+    # tuned on all passages (0.45) the model would be perfect on the blind set and take
+    # police; at the read set's threshold (0.35) it tags every blind passage, and loses
+    assert chosen["police"]["model"] == 0.45
+    assert chosen["police"]["keep"] == 0.0 and chosen["police"]["add"] > 1.0
