@@ -255,6 +255,8 @@ def test_the_model_decides_a_theme_where_it_beats_the_rules_on_rule_blind_sets()
     from pipeline.themes.training import choose_thresholds
 
     data = _rules_tag_police_everywhere(toy_data(9))
+    # half the passages in a set read while the rules were written, half in a blind one
+    data.sources = ["read" if k % 2 else "gold" for k in range(len(data))]
     # without rule-blind sets the rules decide: their tags stand, none is added
     chosen = choose_thresholds(data, themes=["police", "education"], min_positive=5)
     assert chosen["police"]["keep"] == 0.0 and chosen["police"]["add"] > 1.0
@@ -357,4 +359,9 @@ def test_the_model_is_judged_on_blind_sets_at_a_threshold_tuned_off_them(
     # tuned on all passages (0.45) the model would be perfect on the blind set and take
     # police; at the read set's threshold (0.35) it tags every blind passage, and loses
     assert chosen["police"]["model"] == 0.45
+    assert chosen["police"]["keep"] == 0.0 and chosen["police"]["add"] > 1.0
+    # every passage blind: no threshold can be tuned off them, and the rules decide
+    chosen = training.choose_thresholds(
+        data, themes=["police"], min_positive=1, blind_sources={"blind", "read"}
+    )
     assert chosen["police"]["keep"] == 0.0 and chosen["police"]["add"] > 1.0

@@ -259,8 +259,8 @@ def choose_thresholds(
     choice made there would favour them. The model is judged there at the threshold
     that maximises its F1 on the other passages, so that it is not tuned on the
     passages it is judged on; the one it ships with is tuned on all. Without blind
-    sets, or with fewer than :data:`MIN_THRESHOLD_POSITIVES` of the theme in them, the
-    rules decide. Only
+    sets, or with fewer than :data:`MIN_THRESHOLD_POSITIVES` of the theme in them or
+    in the other passages, the rules decide. Only
     passages labelled by people are scored; a theme with fewer than
     :data:`MIN_THRESHOLD_POSITIVES` scored positives keeps the defaults
     (:data:`DEFAULT_THRESHOLDS`: the rules').
@@ -297,14 +297,14 @@ def choose_thresholds(
         probs = np.array([oof[i].get(theme, 0.0) for i in scored])
         best_thr = _best_threshold(probs, gold)
         out[theme] = {**DEFAULT_THRESHOLDS, "model": best_thr}
-        if gold[blind].sum() >= MIN_THRESHOLD_POSITIVES:
+        seen = ~blind
+        if (
+            gold[blind].sum() >= MIN_THRESHOLD_POSITIVES
+            and gold[seen].sum() >= MIN_THRESHOLD_POSITIVES
+        ):
             # the threshold the comparison uses is tuned off the blind passages, so that
             # the model is not fitted to the passages it is compared on
-            seen = ~blind
-            if gold[seen].sum() >= MIN_THRESHOLD_POSITIVES:
-                trial_thr = _best_threshold(probs[seen], gold[seen])
-            else:
-                trial_thr = best_thr
+            trial_thr = _best_threshold(probs[seen], gold[seen])
             ruled = np.array([f"tag:{theme}" in r for r in rules])
             # the model deciding, as tagging combines them: a rule tag stands at the
             # threshold, a new tag also needs no veto of the rules' context, and where a
