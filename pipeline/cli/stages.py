@@ -199,7 +199,7 @@ def train(
     (run `sgpipe run` first); label rows whose quote is not found there are skipped.
     """
     from pipeline.themes.labels import gold_files, rule_blind_sources
-    from pipeline.themes.training import MIN_GAIN
+    from pipeline.themes.training import RULES_MARGIN
     from pipeline.themes.training import train as train_model
 
     if not label_paths and Path("data/labels").is_dir():
@@ -229,8 +229,8 @@ def train(
     by_model = meta.get("decided_by_model") or []
     blind = meta.get("rule_blind_sets") or []
     say(
-        f"decided by the model (it beat the rules by at least {MIN_GAIN} F1 on the "
-        "rule-blind sets "
+        "decided by the model (the rules did not beat it by "
+        f"{RULES_MARGIN} F1 on the rule-blind sets "
         f"{', '.join(blind) or '(none listed)'}): {', '.join(by_model) or 'none'}; "
         "the rules decide the others"
     )
