@@ -372,31 +372,40 @@ def test_the_rules_decide_only_where_they_beat_the_model_by_the_margin(
 ) -> None:
     from pipeline.themes import training
 
-    def decider(rules_find: int, model_finds: int) -> str:
+    def decider(rules_find: int, model_finds: int, n: int = 10, modelled: bool = True) -> str:
         """Who decides police when the rules and the model each find that many of the
-        10 police passages of the blind set (neither tags any other passage)."""
+        ``n`` police passages of the blind set (neither tags any other passage);
+        ``modelled`` False: no fold's model has the theme."""
+        total = 20 + 2 * n
         data = TrainingData()
-        for k in range(40):
+        for k in range(total):
             source = "read" if k < 20 else "blind"
             data.add(f"p {k}", {"police"} if k % 2 else set(), weight=1.0,
                      group=f"doc{k % 4}", source=source, pid=f"p{k}")  # fmt: skip
-        blind_police = list(range(21, 40, 2))
+        blind_police = list(range(21, total, 2))
         by_rules = set(range(1, 20, 2)) | set(blind_police[:rules_find])
         missed = set(blind_police[model_finds:])
-        data.rules = [{"tag:police": 0.9} if k in by_rules else {} for k in range(40)]
-        probs = {k: 0.8 if k % 2 and k not in missed else 0.1 for k in range(40)}
+        data.rules = [{"tag:police": 0.9} if k in by_rules else {} for k in range(total)]
+        probs = {k: 0.8 if k % 2 and k not in missed else 0.1 for k in range(total)}
+        classes = ["police"] if modelled else []
         monkeypatch.setattr(
-            training, "fit_model", lambda *a, **k: types.SimpleNamespace(classes=["police"])
+            training, "fit_model", lambda *a, **k: types.SimpleNamespace(classes=classes)
         )
         monkeypatch.setattr(
-            training, "_predict", lambda model, data, idx: {i: np.array([probs[i]]) for i in idx}
+            training,
+            "_predict",
+            lambda model, data, idx: {i: np.array([probs[i]] if modelled else []) for i in idx},
         )
         chosen = training.choose_thresholds(
             data, themes=["police"], min_positive=1, blind_sources={"blind"}
-        )["police"]
+        ).get("police", training.DEFAULT_THRESHOLDS)
         return "model" if chosen["add"] == chosen["model"] <= 1.0 else "rules"
 
     assert decider(rules_find=10, model_finds=10) == "model"  # a tie goes to the model
     assert decider(rules_find=9, model_finds=10) == "model"
     # the rules better by 0.05 F1 (1.0 against 0.947), over the 0.02 margin
     assert decider(rules_find=10, model_finds=9) == "rules"
+    # better by 0.008 (1.0 against 0.992), under it
+    assert decider(rules_find=60, model_finds=59, n=60) == "model"
+    # a theme no fold's model had was never judged: the rules keep it
+    assert decider(rules_find=10, model_finds=10, modelled=False) == "rules"

@@ -229,7 +229,7 @@ def train(
     by_model = meta.get("decided_by_model") or []
     blind = meta.get("rule_blind_sets") or []
     say(
-        "decided by the model (the rules did not beat it by "
+        "decided by the model (the rules did not beat it by at least "
         f"{RULES_MARGIN} F1 on the rule-blind sets "
         f"{', '.join(blind) or '(none listed)'}): {', '.join(by_model) or 'none'}; "
         "the rules decide the others"

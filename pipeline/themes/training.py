@@ -180,8 +180,8 @@ def collect_training_data(
 #: The thresholds a theme's tag may need, searched by the inner cross-validation.
 THRESHOLD_GRID = tuple(round(x, 2) for x in np.arange(0.2, 0.91, 0.05))
 #: How much F1 the rules must gain over the model on the rule-blind sets to decide a
-#: theme the model can be judged on: a smaller gain, on a few dozen passages, is taken
-#: for noise.
+#: theme the model can be judged on (see :func:`choose_thresholds`): a smaller gain, on
+#: a few dozen passages, is taken for noise.
 RULES_MARGIN = 0.02
 #: A theme with fewer held-out positives than this in the inner folds keeps the defaults
 #: (model 0.5; combined: the rules' tags, none added).
@@ -262,11 +262,11 @@ def choose_thresholds(
     gave the rules every theme the model did not beat by a margin (0.742 / 0.806 / 0.762
     against 0.727 / 0.795 / 0.749). The model is judged there at the threshold that
     maximises its F1 on the other passages, so that it is not tuned on the passages it
-    is judged on; the one it ships with is tuned on all. Without blind sets, or with
-    fewer than :data:`MIN_THRESHOLD_POSITIVES` of the theme in them or in the other
-    passages, the rules decide. Only passages labelled by people are scored; a theme
-    with fewer than :data:`MIN_THRESHOLD_POSITIVES` scored positives keeps the defaults
-    (:data:`DEFAULT_THRESHOLDS`: the rules').
+    is judged on; the one it ships with is tuned on all. Without blind sets, with fewer
+    than :data:`MIN_THRESHOLD_POSITIVES` of the theme in them or in the other passages,
+    or where a fold's model lacked the theme, the rules decide. Only passages labelled
+    by people are scored; a theme with fewer than :data:`MIN_THRESHOLD_POSITIVES` scored
+    positives keeps the defaults (:data:`DEFAULT_THRESHOLDS`: the rules').
     """
     from sklearn.model_selection import GroupKFold
 
@@ -317,7 +317,9 @@ def choose_thresholds(
             reached = probs >= trial_thr
             decided = np.where(modelled, np.where(ruled, reached, reached & ~vetoed), ruled)
             gain = _f1(ruled[blind], gold[blind]) - _f1(decided[blind], gold[blind])
-            if gain < RULES_MARGIN - 1e-9:
+            # judged only where every fold's model had the theme: elsewhere the rules'
+            # tags stand in for it, and a tie would hand the model a theme never judged
+            if modelled[blind].all() and gain < RULES_MARGIN - 1e-9:
                 out[theme].update(keep=best_thr, add=best_thr)
     return out
 
