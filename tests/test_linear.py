@@ -48,9 +48,19 @@ def test_the_linear_form_gives_the_models_probabilities_and_evidence(model: Them
     assert mine.shape == (len(TEXTS), 2) and np.array_equal(mine, theirs)  # exactly
     for theme in model.classes:
         assert [lin.evidence(t, theme) for t in TEXTS] == [model.evidence(t, theme) for t in TEXTS]
-    assert lin.classes == model.classes and lin.threshold_set("police") == model.threshold_set(
-        "police"
-    )
+    assert lin.classes == model.classes
+
+
+def test_the_linear_form_keeps_the_thresholds_of_each_kind(model: ThemeModel) -> None:
+    model.thresholds = {"police": {"model": 0.4, "keep": 0.4, "add": 0.4, "other_add": 1.01}}
+    try:
+        lin = compile_model(model)
+        for kind in ("children", "other"):
+            assert lin.threshold_set("police", kind) == model.threshold_set("police", kind)
+    finally:
+        model.thresholds = {}
+    assert lin.threshold_set("police", "other")["add"] == 1.01
+    assert lin.threshold_set("police")["add"] == 0.4
 
 
 def test_the_tagging_model_is_kept_in_linear_form_and_read_back(

@@ -155,6 +155,7 @@ def test_without_groups_drops_weak_labels_of_held_out_documents() -> None:
 def test_grouped_cross_validation_never_trains_on_a_held_out_document(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import pipeline.themes.choice as choice
     import pipeline.themes.training as training
 
     outer: list[set[str]] = []  # the training documents of each outer fold
@@ -171,6 +172,7 @@ def test_grouped_cross_validation_never_trains_on_a_held_out_document(
         return real_fit(data, **kw)
 
     monkeypatch.setattr(training, "fit_model", spy)
+    monkeypatch.setattr(choice, "fit_model", spy)  # the inner fits choose the thresholds
     monkeypatch.setattr(training, "fit_with_thresholds", spy_outer)
     data = toy_data(weak_docs=6)
     labelled = [p for p, s in zip(data.passage_ids, data.sources, strict=True) if s == "gold"]
@@ -252,7 +254,7 @@ def _rules_tag_police_everywhere(data: TrainingData) -> TrainingData:
 
 
 def test_the_model_decides_a_theme_where_it_beats_the_rules_on_rule_blind_sets() -> None:
-    from pipeline.themes.training import choose_thresholds
+    from pipeline.themes.choice import choose_thresholds
 
     data = _rules_tag_police_everywhere(toy_data(9))
     # half the passages in a set read while the rules were written, half in a blind one
@@ -295,8 +297,9 @@ def test_the_choice_reads_the_rules_veto_as_tagging_does() -> None:
     rules and model must not count it: its reading of the veto from the rule features
     is the tagger's own."""
     from pipeline.config import ThemeOptions
+    from pipeline.themes.choice import _vetoed
     from pipeline.themes.tagger import Tagger
-    from pipeline.themes.training import _vetoed, rules_only
+    from pipeline.themes.training import rules_only
 
     tagger = Tagger.from_options(rules_only(ThemeOptions()))
     texts = [
@@ -335,7 +338,7 @@ def test_train_names_a_bad_rule_blind_listing_and_stops(tmp_path: Path) -> None:
 def test_the_model_is_judged_on_blind_sets_at_a_threshold_tuned_off_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pipeline.themes import training
+    from pipeline.themes import choice
 
     # 20 passages of a read set, 20 of a blind one; half of each are about police
     data = TrainingData()
@@ -348,12 +351,12 @@ def test_the_model_is_judged_on_blind_sets_at_a_threshold_tuned_off_them(
     # the model: police 0.8 and other 0.3 on the read set; 0.9 and 0.4 on the blind one
     probs = {k: (0.8 if k % 2 else 0.3) if k < 20 else (0.9 if k % 2 else 0.4) for k in range(40)}
     monkeypatch.setattr(
-        training, "fit_model", lambda *a, **k: types.SimpleNamespace(classes=["police"])
+        choice, "fit_model", lambda *a, **k: types.SimpleNamespace(classes=["police"])
     )
     monkeypatch.setattr(
-        training, "_predict", lambda model, data, idx: {i: np.array([probs[i]]) for i in idx}
+        choice, "predict_passages", lambda model, data, idx: {i: np.array([probs[i]]) for i in idx}
     )
-    chosen = training.choose_thresholds(
+    chosen = choice.choose_thresholds(
         data, themes=["police"], min_positive=1, blind_sources={"blind"}
     )
     # tuned on all passages (0.45) the model would be perfect on the blind set and take
@@ -361,7 +364,7 @@ def test_the_model_is_judged_on_blind_sets_at_a_threshold_tuned_off_them(
     assert chosen["police"]["model"] == 0.45
     assert chosen["police"]["keep"] == 0.0 and chosen["police"]["add"] > 1.0
     # every passage blind: no threshold can be tuned off them, and the rules decide
-    chosen = training.choose_thresholds(
+    chosen = choice.choose_thresholds(
         data, themes=["police"], min_positive=1, blind_sources={"blind", "read"}
     )
     assert chosen["police"]["keep"] == 0.0 and chosen["police"]["add"] > 1.0
@@ -370,7 +373,7 @@ def test_the_model_is_judged_on_blind_sets_at_a_threshold_tuned_off_them(
 def test_the_rules_decide_only_where_they_beat_the_model_by_the_margin(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pipeline.themes import training
+    from pipeline.themes import choice
 
     def decider(rules_find: int, model_finds: int, n: int = 10, modelled: bool = True) -> str:
         """Who decides police when the rules and the model each find that many of the
@@ -389,16 +392,16 @@ def test_the_rules_decide_only_where_they_beat_the_model_by_the_margin(
         probs = {k: 0.8 if k % 2 and k not in missed else 0.1 for k in range(total)}
         classes = ["police"] if modelled else []
         monkeypatch.setattr(
-            training, "fit_model", lambda *a, **k: types.SimpleNamespace(classes=classes)
+            choice, "fit_model", lambda *a, **k: types.SimpleNamespace(classes=classes)
         )
         monkeypatch.setattr(
-            training,
-            "_predict",
+            choice,
+            "predict_passages",
             lambda model, data, idx: {i: np.array([probs[i]] if modelled else []) for i in idx},
         )
-        chosen = training.choose_thresholds(
+        chosen = choice.choose_thresholds(
             data, themes=["police"], min_positive=1, blind_sources={"blind"}
-        ).get("police", training.DEFAULT_THRESHOLDS)
+        ).get("police", choice.DEFAULT_THRESHOLDS)
         return "model" if chosen["add"] == chosen["model"] <= 1.0 else "rules"
 
     assert decider(rules_find=10, model_finds=10) == "model"  # a tie goes to the model
@@ -409,3 +412,87 @@ def test_the_rules_decide_only_where_they_beat_the_model_by_the_margin(
     assert decider(rules_find=60, model_finds=59, n=60) == "model"
     # a theme no fold's model had was never judged: the rules keep it
     assert decider(rules_find=10, model_finds=10, modelled=False) == "rules"
+
+
+def test_the_choice_is_made_for_each_kind_of_document_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipeline.themes import choice
+
+    # 20 read passages, then 20 blind ones; the odd ones are police, in doc1 (about
+    # children) and doc3 (about something else) by turns. The rules find every one; the
+    # model misses the blind police passages of doc1 only.
+    data = TrainingData()
+    for k in range(40):
+        data.add(f"p {k}", {"police"} if k % 2 else set(), weight=1.0, group=f"doc{k % 4}",
+                 source="read" if k < 20 else "blind", pid=f"p{k}")  # fmt: skip
+    data.rules = [{"tag:police": 0.9} if k % 2 else {} for k in range(40)]
+    probs = {k: 0.8 if k % 2 and not (k >= 20 and k % 4 == 1) else 0.1 for k in range(40)}
+    monkeypatch.setattr(
+        choice, "fit_model", lambda *a, **k: types.SimpleNamespace(classes=["police"])
+    )
+    monkeypatch.setattr(
+        choice, "predict_passages", lambda model, data, idx: {i: np.array([probs[i]]) for i in idx}
+    )
+    kinds = {"doc0": "children", "doc1": "children", "doc2": "other", "doc3": "other"}
+
+    def chosen(domains):
+        thr = choice.choose_thresholds(
+            data, themes=["police"], min_positive=1, blind_sources={"blind"}, domains=domains
+        )["police"]
+        return thr["add"] <= 1.0, thr["other_add"] <= 1.0  # the model decides: in each kind
+
+    # the rules decide in documents about children, the model in the others
+    assert chosen(kinds) == (False, True)
+    # one choice over every blind passage (the model loses 5 of 10): the rules', for both
+    assert chosen(None) == (False, False)
+    # the model right everywhere: without kinds it decides in both
+    probs.update({k: 0.8 for k in range(1, 40, 2)})
+    assert chosen(None) == (True, True)
+    # no police among the blind passages of documents about something else (doc2 only):
+    # that kind takes the choice made on all blind passages, not the rules by default
+    assert chosen({**kinds, "doc3": "children"}) == (True, True)
+
+
+def test_a_model_saved_before_the_kinds_has_one_choice_for_both() -> None:
+    from pipeline.themes.modelbase import Thresholds
+
+    old, new = Thresholds(), Thresholds()
+    old.thresholds = {"police": {"model": 0.4, "keep": 0.4, "add": 0.4}}
+    new.thresholds = {"police": {**old.thresholds["police"], "other_keep": 0.0, "other_add": 1.01}}
+    assert old.threshold_set("police", "other") == old.threshold_set("police")
+    assert old.threshold_table("other") == {"police": {"model": 0.4, "keep": 0.4, "add": 0.4}}
+    assert new.threshold_set("police") == {"model": 0.4, "keep": 0.4, "add": 0.4}
+    assert new.threshold_set("police", "other") == {"model": 0.4, "keep": 0.0, "add": 1.01}
+
+
+def test_cross_validation_combines_each_passage_with_its_kinds_thresholds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pipeline.themes.training as training
+    from pipeline.themes.modelbase import Thresholds
+
+    class Stub(Thresholds):
+        def __init__(self) -> None:
+            self.classes = ["police"]
+            self.thresholds = {"police": {"model": 0.5, "keep": 0.5, "add": 0.5, "other_add": 1.01}}
+
+    seen: list[object] = []
+
+    def fit(data: TrainingData, **kw):
+        seen.append(kw.get("domains"))
+        return Stub()
+
+    monkeypatch.setattr(training, "fit_with_thresholds", fit)
+    monkeypatch.setattr(
+        training, "predict_passages", lambda model, data, idx: {i: np.array([0.9]) for i in idx}
+    )
+    data = toy_data()
+    labelled = [p for p, s in zip(data.passage_ids, data.sources, strict=True) if s == "gold"]
+    kinds = {"doc0": "children", "doc1": "other", "doc2": "children"}
+    cv = grouped_cross_validation(data, eval_pids=labelled, themes=["police"], domains=kinds)
+    assert seen and all(d == kinds for d in seen)  # every fold chooses by kind
+    for pid in labelled:
+        doc = data.groups[data.passage_ids.index(pid)]
+        assert cv.thresholds[pid]["police"]["add"] == (1.01 if doc == "doc1" else 0.5)
+        assert cv.combined(pid, set(), ()) == ({"police"} if doc != "doc1" else set())

@@ -15,6 +15,7 @@ from pipeline import schema, store
 from pipeline.cli import main
 from pipeline.config import RunConfig, ThemeOptions
 from pipeline.counting import counted
+from pipeline.themes.modelbase import Thresholds
 from pipeline.themes.stage import tag_stage
 from pipeline.themes.tagger import EXTRA_COLUMNS, Tagger, tag_passages
 
@@ -121,7 +122,7 @@ class StubModel:
     def predict_proba(self, texts, kinds=None, rules=None):
         return np.tile([0.95, 0.9], (len(texts), 1))
 
-    def threshold_set(self, theme):
+    def threshold_set(self, theme, domain="children"):
         return {}  # no thresholds of its own: the option's
 
     def threshold(self, theme, default=0.5):
@@ -156,8 +157,48 @@ class DoubtingModel(StubModel):
         assert rules is not None and len(rules) == len(texts)  # the rule features reach it
         return np.tile([0.1, 0.2], (len(texts), 1))
 
-    def threshold_set(self, theme):
+    def threshold_set(self, theme, domain="children"):
         return {"model": 0.5, "keep": 0.3, "add": 0.9}
+
+
+class KindAwareModel(Thresholds, StubModel):
+    """Sure of education everywhere; its thresholds let it add education only in
+    documents that are not about children and families."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thresholds = {
+            "education": {
+                "model": 0.5,
+                "keep": 0.0,
+                "add": 1.01,
+                "other_keep": 0.0,
+                "other_add": 0.5,
+            },
+        }
+
+
+def test_each_document_is_tagged_with_the_choice_made_for_its_kind() -> None:
+    tagger = Tagger.from_options(RULES)
+    tagger.model = KindAwareModel()
+    about_children = ["The children met their parents at home.", "The children sat together."]
+    other = ["The launch site opened on time.", "The satellites went up together."]
+    frame = pd.concat(
+        [passages_frame(about_children, doc="kids"), passages_frame(other, doc="space")],
+        ignore_index=True,
+    )
+    out = tagger.tag(frame)
+    education = out[out["theme"] == "education"]
+    assert set(education["passage_id"]) == {"space:00000", "space:00001"}
+    assert set(education["method"]) == {"model"}
+    # tagged alone, as the theme stage tags each document, the same
+    alone = tagger.tag_texts(about_children) + tagger.tag_texts(other)
+    assert [any(r["theme"] == "education" for r in rows) for rows in alone] == [
+        False,
+        False,
+        True,
+        True,
+    ]
 
 
 def test_the_model_overrules_a_rule_tag_below_its_keep_threshold() -> None:

@@ -198,8 +198,9 @@ def train(
     passage of OUTPUT, weighted --weak-weight). Passages are those of OUTPUT
     (run `sgpipe run` first); label rows whose quote is not found there are skipped.
     """
+    from pipeline.themes.choice import RULES_MARGIN
+    from pipeline.themes.domain import CHILDREN, OTHER
     from pipeline.themes.labels import gold_files, rule_blind_sources
-    from pipeline.themes.training import RULES_MARGIN
     from pipeline.themes.training import train as train_model
 
     if not label_paths and Path("data/labels").is_dir():
@@ -226,13 +227,14 @@ def train(
     sources = ", ".join(f"{k} {v}" for k, v in meta["training_passages"].items())
     say(f"trained on {len(result.data)} passages ({sources})")
     say(f"themes modelled: {', '.join(result.model.classes) or 'none'}")
-    by_model = meta.get("decided_by_model") or []
+    by_model = meta.get("decided_by_model") or {}
     blind = meta.get("rule_blind_sets") or []
     say(
         "decided by the model (the rules did not beat it by at least "
         f"{RULES_MARGIN} F1 on the rule-blind sets "
-        f"{', '.join(blind) or '(none listed)'}): {', '.join(by_model) or 'none'}; "
-        "the rules decide the others"
+        f"{', '.join(blind) or '(none listed)'}), in documents about children and "
+        f"families: {', '.join(by_model.get(CHILDREN, [])) or 'none'}; in other documents: "
+        f"{', '.join(by_model.get(OTHER, [])) or 'none'}; the rules decide the others"
     )
     cvm = meta.get("cross_validation")
     if cvm:

@@ -184,13 +184,19 @@ def evaluate_label_sets(
         wanted = sorted({p for _, pids, _ in golds.values() for p in pids if p})
         blind = rule_blind_sources([*label_paths, *gold_paths])
         cv = grouped_cross_validation(
-            data, eval_pids=wanted, themes=book.ids, blind_sources=blind, seed=seed
+            data,
+            eval_pids=wanted,
+            themes=book.ids,
+            blind_sources=blind,
+            domains=corpus.domains(),
+            seed=seed,
         )
         cv_note = (
             f"model: leave one document out ({len(cv.folds)} folds: "
             + "; ".join("+".join(f) for f in cv.folds)
             + "); per-theme thresholds, and whether the model or the rules decide each "
-            "theme, by inner leave-one-document-out on each fold's training documents "
+            "theme in documents about children and in others, by inner "
+            "leave-one-document-out on each fold's training documents "
             f"(rule-blind sets: {', '.join(sorted(blind)) or 'none'}); training sources "
             + ", ".join(f"{k} {v}" for k, v in data.source_counts().items())
         )

@@ -86,7 +86,7 @@ def rule_blind_sources(paths: Iterable[str | os.PathLike[str]]) -> frozenset[str
     line in each folder's :data:`RULE_BLIND_FILENAME` (``#`` starts a comment). These
     are the sets whose errors were never read when the rules were written; the choice
     between rules and model is made on them
-    (:func:`pipeline.themes.training.choose_thresholds`). Training and evaluation call
+    (:func:`pipeline.themes.choice.choose_thresholds`). Training and evaluation call
     this with every label path they train on, so both find the same sets.
 
     Raises :class:`LabelError` naming the file and line of a set that is not a gold

@@ -155,6 +155,11 @@ def build_pipeline(
     return Pipeline([("features", FeatureUnion(parts)), ("clf", OneVsRestWeighted(base))])
 
 
+#: The source of a weakly labelled passage (a rule tag taken as its label), which is
+#: trained on but never scored.
+WEAK = "weak"
+
+
 @dataclass
 class TrainingData:
     """Labelled passages: text, theme set, weight, document (the CV group) and source."""

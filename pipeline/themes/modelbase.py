@@ -15,20 +15,36 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.themes.domain import CHILDREN
+
 #: Words of two or more letters (no digits: page numbers and years carry no theme).
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 
 
 class Thresholds:
     """The decision thresholds of a model's themes, read from ``self.thresholds``
-    (``{theme: {"model": p, "keep": p, "add": p}}``, chosen when it was trained)."""
+    (``{theme: {"model": p, "keep": p, "add": p, "other_keep": p, "other_add": p}}``,
+    chosen when it was trained; ``other_*`` for documents not about children, see
+    :mod:`pipeline.themes.domain`)."""
 
     thresholds: dict[str, dict[str, float]]
 
-    def threshold_set(self, theme: str) -> dict[str, float]:
-        """The thresholds chosen for ``theme`` (``model``, ``keep``, ``add``; see
-        :func:`pipeline.themes.training.choose_thresholds`), empty when none were."""
-        return dict(self.thresholds.get(theme, {}))
+    def threshold_set(self, theme: str, domain: str = CHILDREN) -> dict[str, float]:
+        """The thresholds chosen for ``theme`` in documents of ``domain`` (``model``,
+        ``keep``, ``add``; see :func:`pipeline.themes.choice.choose_thresholds`),
+        empty when none were. A model trained before the domains were told apart has
+        one ``keep`` and ``add`` for every document."""
+        chosen = self.thresholds.get(theme, {})
+        out = {k: float(chosen[k]) for k in ("model", "keep", "add") if k in chosen}
+        if domain != CHILDREN:
+            for k in ("keep", "add"):
+                if f"{domain}_{k}" in chosen:
+                    out[k] = float(chosen[f"{domain}_{k}"])
+        return out
+
+    def threshold_table(self, domain: str = CHILDREN) -> dict[str, dict[str, float]]:
+        """:meth:`threshold_set` of every theme that has thresholds, for ``domain``."""
+        return {theme: self.threshold_set(theme, domain) for theme in self.thresholds}
 
     def threshold(self, theme: str, default: float = 0.5) -> float:
         """The probability a tag of the model alone needs for ``theme``."""

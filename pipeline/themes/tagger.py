@@ -16,7 +16,10 @@ model's probability is below the theme's ``keep`` threshold, and a theme the rul
 did not tag is added at its ``add`` threshold (both chosen by document-grouped
 cross-validation when the model was trained; ``add`` above 1 means never). A kept
 rule tag is ``both`` when the model alone would also tag it, else ``rule``; an
-added one is ``model``. Other themes, and shorter passages, are the rules'.
+added one is ``model``. Other themes, and shorter passages, are the rules'. Which
+themes the model decides was chosen for each kind of document apart, those about
+children and families and the others (:mod:`pipeline.themes.domain`); a document is
+tagged with the choice for its kind, judged from its own passages.
 ``score`` is the rule score for ``rule`` (the noisy-OR of the codebook weights of
 the matched patterns, see the codebook), the model probability for ``model``, and
 the larger of the two for ``both``; ``rule_score`` and ``model_score`` keep both.
@@ -51,6 +54,7 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.config import ThemeOptions
+from pipeline.themes.domain import CHILDREN, document_domain
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -229,26 +233,38 @@ class Tagger:
         ``groups`` as in :meth:`rule_results`; the theme stage calls this once per
         document with no groups, which is the same as one group. ``kinds``: the
         passage kind of each text (``heading``, ``bullet``, ...), which the model reads.
+        Each group is tagged with the thresholds chosen for its kind of document,
+        judged from the group's own texts (:func:`~pipeline.themes.domain.document_domain`).
         """
-        results = self.rule_results(texts, groups=groups or [""] * len(texts), kinds=kinds)
+        groups = list(groups) if groups is not None else [""] * len(texts)
+        results = self.rule_results(texts, groups=groups, kinds=kinds)
         probs = self.model_probabilities(
             texts, kinds=kinds, rules=[r[2] for r in results] if self.model else None
         )
+        members: dict[str, list[str]] = {}
+        for text, group in zip(texts, groups, strict=True):
+            members.setdefault(group, []).append(text)
+        domains = {g: document_domain(m) for g, m in members.items()}
         return [
-            self._combine(texts[i], results[i][0], results[i][1], probs[i])
+            self._combine(texts[i], results[i][0], results[i][1], probs[i], domains[groups[i]])
             for i in range(len(texts))
         ]
 
-    def thresholds(self, theme: str) -> tuple[float, float]:
-        """``(keep, add)`` of ``theme``: a rule tag whose model probability is below
-        ``keep`` is overruled; a tag the rules did not give needs ``add``. The model's
-        own (chosen by cross-validation when it was trained); a model without them
-        keeps every rule tag and adds at the option's threshold."""
-        chosen = self.model.threshold_set(theme) if self.model is not None else {}
+    def thresholds(self, theme: str, domain: str = CHILDREN) -> tuple[float, float]:
+        """``(keep, add)`` of ``theme`` in documents of ``domain``: a rule tag whose model
+        probability is below ``keep`` is overruled; a tag the rules did not give needs
+        ``add``. The model's own (chosen by cross-validation when it was trained); a
+        model without them keeps every rule tag and adds at the option's threshold."""
+        chosen = self.model.threshold_set(theme, domain) if self.model is not None else {}
         return chosen.get("keep", 0.0), chosen.get("add", self.options.model_threshold)
 
     def _combine(
-        self, text: str, rule: dict[str, ThemeTag], veto: set[str], prob: dict[str, float]
+        self,
+        text: str,
+        rule: dict[str, ThemeTag],
+        veto: set[str],
+        prob: dict[str, float],
+        domain: str = CHILDREN,
     ) -> list[dict[str, Any]]:
         out = []
         for theme in self.codebook.ids:
@@ -256,7 +272,7 @@ class Tagger:
             p = prob.get(theme)
             rule_hit = tag is not None and not tag.negated
             vetoed = "*" in veto or theme in veto
-            keep, add = self.thresholds(theme)
+            keep, add = self.thresholds(theme, domain)
             model_hit = (
                 p is not None and p >= (keep if rule_hit else add) and not (vetoed and not rule_hit)
             )

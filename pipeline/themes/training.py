@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,18 +34,24 @@ import pandas as pd
 from pipeline import schema, store
 from pipeline.config import DEFAULT_MODEL_PATH, ThemeOptions
 from pipeline.metrics import Score, set_counts
+from pipeline.themes.choice import (
+    DEFAULT_THRESHOLDS,
+    RULES_MARGIN,
+    choose_thresholds,
+    predict_passages,
+)
+from pipeline.themes.domain import CHILDREN, DOMAINS, document_domains
 from pipeline.themes.labels import (
     read_gold_labels,
     read_reviews,
     review_decisions,
 )
-from pipeline.themes.model import ThemeModel, TrainingData, fit_model
+from pipeline.themes.model import WEAK, ThemeModel, TrainingData, fit_model
 from pipeline.themes.tagger import MIN_MODEL_WORDS, Tagger
 
 log = logging.getLogger(__name__)
 
 WEAK_WEIGHT = 0.3
-WEAK = "weak"
 REVIEWED = "reviewed"
 
 
@@ -72,6 +78,11 @@ class Corpus:
             probs,
             thresholds,
         )
+
+    def domains(self) -> dict[str, str]:
+        """``doc_id -> kind`` of every document, judged from all its passages as the
+        theme stage judges it (:func:`~pipeline.themes.domain.document_domains`)."""
+        return document_domains(self.passages["doc_id"], self.passages["text"].astype(str))
 
     @classmethod
     def from_output(cls, output_dir: Path, *, tagger: Tagger) -> Corpus:
@@ -177,19 +188,6 @@ def collect_training_data(
     return data
 
 
-#: The thresholds a theme's tag may need, searched by the inner cross-validation.
-THRESHOLD_GRID = tuple(round(x, 2) for x in np.arange(0.2, 0.91, 0.05))
-#: How much F1 the rules must gain over the model on the rule-blind sets to decide a
-#: theme the model can be judged on (see :func:`choose_thresholds`): a smaller gain, on
-#: a few dozen passages, is taken for noise.
-RULES_MARGIN = 0.02
-#: A theme with fewer held-out positives than this in the inner folds keeps the defaults
-#: (model 0.5; combined: the rules' tags, none added).
-MIN_THRESHOLD_POSITIVES = 3
-#: The defaults of the three thresholds of a theme (see :func:`choose_thresholds`).
-DEFAULT_THRESHOLDS = {"model": 0.5, "keep": 0.0, "add": 1.01}
-
-
 @dataclass
 class CrossValidation:
     """Held-out model probabilities of labelled passages, from document-grouped folds,
@@ -217,150 +215,25 @@ class CrossValidation:
         return combine_themes(rules, set(veto), self.probabilities.get(pid, {}), thr)
 
 
-def _predict(model: ThemeModel, data: TrainingData, idx: Sequence[int]) -> dict[int, np.ndarray]:
-    usable = [i for i in idx if len(data.texts[i].split()) >= MIN_MODEL_WORDS]
-    probs = model.predict_proba(
-        [data.texts[i] for i in usable],
-        kinds=[data.kinds[i] for i in usable],
-        rules=[data.rules[i] for i in usable],
-    )
-    return {i: probs[row] for row, i in enumerate(usable)}
-
-
-def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
-    denom = int(pred.sum() + gold.sum())
-    return 2 * int((pred & gold).sum()) / denom if denom else 0.0
-
-
-def choose_thresholds(
-    data: TrainingData,
-    *,
-    themes: Sequence[str],
-    blind_sources: Collection[str] = (),
-    n_splits: int = 0,
-    min_positive: int = 5,
-    seed: int = 0,
-    **fit_args: Any,
-) -> dict[str, dict[str, float]]:
-    """Per-theme thresholds chosen on out-of-fold probabilities of ``data`` (folds
-    grouped by document; ``n_splits`` 0: leave one document out), and whether the
-    model or the rules decide the theme.
-
-    ``model`` is the F1-maximising probability for a tag of the model. Then the theme is
-    judged on the out-of-fold passages of ``blind_sources``, the label sets whose errors
-    were never read when the rules were written. The rules decide it (``keep`` 0,
-    ``add`` above 1: their tags, none added) only where they beat the model there by at
-    least :data:`RULES_MARGIN`; else the model decides (``keep`` = ``add`` = ``model``:
-    a rule tag stands, and a tag the rules did not give is added, when the model, which
-    reads the rule matches as features, gives it that probability). Why only on those
-    sets: the rules were written from the errors of the others, so they score higher
-    there than on text they were not written from (on ``themes_handlabelled12``, ``13``
-    and ``15`` the model alone scored 0.742 and the rules 0.724; on the sets the rules
-    were written from, 0.756 against 0.770), and a choice made there would favour them.
-    The model decides unless the rules beat it because on every never-read set, the test
-    sets of stops 15 and 16 included, the model alone scored above the combination that
-    gave the rules every theme the model did not beat by a margin (0.742 / 0.806 / 0.762
-    against 0.727 / 0.795 / 0.749). The model is judged there at the threshold that
-    maximises its F1 on the other passages, so that it is not tuned on the passages it
-    is judged on; the one it ships with is tuned on all. Without blind sets, with fewer
-    than :data:`MIN_THRESHOLD_POSITIVES` of the theme in them or in the other passages,
-    or where a fold's model lacked the theme, the rules decide. Only passages labelled
-    by people are scored; a theme with fewer than :data:`MIN_THRESHOLD_POSITIVES` scored
-    positives keeps the defaults (:data:`DEFAULT_THRESHOLDS`: the rules').
-    """
-    from sklearn.model_selection import GroupKFold
-
-    labelled = [i for i, s in enumerate(data.sources) if s != WEAK]
-    groups = [data.groups[i] for i in labelled]
-    n_groups = len(set(groups))
-    if n_groups < 2:
-        return {}
-    folds = GroupKFold(n_splits=min(n_splits or n_groups, n_groups))
-    oof: dict[int, dict[str, float]] = {}
-    for _, test in folds.split(labelled, groups=groups):
-        held = {groups[k] for k in test}
-        model = fit_model(
-            data.without_groups(held),
-            themes=themes,
-            min_positive=min_positive,
-            seed=seed,
-            **fit_args,
-        )
-        for i, row in _predict(model, data, [labelled[k] for k in test]).items():
-            oof[i] = dict(zip(model.classes, map(float, row), strict=True))
-    out: dict[str, dict[str, float]] = {}
-    scored = sorted(oof)
-    blind_set = set(blind_sources)
-    blind = np.array([data.sources[i] in blind_set for i in scored], dtype=bool)
-    rules = [data.rules[i] for i in scored]
-    for theme in themes:
-        gold = np.array([theme in data.labels[i] for i in scored])
-        if gold.sum() < MIN_THRESHOLD_POSITIVES:
-            continue
-        probs = np.array([oof[i].get(theme, 0.0) for i in scored])
-        best_thr = _best_threshold(probs, gold)
-        out[theme] = {**DEFAULT_THRESHOLDS, "model": best_thr}
-        seen = ~blind
-        if (
-            gold[blind].sum() >= MIN_THRESHOLD_POSITIVES
-            and gold[seen].sum() >= MIN_THRESHOLD_POSITIVES
-        ):
-            # the threshold the comparison uses is tuned off the blind passages, so that
-            # the model is not fitted to the passages it is compared on
-            trial_thr = _best_threshold(probs[seen], gold[seen])
-            ruled = np.array([f"tag:{theme}" in r for r in rules])
-            # the model deciding, as tagging combines them: a rule tag stands at the
-            # threshold, a new tag also needs no veto of the rules' context, and where a
-            # fold's model lacked the theme the rules decide (combine_themes)
-            modelled = np.array([theme in oof[i] for i in scored])
-            vetoed = np.array([_vetoed(r, theme) for r in rules])
-            reached = probs >= trial_thr
-            decided = np.where(modelled, np.where(ruled, reached, reached & ~vetoed), ruled)
-            gain = _f1(ruled[blind], gold[blind]) - _f1(decided[blind], gold[blind])
-            # judged only where every fold's model had the theme: elsewhere the rules'
-            # tags stand in for it, and a tie would hand the model a theme never judged
-            if modelled[blind].all() and gain < RULES_MARGIN - 1e-9:
-                out[theme].update(keep=best_thr, add=best_thr)
-    return out
-
-
-def _best_threshold(probs: np.ndarray, gold: np.ndarray) -> float:
-    """The F1-maximising threshold of :data:`THRESHOLD_GRID` (the lowest of ties)."""
-    best_thr, best_f1 = DEFAULT_THRESHOLDS["model"], -1.0
-    for thr in THRESHOLD_GRID:
-        f1 = _f1(probs >= thr, gold)
-        if f1 > best_f1 + 1e-9:
-            best_thr, best_f1 = thr, f1
-    return best_thr
-
-
-def _vetoed(features: dict[str, float], theme: str) -> bool:
-    """Whether the rules' context vetoes a model tag of ``theme`` (a negated mention, a
-    mention dropped by context, a bibliographic reference), read from the passage's
-    rule features as :meth:`~pipeline.themes.tagger.Tagger.rule_results` sets the veto."""
-    if "reference" in features or f"negmatch:{theme}" in features:
-        return True
-    prefix = f"drop:{theme}|"
-    return any(k.startswith(prefix) for k in features)
-
-
 def fit_with_thresholds(
     data: TrainingData,
     *,
     themes: Sequence[str],
     blind_sources: Collection[str] = (),
+    domains: Mapping[str, str] | None = None,
     min_positive: int = 5,
     seed: int = 0,
     inner_splits: int = 0,
     **fit_args: Any,
 ) -> ThemeModel:
     """Fit the model on all of ``data`` with per-theme thresholds, and whether the model
-    or the rules decide each theme, chosen by an inner document-grouped
-    cross-validation on ``data`` (:func:`choose_thresholds`)."""
+    or the rules decide each theme in each kind of document, chosen by an inner
+    document-grouped cross-validation on ``data`` (:func:`choose_thresholds`)."""
     thresholds = choose_thresholds(
         data,
         themes=themes,
         blind_sources=blind_sources,
+        domains=domains,
         n_splits=inner_splits,
         min_positive=min_positive,
         seed=seed,
@@ -375,10 +248,14 @@ def fit_with_thresholds(
         "decides a theme unless the rules beat it by at least "
         f"{RULES_MARGIN} F1 on the out-of-fold passages of the "
         f"rule-blind label sets ({', '.join(sorted(blind_sources)) or 'none'})"
+        + (", in documents about children and families and in others apart" if domains else "")
     )
-    model.metadata["decided_by_model"] = sorted(
-        t for t, thr in model.thresholds.items() if thr["add"] <= 1.0
-    )
+    model.metadata["decided_by_model"] = {
+        domain: sorted(t for t in model.thresholds if model.threshold_set(t, domain)["add"] <= 1.0)
+        for domain in DOMAINS
+    }
+    if domains:
+        model.metadata["training_domains"] = dict(sorted(domains.items()))
     return model
 
 
@@ -388,6 +265,7 @@ def grouped_cross_validation(
     eval_pids: Iterable[str],
     themes: Sequence[str],
     blind_sources: Collection[str] = (),
+    domains: Mapping[str, str] | None = None,
     n_splits: int = 0,
     min_positive: int = 5,
     seed: int = 0,
@@ -400,7 +278,8 @@ def grouped_cross_validation(
     (``n_splits`` 0: leave one document out). Each fold's model is trained on
     ``data`` minus every passage of the held-out documents, weak labels included,
     and chooses its thresholds by an inner cross-validation on that training part
-    alone (:func:`fit_with_thresholds`).
+    alone (:func:`fit_with_thresholds`). ``domains`` (``document -> kind``): each
+    passage is combined with the thresholds its fold chose for its document's kind.
     """
     from sklearn.model_selection import GroupKFold
 
@@ -421,20 +300,22 @@ def grouped_cross_validation(
             data.without_groups(held),
             themes=themes,
             blind_sources=blind_sources,
+            domains=domains,
             min_positive=min_positive,
             seed=seed,
             inner_splits=inner_splits,
             **fit_args,
         )
         test_idx = [idx[k] for k in test]
-        probs = _predict(model, data, test_idx)
+        probs = predict_passages(model, data, test_idx)
+        tables = {d: model.threshold_table(d) for d in DOMAINS}
         for i in test_idx:
             pid = data.passage_ids[i]
             row = probs.get(i)
             out.probabilities[pid] = (
                 {t: float(row[j]) for j, t in enumerate(model.classes)} if row is not None else {}
             )
-            out.thresholds[pid] = dict(model.thresholds)
+            out.thresholds[pid] = dict(tables[(domains or {}).get(data.groups[i], CHILDREN)])
             out.modelled[pid] = list(model.classes) if row is not None else []
         log.info("cross-validation fold: held out %s", ", ".join(held))
     return out
@@ -502,11 +383,17 @@ def train(
         "reviews_file": str(reviews_path) if reviews_path and reviews_path.is_file() else "",
         "weak_weight": weak_weight if weak else 0.0,
     }
+    domains = corpus.domains()
     if cv:
         docs = {g for g, s in zip(data.groups, data.sources, strict=True) if s != WEAK}
         if len(docs) >= 2:
             result = grouped_cross_validation(
-                data, eval_pids=labelled, themes=themes, blind_sources=blind_sources, seed=seed
+                data,
+                eval_pids=labelled,
+                themes=themes,
+                blind_sources=blind_sources,
+                domains=domains,
+                seed=seed,
             )
             metadata["cross_validation"] = summarise_cv(
                 data,
@@ -516,7 +403,9 @@ def train(
             )
         else:
             log.warning("cross-validation skipped: labelled passages of fewer than 2 documents")
-    model = fit_with_thresholds(data, themes=themes, blind_sources=blind_sources, seed=seed)
+    model = fit_with_thresholds(
+        data, themes=themes, blind_sources=blind_sources, domains=domains, seed=seed
+    )
     model.metadata.update(metadata)
     model.save(model_path)
     return TrainResult(model=model, path=model_path, data=data)
