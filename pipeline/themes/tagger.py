@@ -54,7 +54,7 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.config import ThemeOptions
-from pipeline.themes.domain import CHILDREN, document_domain
+from pipeline.themes.domain import CHILDREN, document_domains
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -234,17 +234,14 @@ class Tagger:
         document with no groups, which is the same as one group. ``kinds``: the
         passage kind of each text (``heading``, ``bullet``, ...), which the model reads.
         Each group is tagged with the thresholds chosen for its kind of document,
-        judged from the group's own texts (:func:`~pipeline.themes.domain.document_domain`).
+        judged from the group's own texts (:func:`~pipeline.themes.domain.document_domains`).
         """
         groups = list(groups) if groups is not None else [""] * len(texts)
         results = self.rule_results(texts, groups=groups, kinds=kinds)
         probs = self.model_probabilities(
             texts, kinds=kinds, rules=[r[2] for r in results] if self.model else None
         )
-        members: dict[str, list[str]] = {}
-        for text, group in zip(texts, groups, strict=True):
-            members.setdefault(group, []).append(text)
-        domains = {g: document_domain(m) for g, m in members.items()}
+        domains = document_domains(groups, texts)
         return [
             self._combine(texts[i], results[i][0], results[i][1], probs[i], domains[groups[i]])
             for i in range(len(texts))
